@@ -1,0 +1,272 @@
+//! The edge: what applies to every response, in one service in front of dropshot (which has no
+//! middleware). The local server and the Lambda entry both call [`Edge::handle`], so they behave
+//! identically:
+//!
+//! - CORS from `CORS_ORIGINS` (exact origins, credentials, `x-trace-id` exposed, preflight 204);
+//! - the trace id: `x-trace-id` reused when present and non-empty, else a new UUID; passed to
+//!   dropshot as that header and echoed on every response;
+//! - error bodies: dropshot's own errors (unknown route, wrong method) reshaped into ours, and
+//!   `timestamp`, `path` and `traceId` filled into every error body;
+//! - the client IP, taken from the connection (or the Lambda event) and passed as
+//!   [`CLIENT_IP_HEADER`], overwriting whatever the client sent;
+//! - one JSON access-log line per request.
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::pin::Pin;
+use std::net::{IpAddr, SocketAddr};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderName, HeaderValue};
+use http::{Method, Request, Response, StatusCode};
+use http_body_util::combinators::UnsyncBoxBody;
+use http_body_util::{BodyExt, Full};
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
+use tower::util::BoxCloneSyncService;
+use tower::{ServiceBuilder, ServiceExt};
+use tower_http::cors::{AllowHeaders, AllowOrigin, CorsLayer};
+
+use crate::envelope::{TRACE_ID_HEADER, now_iso};
+use crate::error::{ErrorBody, ErrorMessage, HEADERS_FIELD};
+
+/// Any error a body can raise.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// The error of an [`EdgeBody`]. A struct rather than a bare `Box<dyn Error>`: with the trait
+/// object in the body type, rustc infers higher-ranked lifetimes in the edge's futures and
+/// then cannot prove them `Send`.
+#[derive(Debug)]
+pub struct BodyError(pub BoxError);
+
+impl std::fmt::Display for BodyError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::error::Error for BodyError {}
+
+/// The body type the edge sends and returns.
+pub type EdgeBody = UnsyncBoxBody<Bytes, BodyError>;
+
+/// The caller's IP address as the edge saw it; handlers (rate limiting) trust only this header.
+pub const CLIENT_IP_HEADER: &str = "x-innova-client-ip";
+
+/// Error bodies larger than this are passed through untouched (none of ours come close).
+const MAX_ERROR_BODY: usize = 64 * 1024;
+
+/// A boxed, sendable future.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+type Forward = BoxCloneSyncService<Request<EdgeBody>, Response<EdgeBody>, Infallible>;
+
+/// The edge in front of one dropshot server.
+#[derive(Clone)]
+pub struct Edge {
+    service: Forward,
+}
+
+impl Edge {
+    /// An edge forwarding to the dropshot server listening on `upstream` (a loopback address).
+    pub fn new(upstream: SocketAddr, cors_origins: &[String]) -> Self {
+        let mut connector = HttpConnector::new();
+        connector.set_nodelay(true);
+        let client: Client<HttpConnector, EdgeBody> = Client::builder(TokioExecutor::new())
+            .pool_idle_timeout(Duration::from_secs(60))
+            .build(connector);
+
+        let forward = tower::service_fn(move |req: Request<EdgeBody>| {
+            let client = client.clone();
+            async move { Ok::<_, Infallible>(forward(&client, upstream, req).await) }
+        });
+        let service = ServiceBuilder::new().layer(cors_layer(cors_origins)).service(forward);
+        let service = service.map_response(|resp: Response<_>| resp.map(boxed));
+        Edge { service: BoxCloneSyncService::new(service) }
+    }
+
+    /// Handles one request end to end. `client_ip` is the peer as the transport saw it.
+    pub fn handle<B>(&self, req: Request<B>, client_ip: Option<IpAddr>) -> BoxFuture<'static, Response<EdgeBody>>
+    where
+        B: http_body::Body<Data = Bytes> + Send + 'static,
+        B::Error: Into<BoxError>,
+    {
+        let req = req.map(boxed);
+        Box::pin(self.clone().process(req, client_ip))
+    }
+
+    async fn process(self, req: Request<EdgeBody>, client_ip: Option<IpAddr>) -> Response<EdgeBody> {
+        let started = Instant::now();
+        let (mut parts, body) = req.into_parts();
+        let trace_id = parts
+            .headers
+            .get(TRACE_ID_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .filter(|v| !v.is_empty())
+            .map(str::to_owned)
+            .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+        let trace_value = HeaderValue::from_str(&trace_id).unwrap_or_else(|_| HeaderValue::from_static(""));
+        parts.headers.insert(TRACE_ID_HEADER, trace_value.clone());
+        parts.headers.remove(CLIENT_IP_HEADER);
+        if let Some(ip) = client_ip {
+            if let Ok(v) = HeaderValue::from_str(&ip.to_string()) {
+                parts.headers.insert(CLIENT_IP_HEADER, v);
+            }
+        }
+        let method = parts.method.clone();
+        let path = parts.uri.path().to_string();
+        let path_and_query = parts.uri.path_and_query().map(|p| p.as_str().to_string()).unwrap_or_else(|| path.clone());
+        let is_preflight = method == Method::OPTIONS;
+
+        let req = Request::from_parts(parts, body);
+        let Ok(mut resp) = self.service.oneshot(req).await;
+
+        if is_preflight && resp.status() == StatusCode::OK {
+            // tower-http answers preflights with 200; browsers and the reference use 204.
+            *resp.status_mut() = StatusCode::NO_CONTENT;
+        }
+        if resp.status().is_client_error() || resp.status().is_server_error() {
+            resp = reshape_error(resp, &method, &path_and_query, &trace_id).await;
+        }
+        resp.headers_mut().insert(TRACE_ID_HEADER, trace_value);
+
+        tracing::info!(
+            target: "access",
+            method = %method,
+            path = %path,
+            status = resp.status().as_u16(),
+            durationMs = started.elapsed().as_secs_f64() * 1000.0,
+            traceId = %trace_id,
+            "request"
+        );
+        resp
+    }
+}
+
+fn cors_layer(origins: &[String]) -> CorsLayer {
+    let origins: Vec<HeaderValue> = origins.iter().filter_map(|o| HeaderValue::from_str(o).ok()).collect();
+    CorsLayer::new()
+        .allow_origin(AllowOrigin::list(origins))
+        .allow_credentials(true)
+        .allow_methods([Method::GET, Method::HEAD, Method::PUT, Method::PATCH, Method::POST, Method::DELETE])
+        .allow_headers(AllowHeaders::mirror_request())
+        .expose_headers([HeaderName::from_static(TRACE_ID_HEADER)])
+        .max_age(Duration::from_secs(600))
+}
+
+async fn forward(client: &Client<HttpConnector, EdgeBody>, upstream: SocketAddr, req: Request<EdgeBody>) -> Response<EdgeBody> {
+    let (mut parts, body) = req.into_parts();
+    let pq = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+    parts.uri = match format!("http://{upstream}{pq}").parse() {
+        Ok(uri) => uri,
+        Err(_) => return plain_status(StatusCode::BAD_REQUEST),
+    };
+    match client.request(Request::from_parts(parts, body)).await {
+        Ok(resp) => resp.map(boxed),
+        Err(e) => {
+            tracing::error!(error = %e, "forwarding to the API server failed");
+            plain_status(StatusCode::BAD_GATEWAY)
+        }
+    }
+}
+
+/// Erases a body's type. A named function rather than a closure: with `Into::into` in a closure,
+/// rustc infers a higher-ranked lifetime for the boxed error and then cannot prove `Send`.
+fn boxed<B>(body: B) -> EdgeBody
+where
+    B: http_body::Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<BoxError>,
+{
+    body.map_err(|e| BodyError(e.into())).boxed_unsync()
+}
+
+fn plain_status(status: StatusCode) -> Response<EdgeBody> {
+    let mut resp = Response::new(empty());
+    *resp.status_mut() = status;
+    resp
+}
+
+fn empty() -> EdgeBody {
+    Full::new(Bytes::new()).map_err(|never| match never {}).boxed_unsync()
+}
+
+fn full(bytes: Vec<u8>) -> EdgeBody {
+    Full::new(Bytes::from(bytes)).map_err(|never| match never {}).boxed_unsync()
+}
+
+/// The whole body, or `None` when it fails or exceeds `limit` bytes.
+async fn collect_limited(mut body: EdgeBody, limit: usize) -> Option<Bytes> {
+    let mut buf = bytes::BytesMut::new();
+    while let Some(frame) = body.frame().await {
+        if let Ok(data) = frame.ok()?.into_data() {
+            if buf.len() + data.len() > limit {
+                return None;
+            }
+            buf.extend_from_slice(&data);
+        }
+    }
+    Some(buf.freeze())
+}
+
+/// Gives every error response our body, with the request's `timestamp`, `path` and `traceId`.
+async fn reshape_error(resp: Response<EdgeBody>, method: &Method, path_and_query: &str, trace_id: &str) -> Response<EdgeBody> {
+    let (mut parts, body) = resp.into_parts();
+    let status = parts.status;
+    let too_big = parts
+        .headers
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.parse::<usize>().ok())
+        .is_some_and(|n| n > MAX_ERROR_BODY);
+    if too_big {
+        return Response::from_parts(parts, body);
+    }
+    let bytes = collect_limited(body, MAX_ERROR_BODY).await.unwrap_or_default();
+    let mut parsed: Option<serde_json::Value> = serde_json::from_slice(&bytes).ok();
+    if let Some(headers) = parsed.as_mut().and_then(|v| v.as_object_mut()?.remove(HEADERS_FIELD)) {
+        for pair in headers.as_array().into_iter().flatten() {
+            let (Some(name), Some(value)) = (pair[0].as_str(), pair[1].as_str()) else { continue };
+            if let (Ok(name), Ok(value)) = (HeaderName::try_from(name), HeaderValue::from_str(value)) {
+                parts.headers.insert(name, value);
+            }
+        }
+    }
+    if parsed.as_ref().is_some_and(|v| v.get("data").is_some()) {
+        // A success envelope sent with an error status on purpose (`/health` → 503).
+        return Response::from_parts(parts, full(bytes.to_vec()));
+    }
+    let (code, message) = match parsed.as_ref() {
+        // Ours: status, code and message were chosen by the handler.
+        Some(v) if v.get("code").is_some() && v.get("message").is_some() => (
+            v["code"].as_str().unwrap_or_default().to_string(),
+            serde_json::from_value(v["message"].clone()).unwrap_or(ErrorMessage::One(String::new())),
+        ),
+        // Dropshot's router (no route, wrong method) or anything else.
+        other => {
+            let message = match status {
+                StatusCode::NOT_FOUND => format!("Cannot {method} {path_and_query}"),
+                StatusCode::METHOD_NOT_ALLOWED => format!("Method {method} is not allowed on {}", path_and_query.split('?').next().unwrap_or("")),
+                _ => other
+                    .and_then(|v| v.get("message"))
+                    .and_then(|m| m.as_str())
+                    .map(str::to_owned)
+                    .unwrap_or_else(|| status.canonical_reason().unwrap_or("Error").to_string()),
+            };
+            let code = if status.is_server_error() { "INTERNAL_ERROR".to_string() } else { status.canonical_reason().unwrap_or("HTTP_ERROR").to_string() };
+            (code, ErrorMessage::One(message))
+        }
+    };
+    let body = ErrorBody {
+        status_code: status.as_u16(),
+        timestamp: now_iso(),
+        path: path_and_query.to_string(),
+        trace_id: trace_id.to_string(),
+        code,
+        message,
+    };
+    let bytes = serde_json::to_vec(&body).unwrap_or_default();
+    parts.headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    parts.headers.insert(CONTENT_LENGTH, HeaderValue::from(bytes.len()));
+    Response::from_parts(parts, full(bytes))
+}

@@ -1,0 +1,291 @@
+//! The API's error type: every handler returns it, and every dropshot error (extractors, body
+//! limits) is converted into it, so all error responses share one body:
+//! `{statusCode, timestamp, path, traceId, code, message}`.
+//!
+//! `timestamp`, `path` (with the query string) and `traceId` belong to the request, which
+//! dropshot does not hand to `From<HttpError>`; the edge fills them in on the way out
+//! (see [`crate::edge`]). Handlers only choose status, code and message.
+
+use dropshot::{ErrorStatusCode, HttpError, HttpResponseError};
+use schemars::JsonSchema;
+use serde::Serialize;
+
+/// `message` is one string, or a list of strings for validation failures (one per field).
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum ErrorMessage {
+    One(String),
+    Many(Vec<String>),
+}
+
+/// The error body of every failed request.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(rename = "ErrorBody")]
+pub struct ErrorBody {
+    /// The HTTP status of the response.
+    pub status_code: u16,
+    /// When the response was produced (ISO-8601 UTC, milliseconds).
+    pub timestamp: String,
+    /// The request path, with its query string.
+    pub path: String,
+    /// The request's trace id (the `x-trace-id` header).
+    pub trace_id: String,
+    /// Machine-readable error code (e.g. `Bad Request`, `Not Found`, `INTERNAL_ERROR`).
+    pub code: String,
+    /// Human-readable message; a list of messages for validation failures.
+    pub message: ErrorMessage,
+}
+
+/// An error answered to the client.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{status} {code}: {message:?}")]
+pub struct ApiError {
+    status: ErrorStatusCode,
+    code: String,
+    message: ErrorMessage,
+    /// Extra response headers (`Allow`, `Retry-After`, `WWW-Authenticate`…).
+    headers: Vec<(http::HeaderName, http::HeaderValue)>,
+}
+
+impl ApiError {
+    /// An error with the status's canonical reason as its code (`Not Found`, `Conflict`…).
+    pub fn new(status: ErrorStatusCode, message: impl Into<String>) -> Self {
+        ApiError {
+            status,
+            code: status.canonical_reason().unwrap_or("HTTP_ERROR").to_string(),
+            message: ErrorMessage::One(message.into()),
+            headers: Vec::new(),
+        }
+    }
+
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(ErrorStatusCode::BAD_REQUEST, message)
+    }
+
+    /// 400 with one message per offending field.
+    pub fn validation(messages: Vec<String>) -> Self {
+        ApiError {
+            message: ErrorMessage::Many(messages),
+            ..Self::bad_request("")
+        }
+    }
+
+    pub fn unauthorized(message: impl Into<String>) -> Self {
+        Self::new(ErrorStatusCode::UNAUTHORIZED, message)
+    }
+
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        Self::new(ErrorStatusCode::FORBIDDEN, message)
+    }
+
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self::new(ErrorStatusCode::NOT_FOUND, message)
+    }
+
+    pub fn conflict(message: impl Into<String>) -> Self {
+        Self::new(ErrorStatusCode::CONFLICT, message)
+    }
+
+    pub fn unprocessable(message: impl Into<String>) -> Self {
+        Self::new(ErrorStatusCode::UNPROCESSABLE_ENTITY, message)
+    }
+
+    pub fn payload_too_large(message: impl Into<String>) -> Self {
+        Self::new(ErrorStatusCode::PAYLOAD_TOO_LARGE, message)
+    }
+
+    pub fn too_many_requests(retry_after_secs: u64) -> Self {
+        Self::new(ErrorStatusCode::TOO_MANY_REQUESTS, "Too many requests, try again later")
+            .with_header(http::header::RETRY_AFTER, &retry_after_secs.to_string())
+    }
+
+    pub fn unavailable(message: impl Into<String>) -> Self {
+        Self::new(ErrorStatusCode::SERVICE_UNAVAILABLE, message)
+    }
+
+    /// 500 with a fixed message: the cause is logged, never sent to the client.
+    pub fn internal(cause: impl std::fmt::Display) -> Self {
+        tracing::error!(error = %cause, "internal error");
+        ApiError {
+            code: "INTERNAL_ERROR".to_string(),
+            ..Self::new(ErrorStatusCode::INTERNAL_SERVER_ERROR, "Internal server error")
+        }
+    }
+
+    /// Replaces the machine-readable code.
+    pub fn with_code(mut self, code: impl Into<String>) -> Self {
+        self.code = code.into();
+        self
+    }
+
+    pub fn with_header(mut self, name: http::HeaderName, value: &str) -> Self {
+        if let Ok(value) = http::HeaderValue::from_str(value) {
+            self.headers.push((name, value));
+        }
+        self
+    }
+
+    pub fn status(&self) -> ErrorStatusCode {
+        self.status
+    }
+
+    pub fn code(&self) -> &str {
+        &self.code
+    }
+
+    pub fn message(&self) -> &ErrorMessage {
+        &self.message
+    }
+
+    fn body(&self) -> ErrorBody {
+        ErrorBody {
+            status_code: self.status.as_u16(),
+            // Filled in by the edge, which knows the request.
+            timestamp: String::new(),
+            path: String::new(),
+            trace_id: String::new(),
+            code: self.code.clone(),
+            message: self.message.clone(),
+        }
+    }
+}
+
+impl HttpResponseError for ApiError {
+    fn status_code(&self) -> ErrorStatusCode {
+        self.status
+    }
+}
+
+/// Serialised as [`ErrorBody`], plus the extra headers under [`HEADERS_FIELD`]: dropshot gives
+/// custom error types no way to set headers, so the edge moves them from the body to the
+/// response (and removes the field) before anything leaves the process.
+impl Serialize for ApiError {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct WithHeaders<'a> {
+            #[serde(flatten)]
+            body: ErrorBody,
+            #[serde(rename = "__headers", skip_serializing_if = "Vec::is_empty")]
+            headers: Vec<(&'a str, &'a str)>,
+        }
+        let headers = self
+            .headers
+            .iter()
+            .filter_map(|(n, v)| Some((n.as_str(), v.to_str().ok()?)))
+            .collect();
+        WithHeaders { body: self.body(), headers }.serialize(serializer)
+    }
+}
+
+impl JsonSchema for ApiError {
+    fn schema_name() -> String {
+        ErrorBody::schema_name()
+    }
+
+    fn json_schema(generator: &mut schemars::r#gen::SchemaGenerator) -> schemars::schema::Schema {
+        ErrorBody::json_schema(generator)
+    }
+}
+
+/// The body field through which an [`ApiError`] hands its extra headers to the edge.
+pub const HEADERS_FIELD: &str = "__headers";
+
+/// Dropshot's own errors: extractor failures (malformed JSON, wrong types, unknown fields, bad
+/// path or query parameters), body limits, and internal serialisation failures.
+impl From<HttpError> for ApiError {
+    fn from(e: HttpError) -> Self {
+        let mut error = if let Some(rest) = e.external_message.strip_prefix("unable to parse JSON body: ") {
+            ApiError::validation(vec![describe_json_error(rest)])
+        } else if e.external_message.starts_with("request body exceeded maximum size") {
+            ApiError::payload_too_large(e.external_message.clone())
+        } else if e.status_code.is_server_error() {
+            ApiError::internal(&e.internal_message)
+        } else {
+            ApiError::new(e.status_code, e.external_message.clone())
+        };
+        if let Some(headers) = e.headers {
+            for (name, value) in headers.iter() {
+                error.headers.push((name.clone(), value.clone()));
+            }
+        }
+        error
+    }
+}
+
+/// Turns a `serde_path_to_error` message (`path: inner at line L column C`) into one naming the
+/// field the way the reference's validator did: `property foo should not exist`,
+/// `studentId is required`, `rawSteps.0.expression: invalid type: …`.
+fn describe_json_error(raw: &str) -> String {
+    // serde_json appends the position; clients want the field, not the column.
+    let raw = match raw.rfind(" at line ") {
+        Some(i) => &raw[..i],
+        None => raw,
+    };
+    let (path, inner) = match raw.split_once(": ") {
+        Some((p, i)) if !p.contains(' ') => (p, i),
+        _ => (".", raw),
+    };
+    // serde_path_to_error writes array indices as `[0]`; the reference used dotted paths.
+    let path = path.replace('[', ".").replace(']', "");
+    let prefix = |field: &str| -> String {
+        if path == "." || path.is_empty() {
+            field.to_string()
+        } else {
+            format!("{path}.{field}")
+        }
+    };
+    if let Some(field) = backticked(inner, "unknown field `") {
+        return format!("property {} should not exist", prefix(field));
+    }
+    if let Some(field) = backticked(inner, "missing field `") {
+        return format!("{} is required", prefix(field));
+    }
+    if inner.starts_with("EOF while parsing") && path == "." {
+        return "request body must be a JSON object".to_string();
+    }
+    if path == "." {
+        inner.to_string()
+    } else {
+        format!("{path}: {inner}")
+    }
+}
+
+fn backticked<'a>(s: &'a str, start: &str) -> Option<&'a str> {
+    let rest = s.strip_prefix(start)?;
+    rest.split('`').next()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_errors_name_the_field() {
+        let cases = [
+            (". : unknown field `foo`, expected one of `a`, `b` at line 1 column 7", "property foo should not exist"),
+            ("unknown field `foo`, expected `a` at line 1 column 7", "property foo should not exist"),
+            ("rawSteps[0]: unknown field `x`, expected `expression` at line 1 column 30", "property rawSteps.0.x should not exist"),
+            ("missing field `studentId` at line 1 column 2", "studentId is required"),
+            ("rawSteps[1]: missing field `isFinal` at line 1 column 60", "rawSteps.1.isFinal is required"),
+            ("expectedAnswer: invalid type: string \"x\", expected f64 at line 1 column 20", "expectedAnswer: invalid type: string \"x\", expected f64"),
+            ("EOF while parsing a value at line 1 column 0", "request body must be a JSON object"),
+        ];
+        for (raw, want) in cases {
+            let raw = raw.trim_start_matches(". : ");
+            assert_eq!(describe_json_error(raw), want, "for {raw}");
+        }
+    }
+
+    #[test]
+    fn dropshot_errors_keep_their_status_and_become_our_shape() {
+        let e: ApiError = HttpError::for_bad_request(None, "unable to parse JSON body: missing field `a` at line 1 column 2".into()).into();
+        assert_eq!(e.status(), ErrorStatusCode::BAD_REQUEST);
+        assert_eq!(e.message(), &ErrorMessage::Many(vec!["a is required".into()]));
+        let e: ApiError = HttpError::for_bad_request(None, "request body exceeded maximum size of 10 bytes".into()).into();
+        assert_eq!(e.status(), ErrorStatusCode::PAYLOAD_TOO_LARGE);
+        let e: ApiError = HttpError::for_internal_error("boom".into()).into();
+        assert_eq!((e.status(), e.code()), (ErrorStatusCode::INTERNAL_SERVER_ERROR, "INTERNAL_ERROR"));
+        assert_eq!(e.message(), &ErrorMessage::One("Internal server error".into()));
+    }
+}

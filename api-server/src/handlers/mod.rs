@@ -1,0 +1,4 @@
+//! Handlers, one module per resource. Each reads as a use case: authorize, load, decide (a pure
+//! `innova_domain` call), store, publish.
+
+pub mod meta;

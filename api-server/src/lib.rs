@@ -1,0 +1,16 @@
+//! The Innova HTTP API.
+//!
+//! - [`api`]: the dropshot API trait, source of `openapi.yaml`.
+//! - [`handlers`]: one module per resource, called from the trait implementation in [`server`].
+//! - [`edge`]: CORS, trace ids, error reshaping and the access log, in front of dropshot, shared by
+//!   the local server and the Lambda entry ([`lambda`]).
+
+pub mod api;
+pub mod context;
+pub mod edge;
+pub mod envelope;
+pub mod error;
+pub mod handlers;
+pub mod lambda;
+pub mod openapi;
+pub mod server;

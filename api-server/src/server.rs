@@ -1,0 +1,126 @@
+//! Wiring: the trait implementation, the in-process dropshot server on loopback, and the local
+//! HTTP server that puts the edge in front of it.
+
+use std::net::SocketAddr;
+
+use dropshot::{ApiDescription, Body, ConfigDropshot, HandlerTaskMode, HttpServer, RequestContext, ServerBuilder};
+use http::Response;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::server::conn::auto;
+use innova_core::config::Config;
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+
+use crate::api::{InnovaApi, innova_api_mod};
+use crate::context::ApiContext;
+use crate::edge::Edge;
+use crate::envelope::ApiOk;
+use crate::error::ApiError;
+use crate::handlers::{self, meta::HealthResponse};
+
+/// Largest JSON body accepted, as the reference's body parser (100 kB). Routes taking uploads
+/// raise it for themselves.
+pub const MAX_BODY_BYTES: usize = 100 * 1024;
+
+/// The implementation of [`InnovaApi`]: each method hands over to its handler module.
+pub enum InnovaImpl {}
+
+impl InnovaApi for InnovaImpl {
+    type Context = ApiContext;
+
+    async fn root(rqctx: RequestContext<ApiContext>) -> ApiOk<String> {
+        handlers::meta::root(rqctx).await
+    }
+
+    async fn health(rqctx: RequestContext<ApiContext>) -> Result<HealthResponse, ApiError> {
+        handlers::meta::health(rqctx).await
+    }
+
+    async fn openapi_yaml(_rqctx: RequestContext<ApiContext>) -> Result<Response<Body>, ApiError> {
+        handlers::meta::openapi_yaml().await
+    }
+
+    async fn openapi_json(_rqctx: RequestContext<ApiContext>) -> Result<Response<Body>, ApiError> {
+        handlers::meta::openapi_json().await
+    }
+
+    async fn docs(_rqctx: RequestContext<ApiContext>) -> Result<Response<Body>, ApiError> {
+        handlers::meta::docs().await
+    }
+}
+
+/// The API description with the real handlers.
+pub fn api_description() -> ApiDescription<ApiContext> {
+    innova_api_mod::api_description::<InnovaImpl>().expect("the API description is valid")
+}
+
+/// Starts dropshot on an ephemeral loopback port. Only the edge talks to it.
+pub fn start_dropshot(context: ApiContext) -> anyhow::Result<HttpServer<ApiContext>> {
+    let config = ConfigDropshot {
+        bind_address: SocketAddr::from(([127, 0, 0, 1], 0)),
+        default_request_body_max_bytes: MAX_BODY_BYTES,
+        // Handlers run to completion even if the client goes away: a write half-done because
+        // a phone lost signal is worse than a wasted response.
+        default_handler_task_mode: HandlerTaskMode::Detached,
+        ..Default::default()
+    };
+    // Dropshot logs through slog; our access log comes from the edge, so discard its own.
+    let log = slog::Logger::root(slog::Discard, slog::o!());
+    ServerBuilder::new(api_description(), context, log)
+        .config(config)
+        .start()
+        .map_err(|e| anyhow::anyhow!("cannot start the API server: {e}"))
+}
+
+/// The API serving HTTP: the edge on `addr`, dropshot behind it.
+pub struct RunningApi {
+    /// Where the edge listens.
+    pub addr: SocketAddr,
+    pub edge: Edge,
+    dropshot: HttpServer<ApiContext>,
+    accept_loop: JoinHandle<()>,
+}
+
+impl RunningApi {
+    /// Stops accepting connections and shuts dropshot down.
+    pub async fn shutdown(self) -> anyhow::Result<()> {
+        self.accept_loop.abort();
+        self.dropshot.close().await.map_err(|e| anyhow::anyhow!(e))
+    }
+}
+
+/// Builds the context from `config` and serves the API on `listener`.
+pub async fn serve(config: Config, listener: TcpListener) -> anyhow::Result<RunningApi> {
+    let cors = config.cors_origins.clone();
+    let dropshot = start_dropshot(ApiContext::new(config)?)?;
+    let edge = Edge::new(dropshot.local_addr(), &cors);
+    let addr = listener.local_addr()?;
+    let accept_loop = tokio::spawn(accept(listener, edge.clone()));
+    Ok(RunningApi { addr, edge, dropshot, accept_loop })
+}
+
+async fn accept(listener: TcpListener, edge: Edge) {
+    loop {
+        let (stream, peer) = match listener.accept().await {
+            Ok(conn) => conn,
+            Err(e) => {
+                tracing::warn!(error = %e, "accept failed");
+                continue;
+            }
+        };
+        let _ = stream.set_nodelay(true);
+        let edge = edge.clone();
+        tokio::spawn(async move {
+            let service = hyper::service::service_fn(move |req| {
+                let edge = edge.clone();
+                async move { Ok::<_, std::convert::Infallible>(edge.handle(req, Some(peer.ip())).await) }
+            });
+            if let Err(e) = auto::Builder::new(TokioExecutor::new())
+                .serve_connection(TokioIo::new(stream), service)
+                .await
+            {
+                tracing::debug!(error = %e, "connection closed with an error");
+            }
+        });
+    }
+}

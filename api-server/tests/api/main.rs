@@ -1,0 +1,8 @@
+//! Integration tests of the API: the server on a random port, driven through `innova-api-client`
+//! (raw HTTP only where the contract has no operation, e.g. unknown routes and preflights).
+//! One test binary for the whole suite keeps link time down.
+
+mod contract;
+mod lambda;
+mod meta;
+mod support;

@@ -1,0 +1,62 @@
+//! `innova`: the operator's command line.
+
+mod classify;
+mod import_catalog;
+mod migrate;
+mod openapi;
+mod seed;
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "innova", version, about = "Innova backend operations")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Print the OpenAPI document generated from the API trait (YAML).
+    Openapi,
+    /// Apply pending database migrations.
+    Migrate {
+        /// Verify that an existing database (created by the reference system) has exactly the
+        /// expected schema and mark the initial migration as applied, without running it.
+        #[arg(long)]
+        baseline: bool,
+    },
+    /// Load the demo data (idempotent).
+    Seed,
+    /// Import an error-tag catalogue in JSON Lines format (upsert by code).
+    ImportCatalog {
+        /// The `.jsonl` file to import.
+        file: PathBuf,
+        /// Mark the imported tags ACTIVE.
+        #[arg(long)]
+        activate: bool,
+    },
+    /// Classify attempts read as JSON Lines on stdin; one JSON result line per input line.
+    Classify,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Openapi => openapi::run(&mut std::io::stdout().lock()),
+        Command::Migrate { baseline } => migrate::run(&database_url()?, baseline).await,
+        Command::Seed => seed::run(&database_url()?).await,
+        Command::ImportCatalog { file, activate } => {
+            import_catalog::run(&database_url()?, &file, activate).await
+        }
+        Command::Classify => classify::run(std::io::stdin().lock(), std::io::stdout().lock()),
+    }
+}
+
+/// The database the command works on: `DATABASE_URL`, or the local cluster `scripts/dev` made.
+fn database_url() -> anyhow::Result<String> {
+    Ok(innova_core::config::database_url_from_env()?)
+}

@@ -1,0 +1,3 @@
+pub async fn run(_database_url: &str) -> anyhow::Result<()> {
+    anyhow::bail!("`seed` is not implemented yet")
+}
