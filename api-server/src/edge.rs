@@ -13,8 +13,8 @@
 
 use std::convert::Infallible;
 use std::future::Future;
-use std::pin::Pin;
 use std::net::{IpAddr, SocketAddr};
+use std::pin::Pin;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -55,6 +55,10 @@ pub type EdgeBody = UnsyncBoxBody<Bytes, BodyError>;
 /// The caller's IP address as the edge saw it; handlers (rate limiting) trust only this header.
 pub const CLIENT_IP_HEADER: &str = "x-innova-client-ip";
 
+/// The request path as the client sent it, before [`crate::routes::to_internal`]: envelopes
+/// report it (set by the edge, overwriting any client value).
+pub const PUBLIC_PATH_HEADER: &str = "x-innova-public-path";
+
 /// Error bodies larger than this are passed through untouched (none of ours come close).
 const MAX_ERROR_BODY: usize = 64 * 1024;
 
@@ -82,13 +86,21 @@ impl Edge {
             let client = client.clone();
             async move { Ok::<_, Infallible>(forward(&client, upstream, req).await) }
         });
-        let service = ServiceBuilder::new().layer(cors_layer(cors_origins)).service(forward);
+        let service = ServiceBuilder::new()
+            .layer(cors_layer(cors_origins))
+            .service(forward);
         let service = service.map_response(|resp: Response<_>| resp.map(boxed));
-        Edge { service: BoxCloneSyncService::new(service) }
+        Edge {
+            service: BoxCloneSyncService::new(service),
+        }
     }
 
     /// Handles one request end to end. `client_ip` is the peer as the transport saw it.
-    pub fn handle<B>(&self, req: Request<B>, client_ip: Option<IpAddr>) -> BoxFuture<'static, Response<EdgeBody>>
+    pub fn handle<B>(
+        &self,
+        req: Request<B>,
+        client_ip: Option<IpAddr>,
+    ) -> BoxFuture<'static, Response<EdgeBody>>
     where
         B: http_body::Body<Data = Bytes> + Send + 'static,
         B::Error: Into<BoxError>,
@@ -97,7 +109,11 @@ impl Edge {
         Box::pin(self.clone().process(req, client_ip))
     }
 
-    async fn process(self, req: Request<EdgeBody>, client_ip: Option<IpAddr>) -> Response<EdgeBody> {
+    async fn process(
+        self,
+        req: Request<EdgeBody>,
+        client_ip: Option<IpAddr>,
+    ) -> Response<EdgeBody> {
         let started = Instant::now();
         let (mut parts, body) = req.into_parts();
         let trace_id = parts
@@ -107,19 +123,37 @@ impl Edge {
             .filter(|v| !v.is_empty())
             .map(str::to_owned)
             .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
-        let trace_value = HeaderValue::from_str(&trace_id).unwrap_or_else(|_| HeaderValue::from_static(""));
+        let trace_value =
+            HeaderValue::from_str(&trace_id).unwrap_or_else(|_| HeaderValue::from_static(""));
         parts.headers.insert(TRACE_ID_HEADER, trace_value.clone());
         parts.headers.remove(CLIENT_IP_HEADER);
-        if let Some(ip) = client_ip {
-            if let Ok(v) = HeaderValue::from_str(&ip.to_string()) {
-                parts.headers.insert(CLIENT_IP_HEADER, v);
-            }
+        if let Some(ip) = client_ip
+            && let Ok(v) = HeaderValue::from_str(&ip.to_string())
+        {
+            parts.headers.insert(CLIENT_IP_HEADER, v);
         }
         let method = parts.method.clone();
         let path = parts.uri.path().to_string();
-        let path_and_query = parts.uri.path_and_query().map(|p| p.as_str().to_string()).unwrap_or_else(|| path.clone());
+        parts.headers.remove(PUBLIC_PATH_HEADER);
+        if let Ok(v) = HeaderValue::from_str(&path) {
+            parts.headers.insert(PUBLIC_PATH_HEADER, v);
+        }
+        let path_and_query = parts
+            .uri
+            .path_and_query()
+            .map(|p| p.as_str().to_string())
+            .unwrap_or_else(|| path.clone());
         let is_preflight = method == Method::OPTIONS;
 
+        if let Some(internal) = crate::routes::to_internal(&path) {
+            let pq = match parts.uri.query() {
+                Some(q) => format!("{internal}?{q}"),
+                None => internal,
+            };
+            if let Ok(uri) = http::Uri::builder().path_and_query(pq).build() {
+                parts.uri = uri;
+            }
+        }
         let req = Request::from_parts(parts, body);
         let Ok(mut resp) = self.service.oneshot(req).await;
 
@@ -146,19 +180,37 @@ impl Edge {
 }
 
 fn cors_layer(origins: &[String]) -> CorsLayer {
-    let origins: Vec<HeaderValue> = origins.iter().filter_map(|o| HeaderValue::from_str(o).ok()).collect();
+    let origins: Vec<HeaderValue> = origins
+        .iter()
+        .filter_map(|o| HeaderValue::from_str(o).ok())
+        .collect();
     CorsLayer::new()
         .allow_origin(AllowOrigin::list(origins))
         .allow_credentials(true)
-        .allow_methods([Method::GET, Method::HEAD, Method::PUT, Method::PATCH, Method::POST, Method::DELETE])
+        .allow_methods([
+            Method::GET,
+            Method::HEAD,
+            Method::PUT,
+            Method::PATCH,
+            Method::POST,
+            Method::DELETE,
+        ])
         .allow_headers(AllowHeaders::mirror_request())
         .expose_headers([HeaderName::from_static(TRACE_ID_HEADER)])
         .max_age(Duration::from_secs(600))
 }
 
-async fn forward(client: &Client<HttpConnector, EdgeBody>, upstream: SocketAddr, req: Request<EdgeBody>) -> Response<EdgeBody> {
+async fn forward(
+    client: &Client<HttpConnector, EdgeBody>,
+    upstream: SocketAddr,
+    req: Request<EdgeBody>,
+) -> Response<EdgeBody> {
     let (mut parts, body) = req.into_parts();
-    let pq = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+    let pq = parts
+        .uri
+        .path_and_query()
+        .map(|p| p.as_str())
+        .unwrap_or("/");
     parts.uri = match format!("http://{upstream}{pq}").parse() {
         Ok(uri) => uri,
         Err(_) => return plain_status(StatusCode::BAD_REQUEST),
@@ -189,11 +241,15 @@ fn plain_status(status: StatusCode) -> Response<EdgeBody> {
 }
 
 fn empty() -> EdgeBody {
-    Full::new(Bytes::new()).map_err(|never| match never {}).boxed_unsync()
+    Full::new(Bytes::new())
+        .map_err(|never| match never {})
+        .boxed_unsync()
 }
 
 fn full(bytes: Vec<u8>) -> EdgeBody {
-    Full::new(Bytes::from(bytes)).map_err(|never| match never {}).boxed_unsync()
+    Full::new(Bytes::from(bytes))
+        .map_err(|never| match never {})
+        .boxed_unsync()
 }
 
 /// The whole body, or `None` when it fails or exceeds `limit` bytes.
@@ -211,7 +267,12 @@ async fn collect_limited(mut body: EdgeBody, limit: usize) -> Option<Bytes> {
 }
 
 /// Gives every error response our body, with the request's `timestamp`, `path` and `traceId`.
-async fn reshape_error(resp: Response<EdgeBody>, method: &Method, path_and_query: &str, trace_id: &str) -> Response<EdgeBody> {
+async fn reshape_error(
+    resp: Response<EdgeBody>,
+    method: &Method,
+    path_and_query: &str,
+    trace_id: &str,
+) -> Response<EdgeBody> {
     let (mut parts, body) = resp.into_parts();
     let status = parts.status;
     let too_big = parts
@@ -222,12 +283,21 @@ async fn reshape_error(resp: Response<EdgeBody>, method: &Method, path_and_query
     if too_big {
         return Response::from_parts(parts, body);
     }
-    let bytes = collect_limited(body, MAX_ERROR_BODY).await.unwrap_or_default();
+    let bytes = collect_limited(body, MAX_ERROR_BODY)
+        .await
+        .unwrap_or_default();
     let mut parsed: Option<serde_json::Value> = serde_json::from_slice(&bytes).ok();
-    if let Some(headers) = parsed.as_mut().and_then(|v| v.as_object_mut()?.remove(HEADERS_FIELD)) {
+    if let Some(headers) = parsed
+        .as_mut()
+        .and_then(|v| v.as_object_mut()?.remove(HEADERS_FIELD))
+    {
         for pair in headers.as_array().into_iter().flatten() {
-            let (Some(name), Some(value)) = (pair[0].as_str(), pair[1].as_str()) else { continue };
-            if let (Ok(name), Ok(value)) = (HeaderName::try_from(name), HeaderValue::from_str(value)) {
+            let (Some(name), Some(value)) = (pair[0].as_str(), pair[1].as_str()) else {
+                continue;
+            };
+            if let (Ok(name), Ok(value)) =
+                (HeaderName::try_from(name), HeaderValue::from_str(value))
+            {
                 parts.headers.insert(name, value);
             }
         }
@@ -240,20 +310,31 @@ async fn reshape_error(resp: Response<EdgeBody>, method: &Method, path_and_query
         // Ours: status, code and message were chosen by the handler.
         Some(v) if v.get("code").is_some() && v.get("message").is_some() => (
             v["code"].as_str().unwrap_or_default().to_string(),
-            serde_json::from_value(v["message"].clone()).unwrap_or(ErrorMessage::One(String::new())),
+            serde_json::from_value(v["message"].clone())
+                .unwrap_or(ErrorMessage::One(String::new())),
         ),
         // Dropshot's router (no route, wrong method) or anything else.
         other => {
             let message = match status {
                 StatusCode::NOT_FOUND => format!("Cannot {method} {path_and_query}"),
-                StatusCode::METHOD_NOT_ALLOWED => format!("Method {method} is not allowed on {}", path_and_query.split('?').next().unwrap_or("")),
+                StatusCode::METHOD_NOT_ALLOWED => format!(
+                    "Method {method} is not allowed on {}",
+                    path_and_query.split('?').next().unwrap_or("")
+                ),
                 _ => other
                     .and_then(|v| v.get("message"))
                     .and_then(|m| m.as_str())
                     .map(str::to_owned)
                     .unwrap_or_else(|| status.canonical_reason().unwrap_or("Error").to_string()),
             };
-            let code = if status.is_server_error() { "INTERNAL_ERROR".to_string() } else { status.canonical_reason().unwrap_or("HTTP_ERROR").to_string() };
+            let code = if status.is_server_error() {
+                "INTERNAL_ERROR".to_string()
+            } else {
+                status
+                    .canonical_reason()
+                    .unwrap_or("HTTP_ERROR")
+                    .to_string()
+            };
             (code, ErrorMessage::One(message))
         }
     };
@@ -266,7 +347,11 @@ async fn reshape_error(resp: Response<EdgeBody>, method: &Method, path_and_query
         message,
     };
     let bytes = serde_json::to_vec(&body).unwrap_or_default();
-    parts.headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-    parts.headers.insert(CONTENT_LENGTH, HeaderValue::from(bytes.len()));
+    parts
+        .headers
+        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    parts
+        .headers
+        .insert(CONTENT_LENGTH, HeaderValue::from(bytes.len()));
     Response::from_parts(parts, full(bytes))
 }

@@ -51,12 +51,23 @@ pub fn trace_id<C: ServerContext>(rqctx: &RequestContext<C>) -> String {
         .to_string()
 }
 
+/// The path the client called (the edge records it before mapping it onto a declared route).
+pub fn public_path<C: ServerContext>(rqctx: &RequestContext<C>) -> String {
+    rqctx
+        .request
+        .headers()
+        .get(crate::edge::PUBLIC_PATH_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+        .unwrap_or_else(|| rqctx.request.uri().path().to_string())
+}
+
 fn envelope<C: ServerContext, T>(rqctx: &RequestContext<C>, status: u16, data: T) -> Envelope<T> {
     Envelope {
         status_code: status,
         data,
         timestamp: now_iso(),
-        path: rqctx.request.uri().path().to_string(),
+        path: public_path(rqctx),
         trace_id: trace_id(rqctx),
     }
 }

@@ -53,7 +53,10 @@ impl ApiError {
     pub fn new(status: ErrorStatusCode, message: impl Into<String>) -> Self {
         ApiError {
             status,
-            code: status.canonical_reason().unwrap_or("HTTP_ERROR").to_string(),
+            code: status
+                .canonical_reason()
+                .unwrap_or("HTTP_ERROR")
+                .to_string(),
             message: ErrorMessage::One(message.into()),
             headers: Vec::new(),
         }
@@ -96,8 +99,11 @@ impl ApiError {
     }
 
     pub fn too_many_requests(retry_after_secs: u64) -> Self {
-        Self::new(ErrorStatusCode::TOO_MANY_REQUESTS, "Too many requests, try again later")
-            .with_header(http::header::RETRY_AFTER, &retry_after_secs.to_string())
+        Self::new(
+            ErrorStatusCode::TOO_MANY_REQUESTS,
+            "Too many requests, try again later",
+        )
+        .with_header(http::header::RETRY_AFTER, &retry_after_secs.to_string())
     }
 
     pub fn unavailable(message: impl Into<String>) -> Self {
@@ -109,7 +115,10 @@ impl ApiError {
         tracing::error!(error = %cause, "internal error");
         ApiError {
             code: "INTERNAL_ERROR".to_string(),
-            ..Self::new(ErrorStatusCode::INTERNAL_SERVER_ERROR, "Internal server error")
+            ..Self::new(
+                ErrorStatusCode::INTERNAL_SERVER_ERROR,
+                "Internal server error",
+            )
         }
     }
 
@@ -174,7 +183,11 @@ impl Serialize for ApiError {
             .iter()
             .filter_map(|(n, v)| Some((n.as_str(), v.to_str().ok()?)))
             .collect();
-        WithHeaders { body: self.body(), headers }.serialize(serializer)
+        WithHeaders {
+            body: self.body(),
+            headers,
+        }
+        .serialize(serializer)
     }
 }
 
@@ -195,9 +208,15 @@ pub const HEADERS_FIELD: &str = "__headers";
 /// path or query parameters), body limits, and internal serialisation failures.
 impl From<HttpError> for ApiError {
     fn from(e: HttpError) -> Self {
-        let mut error = if let Some(rest) = e.external_message.strip_prefix("unable to parse JSON body: ") {
+        let mut error = if let Some(rest) = e
+            .external_message
+            .strip_prefix("unable to parse JSON body: ")
+        {
             ApiError::validation(vec![describe_json_error(rest)])
-        } else if e.external_message.starts_with("request body exceeded maximum size") {
+        } else if e
+            .external_message
+            .starts_with("request body exceeded maximum size")
+        {
             ApiError::payload_too_large(e.external_message.clone())
         } else if e.status_code.is_server_error() {
             ApiError::internal(&e.internal_message)
@@ -210,6 +229,75 @@ impl From<HttpError> for ApiError {
             }
         }
         error
+    }
+}
+
+/// Database errors: client-caused ones become 4xx naming the field (decision 5), the rest a
+/// 500 whose cause is logged, never sent.
+impl From<innova_core::db::DbError> for ApiError {
+    fn from(e: innova_core::db::DbError) -> Self {
+        use innova_core::db::DbError;
+        match e {
+            DbError::NotFound { entity, id } => {
+                let mut entity = entity.to_string();
+                if let Some(first) = entity.get_mut(0..1) {
+                    first.make_ascii_uppercase();
+                }
+                if id.is_empty() {
+                    ApiError::not_found(format!("{entity} not found"))
+                } else {
+                    ApiError::not_found(format!("{entity} {id} not found"))
+                }
+            }
+            DbError::Conflict { message, .. } => ApiError::conflict(message),
+            DbError::MissingReference { field } => {
+                ApiError::unprocessable(format!("{field} references a row that does not exist"))
+            }
+            DbError::Invalid { field, message } => {
+                ApiError::validation(vec![format!("{field} {message}")])
+            }
+            DbError::Precondition(message) => ApiError::conflict(message),
+            other => ApiError::internal(other),
+        }
+    }
+}
+
+/// Identity-provider errors (decision 13: bad credentials and bad refresh tokens are 401s,
+/// never 500s).
+impl From<innova_core::identity::IdentityError> for ApiError {
+    fn from(e: innova_core::identity::IdentityError) -> Self {
+        use innova_core::identity::IdentityError;
+        match e {
+            IdentityError::InvalidCredentials => {
+                ApiError::unauthorized("Invalid email or password")
+            }
+            IdentityError::InvalidRefreshToken => ApiError::unauthorized("Invalid refresh token"),
+            IdentityError::EmailTaken => {
+                ApiError::conflict("An account with this email already exists")
+            }
+            IdentityError::Rejected(message) => ApiError::bad_request(message),
+            IdentityError::Unavailable(cause) => {
+                tracing::error!(error = %cause, "identity provider unavailable");
+                ApiError::unavailable("The identity provider is unavailable, try again later")
+            }
+            IdentityError::Db(e) => e.into(),
+            IdentityError::Internal(cause) => ApiError::internal(cause),
+        }
+    }
+}
+
+/// Provisioning the caller (decision 15): an email owned by another account is 409, a
+/// disabled account 401.
+impl From<innova_core::db::accounts::ProvisionError> for ApiError {
+    fn from(e: innova_core::db::accounts::ProvisionError) -> Self {
+        use innova_core::db::accounts::ProvisionError;
+        match e {
+            ProvisionError::EmailTaken(_) => {
+                ApiError::conflict("This email already belongs to another account")
+            }
+            ProvisionError::Disabled => ApiError::unauthorized("This account is disabled"),
+            ProvisionError::Db(e) => e.into(),
+        }
     }
 }
 
@@ -236,6 +324,10 @@ fn describe_json_error(raw: &str) -> String {
         }
     };
     if let Some(field) = backticked(inner, "unknown field `") {
+        // serde_path_to_error's path may already end with the unknown field itself.
+        if path.rsplit('.').next() == Some(field) {
+            return format!("property {path} should not exist");
+        }
         return format!("property {} should not exist", prefix(field));
     }
     if let Some(field) = backticked(inner, "missing field `") {
@@ -263,13 +355,42 @@ mod tests {
     #[test]
     fn json_errors_name_the_field() {
         let cases = [
-            (". : unknown field `foo`, expected one of `a`, `b` at line 1 column 7", "property foo should not exist"),
-            ("unknown field `foo`, expected `a` at line 1 column 7", "property foo should not exist"),
-            ("rawSteps[0]: unknown field `x`, expected `expression` at line 1 column 30", "property rawSteps.0.x should not exist"),
-            ("missing field `studentId` at line 1 column 2", "studentId is required"),
-            ("rawSteps[1]: missing field `isFinal` at line 1 column 60", "rawSteps.1.isFinal is required"),
-            ("expectedAnswer: invalid type: string \"x\", expected f64 at line 1 column 20", "expectedAnswer: invalid type: string \"x\", expected f64"),
-            ("EOF while parsing a value at line 1 column 0", "request body must be a JSON object"),
+            (
+                ". : unknown field `foo`, expected one of `a`, `b` at line 1 column 7",
+                "property foo should not exist",
+            ),
+            (
+                "unknown field `foo`, expected `a` at line 1 column 7",
+                "property foo should not exist",
+            ),
+            (
+                "rawSteps[0]: unknown field `x`, expected `expression` at line 1 column 30",
+                "property rawSteps.0.x should not exist",
+            ),
+            (
+                "isAdmin: unknown field `isAdmin`, expected one of `email`, `role` at line 1 column 9",
+                "property isAdmin should not exist",
+            ),
+            (
+                "rawSteps[0].x: unknown field `x`, expected `expression` at line 1 column 30",
+                "property rawSteps.0.x should not exist",
+            ),
+            (
+                "missing field `studentId` at line 1 column 2",
+                "studentId is required",
+            ),
+            (
+                "rawSteps[1]: missing field `isFinal` at line 1 column 60",
+                "rawSteps.1.isFinal is required",
+            ),
+            (
+                "expectedAnswer: invalid type: string \"x\", expected f64 at line 1 column 20",
+                "expectedAnswer: invalid type: string \"x\", expected f64",
+            ),
+            (
+                "EOF while parsing a value at line 1 column 0",
+                "request body must be a JSON object",
+            ),
         ];
         for (raw, want) in cases {
             let raw = raw.trim_start_matches(". : ");
@@ -279,13 +400,30 @@ mod tests {
 
     #[test]
     fn dropshot_errors_keep_their_status_and_become_our_shape() {
-        let e: ApiError = HttpError::for_bad_request(None, "unable to parse JSON body: missing field `a` at line 1 column 2".into()).into();
+        let e: ApiError = HttpError::for_bad_request(
+            None,
+            "unable to parse JSON body: missing field `a` at line 1 column 2".into(),
+        )
+        .into();
         assert_eq!(e.status(), ErrorStatusCode::BAD_REQUEST);
-        assert_eq!(e.message(), &ErrorMessage::Many(vec!["a is required".into()]));
-        let e: ApiError = HttpError::for_bad_request(None, "request body exceeded maximum size of 10 bytes".into()).into();
+        assert_eq!(
+            e.message(),
+            &ErrorMessage::Many(vec!["a is required".into()])
+        );
+        let e: ApiError = HttpError::for_bad_request(
+            None,
+            "request body exceeded maximum size of 10 bytes".into(),
+        )
+        .into();
         assert_eq!(e.status(), ErrorStatusCode::PAYLOAD_TOO_LARGE);
         let e: ApiError = HttpError::for_internal_error("boom".into()).into();
-        assert_eq!((e.status(), e.code()), (ErrorStatusCode::INTERNAL_SERVER_ERROR, "INTERNAL_ERROR"));
-        assert_eq!(e.message(), &ErrorMessage::One("Internal server error".into()));
+        assert_eq!(
+            (e.status(), e.code()),
+            (ErrorStatusCode::INTERNAL_SERVER_ERROR, "INTERNAL_ERROR")
+        );
+        assert_eq!(
+            e.message(),
+            &ErrorMessage::One("Internal server error".into())
+        );
     }
 }

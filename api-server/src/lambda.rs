@@ -31,7 +31,11 @@ pub async fn handle(edge: &Edge, req: Request) -> Result<Response<Body>, lambda_
     let req = without_stage(req)?;
     let resp = edge.handle(req, client_ip).await;
     let (parts, body) = resp.into_parts();
-    let bytes = body.collect().await.map_err(|e| lambda_http::Error::from(e.to_string()))?.to_bytes();
+    let bytes = body
+        .collect()
+        .await
+        .map_err(|e| lambda_http::Error::from(e.to_string()))?
+        .to_bytes();
     let body = if bytes.is_empty() {
         Body::Empty
     } else if is_text(&parts.headers) {
@@ -74,7 +78,10 @@ fn source_ip(req: &Request) -> Option<IpAddr> {
 }
 
 fn is_text(headers: &http::HeaderMap) -> bool {
-    let Some(ct) = headers.get(http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) else {
+    let Some(ct) = headers
+        .get(http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    else {
         return true;
     };
     let ct = ct.to_ascii_lowercase();

@@ -6,6 +6,7 @@
 //!   the local server and the Lambda entry ([`lambda`]).
 
 pub mod api;
+pub mod auth;
 pub mod context;
 pub mod edge;
 pub mod envelope;
@@ -13,4 +14,5 @@ pub mod error;
 pub mod handlers;
 pub mod lambda;
 pub mod openapi;
+pub mod routes;
 pub mod server;

@@ -28,6 +28,49 @@ pub fn generate() -> anyhow::Result<String> {
         .map_err(|e| anyhow::anyhow!("invalid API description: {e}"))?;
     let mut spec = description.openapi(TITLE, semver::Version::new(1, 0, 0));
     spec.description(DESCRIPTION);
-    let value = spec.json()?;
+    let mut value = spec.json()?;
+    add_bearer_security(&mut value);
+    publish_public_paths(&mut value);
     Ok(serde_yaml::to_string(&value)?)
+}
+
+/// Publishes the reference's paths: the routes declared under the marker segment lose it (see
+/// `crate::routes`).
+fn publish_public_paths(doc: &mut serde_json::Value) {
+    let Some(paths) = doc.get_mut("paths").and_then(|p| p.as_object_mut()) else {
+        return;
+    };
+    let declared = std::mem::take(paths);
+    for (path, item) in declared {
+        paths.insert(crate::routes::to_public(&path), item);
+    }
+}
+
+/// Declares the bearer scheme (Supabase or embedded-provider JWTs) and marks every operation
+/// whose access policy needs a token with it.
+fn add_bearer_security(doc: &mut serde_json::Value) {
+    doc["components"]["securitySchemes"]["bearerAuth"] = serde_json::json!({
+        "type": "http",
+        "scheme": "bearer",
+        "bearerFormat": "JWT",
+        "description": "An access token from POST /auth/login (or Supabase Auth).",
+    });
+    let Some(paths) = doc.get_mut("paths").and_then(|p| p.as_object_mut()) else {
+        return;
+    };
+    for item in paths.values_mut() {
+        let Some(item) = item.as_object_mut() else {
+            continue;
+        };
+        for operation in item.values_mut() {
+            let needs_token = operation
+                .get("operationId")
+                .and_then(|id| id.as_str())
+                .and_then(innova_domain::access::policy)
+                .is_none_or(|p| p.callers.needs_token());
+            if needs_token {
+                operation["security"] = serde_json::json!([{"bearerAuth": []}]);
+            }
+        }
+    }
 }

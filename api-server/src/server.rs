@@ -3,7 +3,10 @@
 
 use std::net::SocketAddr;
 
-use dropshot::{ApiDescription, Body, ConfigDropshot, HandlerTaskMode, HttpServer, RequestContext, ServerBuilder};
+use dropshot::{
+    ApiDescription, Body, ConfigDropshot, HandlerTaskMode, HttpServer, RequestContext,
+    ServerBuilder, TypedBody,
+};
 use http::Response;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
@@ -14,8 +17,12 @@ use tokio::task::JoinHandle;
 use crate::api::{InnovaApi, innova_api_mod};
 use crate::context::ApiContext;
 use crate::edge::Edge;
-use crate::envelope::ApiOk;
+use crate::envelope::{ApiAccepted, ApiCreated, ApiOk};
 use crate::error::ApiError;
+use crate::handlers::auth::{
+    ConfirmForgotPasswordRequest, ForgotPasswordRequest, LoginRequest, Me, MessageResponse,
+    RefreshRequest, RegisterRequest, Session,
+};
 use crate::handlers::{self, meta::HealthResponse};
 
 /// Largest JSON body accepted, as the reference's body parser (100 kB). Routes taking uploads
@@ -46,6 +53,70 @@ impl InnovaApi for InnovaImpl {
 
     async fn docs(_rqctx: RequestContext<ApiContext>) -> Result<Response<Body>, ApiError> {
         handlers::meta::docs().await
+    }
+
+    async fn local_object_get(
+        rqctx: RequestContext<ApiContext>,
+        path: dropshot::Path<handlers::local_objects::LocalObjectPath>,
+        query: dropshot::Query<handlers::local_objects::LocalObjectQuery>,
+    ) -> Result<Response<Body>, ApiError> {
+        handlers::local_objects::get(rqctx, path, query).await
+    }
+
+    async fn local_object_put(
+        rqctx: RequestContext<ApiContext>,
+        path: dropshot::Path<handlers::local_objects::LocalObjectPath>,
+        query: dropshot::Query<handlers::local_objects::LocalObjectQuery>,
+        body: dropshot::UntypedBody,
+    ) -> Result<Response<Body>, ApiError> {
+        handlers::local_objects::put(rqctx, path, query, body).await
+    }
+
+    async fn auth_jwks(rqctx: RequestContext<ApiContext>) -> Result<Response<Body>, ApiError> {
+        handlers::auth::jwks(rqctx).await
+    }
+
+    async fn auth_register(
+        rqctx: RequestContext<ApiContext>,
+        body: TypedBody<RegisterRequest>,
+    ) -> ApiCreated<Session> {
+        handlers::auth::register(rqctx, body).await
+    }
+
+    async fn auth_login(
+        rqctx: RequestContext<ApiContext>,
+        body: TypedBody<LoginRequest>,
+    ) -> ApiCreated<Session> {
+        handlers::auth::login(rqctx, body).await
+    }
+
+    async fn auth_refresh(
+        rqctx: RequestContext<ApiContext>,
+        body: TypedBody<RefreshRequest>,
+    ) -> ApiCreated<Session> {
+        handlers::auth::refresh(rqctx, body).await
+    }
+
+    async fn auth_forgot_password(
+        rqctx: RequestContext<ApiContext>,
+        body: TypedBody<ForgotPasswordRequest>,
+    ) -> ApiAccepted<MessageResponse> {
+        handlers::auth::forgot_password(rqctx, body).await
+    }
+
+    async fn auth_confirm_forgot_password(
+        rqctx: RequestContext<ApiContext>,
+        body: TypedBody<ConfirmForgotPasswordRequest>,
+    ) -> ApiCreated<MessageResponse> {
+        handlers::auth::confirm_forgot_password(rqctx, body).await
+    }
+
+    async fn auth_me(rqctx: RequestContext<ApiContext>) -> ApiOk<Me> {
+        handlers::auth::me(rqctx).await
+    }
+
+    async fn auth_logout(rqctx: RequestContext<ApiContext>) -> ApiCreated<MessageResponse> {
+        handlers::auth::logout(rqctx).await
     }
 }
 
@@ -96,7 +167,12 @@ pub async fn serve(config: Config, listener: TcpListener) -> anyhow::Result<Runn
     let edge = Edge::new(dropshot.local_addr(), &cors);
     let addr = listener.local_addr()?;
     let accept_loop = tokio::spawn(accept(listener, edge.clone()));
-    Ok(RunningApi { addr, edge, dropshot, accept_loop })
+    Ok(RunningApi {
+        addr,
+        edge,
+        dropshot,
+        accept_loop,
+    })
 }
 
 async fn accept(listener: TcpListener, edge: Edge) {

@@ -1,3 +1,16 @@
-pub async fn run(_database_url: &str, _file: &std::path::Path, _activate: bool) -> anyhow::Result<()> {
-    anyhow::bail!("`import_catalog` is not implemented yet")
+//! `innova import-catalog <file.jsonl> [--activate]`: prints the report; rejected lines are
+//! listed with their line numbers (the good lines are still imported).
+
+use std::time::Instant;
+
+use innova_core::db;
+
+pub async fn run(database_url: &str, file: &std::path::Path, activate: bool) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let pool = db::connect(database_url).await?;
+    let report = db::catalog::import_file(&pool, file, activate).await?;
+    println!("{}: {report}", file.display());
+    println!("done in {:.2} s", started.elapsed().as_secs_f64());
+    pool.close().await;
+    Ok(())
 }

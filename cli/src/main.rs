@@ -5,6 +5,7 @@ mod import_catalog;
 mod migrate;
 mod openapi;
 mod seed;
+mod token;
 
 use std::path::PathBuf;
 
@@ -40,6 +41,16 @@ enum Command {
     },
     /// Classify attempts read as JSON Lines on stdin; one JSON result line per input line.
     Classify,
+    /// Print an access token for an existing user, from the embedded identity provider (local
+    /// development; refused when SUPABASE_URL is set).
+    Token {
+        /// The user's email (e.g. student1@innova.demo).
+        #[arg(long)]
+        email: String,
+        /// Lifetime of the token, in seconds.
+        #[arg(long, default_value_t = token::DEFAULT_TTL_SECS)]
+        ttl_seconds: u64,
+    },
 }
 
 #[tokio::main]
@@ -53,6 +64,7 @@ async fn main() -> anyhow::Result<()> {
             import_catalog::run(&database_url()?, &file, activate).await
         }
         Command::Classify => classify::run(std::io::stdin().lock(), std::io::stdout().lock()),
+        Command::Token { email, ttl_seconds } => token::run(&email, ttl_seconds).await,
     }
 }
 

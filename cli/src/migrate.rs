@@ -1,3 +1,27 @@
-pub async fn run(_database_url: &str, _baseline: bool) -> anyhow::Result<()> {
-    anyhow::bail!("`migrate` is not implemented yet")
+//! `innova migrate [--baseline]`.
+
+use innova_core::db::{self, migrate::BaselineOutcome};
+
+pub async fn run(database_url: &str, baseline: bool) -> anyhow::Result<()> {
+    let pool = db::connect(database_url).await?;
+    if baseline {
+        match db::migrate::baseline(&pool).await? {
+            BaselineOutcome::Baselined { version } => {
+                println!("schema matches the reference; migration {version} recorded as applied")
+            }
+            BaselineOutcome::AlreadyApplied { version } => {
+                println!("migration {version} is already recorded; nothing to baseline")
+            }
+        }
+    }
+    let applied = db::migrate::run(&pool).await?;
+    if applied.is_empty() {
+        println!("database is up to date");
+    } else {
+        for version in applied {
+            println!("applied migration {version}");
+        }
+    }
+    pool.close().await;
+    Ok(())
 }

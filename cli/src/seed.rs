@@ -1,3 +1,17 @@
-pub async fn run(_database_url: &str) -> anyhow::Result<()> {
-    anyhow::bail!("`seed` is not implemented yet")
+//! `innova seed`: the demo data (idempotent).
+
+use innova_core::db;
+
+pub async fn run(database_url: &str) -> anyhow::Result<()> {
+    let pool = db::connect(database_url).await?;
+    db::seed::run(&pool).await?;
+    let counts = db::seed::row_counts(&pool).await?;
+    let seeded: Vec<String> = counts
+        .iter()
+        .filter(|(_, n)| *n > 0)
+        .map(|(table, n)| format!("{table} {n}"))
+        .collect();
+    println!("demo data loaded: {}", seeded.join(", "));
+    pool.close().await;
+    Ok(())
 }

@@ -7,7 +7,6 @@
 use std::path::{Path, PathBuf};
 
 use figment::Figment;
-use figment::providers::Env;
 use serde::Deserialize;
 use url::Url;
 
@@ -22,7 +21,10 @@ pub enum ConfigError {
 
 impl ConfigError {
     fn invalid(var: &'static str, reason: impl Into<String>) -> Self {
-        ConfigError::Invalid { var, reason: reason.into() }
+        ConfigError::Invalid {
+            var,
+            reason: reason.into(),
+        }
     }
 }
 
@@ -57,6 +59,26 @@ pub struct Config {
     pub aws: AwsSettings,
     pub log_level: String,
     pub data_dir: PathBuf,
+    /// Limits on the public `/auth/*` routes.
+    pub auth_rate_limits: AuthRateLimits,
+}
+
+/// Requests per minute allowed on the public auth routes (`register`, `login`, `refresh`,
+/// `forgot-password`, `confirm-forgot-password`), per client IP and per email; 0 disables
+/// that limit. The IP limit is generous because a whole class signs in from one school NAT.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AuthRateLimits {
+    pub per_ip_per_minute: u32,
+    pub per_email_per_minute: u32,
+}
+
+impl Default for AuthRateLimits {
+    fn default() -> Self {
+        AuthRateLimits {
+            per_ip_per_minute: 120,
+            per_email_per_minute: 10,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -165,6 +187,8 @@ struct Raw {
     aws_endpoint_url: Option<String>,
     log_level: Option<String>,
     innova_data_dir: Option<String>,
+    auth_rate_limit_per_ip: Option<String>,
+    auth_rate_limit_per_email: Option<String>,
 }
 
 /// Every variable the configuration reads (documentation and the README table use this list).
@@ -207,6 +231,8 @@ pub const VARIABLES: &[&str] = &[
     "AWS_ENDPOINT_URL",
     "LOG_LEVEL",
     "INNOVA_DATA_DIR",
+    "AUTH_RATE_LIMIT_PER_IP",
+    "AUTH_RATE_LIMIT_PER_EMAIL",
 ];
 
 /// Origins allowed by CORS when `CORS_ORIGINS` is not set at all: the usual local front-ends.
@@ -240,13 +266,14 @@ impl Config {
         let database_url = resolve_database_url(set(raw.database_url), &data_dir)?;
 
         let mongodb_uri = set(raw.mongodb_uri);
-        if let Some(uri) = &mongodb_uri {
-            if !uri.starts_with("mongodb") {
-                return Err(ConfigError::invalid(
-                    "MONGODB_URI",
-                    "must be a mongodb:// or mongodb+srv:// URL",
-                ));
-            }
+        if mongodb_uri
+            .as_ref()
+            .is_some_and(|uri| !uri.starts_with("mongodb"))
+        {
+            return Err(ConfigError::invalid(
+                "MONGODB_URI",
+                "must be a mongodb:// or mongodb+srv:// URL",
+            ));
         }
 
         let port = match set(raw.port) {
@@ -308,6 +335,27 @@ impl Config {
                 })
             })
             .transpose()?;
+        let public_app_url = optional_url("PUBLIC_APP_URL", raw.public_app_url)?;
+        if resend.is_some() && public_app_url.is_none() {
+            // Reset e-mails link to the app; without it they would carry a dead link.
+            return Err(ConfigError::Missing {
+                var: "PUBLIC_APP_URL",
+                hint: " when RESEND_API_KEY is set (password-reset links point to it)".into(),
+            });
+        }
+        let defaults = AuthRateLimits::default();
+        let auth_rate_limits = AuthRateLimits {
+            per_ip_per_minute: non_negative(
+                "AUTH_RATE_LIMIT_PER_IP",
+                raw.auth_rate_limit_per_ip,
+                defaults.per_ip_per_minute,
+            )?,
+            per_email_per_minute: non_negative(
+                "AUTH_RATE_LIMIT_PER_EMAIL",
+                raw.auth_rate_limit_per_email,
+                defaults.per_email_per_minute,
+            )?,
+        };
 
         Ok(Config {
             database_url,
@@ -315,11 +363,14 @@ impl Config {
             port,
             cors_origins,
             supabase,
-            public_app_url: optional_url("PUBLIC_APP_URL", raw.public_app_url)?,
+            public_app_url,
             public_api_url: optional_url("PUBLIC_API_URL", raw.public_api_url)?,
             public_practice_url: optional_url("PUBLIC_PRACTICE_URL", raw.public_practice_url)?,
             queues: QueueUrls {
-                attempt_stream: optional_queue("SQS_ATTEMPT_STREAM_URL", raw.sqs_attempt_stream_url)?,
+                attempt_stream: optional_queue(
+                    "SQS_ATTEMPT_STREAM_URL",
+                    raw.sqs_attempt_stream_url,
+                )?,
                 llm_classify: optional_queue("SQS_LLM_CLASSIFY_URL", raw.sqs_llm_classify_url)?,
                 ocr: optional_queue("SQS_OCR_QUEUE_URL", raw.sqs_ocr_queue_url)?,
                 attempt_reprocess: optional_queue(
@@ -345,8 +396,16 @@ impl Config {
                 ocr_uploads: set(raw.s3_ocr_uploads_bucket),
             },
             presign: PresignTtls {
-                guides_put: positive("GUIDES_PRESIGNED_PUT_TTL", raw.guides_presigned_put_ttl, 600)?,
-                guides_get: positive("GUIDES_PRESIGNED_GET_TTL", raw.guides_presigned_get_ttl, 300)?,
+                guides_put: positive(
+                    "GUIDES_PRESIGNED_PUT_TTL",
+                    raw.guides_presigned_put_ttl,
+                    600,
+                )?,
+                guides_get: positive(
+                    "GUIDES_PRESIGNED_GET_TTL",
+                    raw.guides_presigned_get_ttl,
+                    300,
+                )?,
                 submissions_get: positive(
                     "SUBMISSIONS_PRESIGNED_GET_TTL",
                     raw.submissions_presigned_get_ttl,
@@ -362,6 +421,7 @@ impl Config {
             },
             log_level: set(raw.log_level).unwrap_or_else(|| "info".into()),
             data_dir,
+            auth_rate_limits,
         })
     }
 }
@@ -376,7 +436,15 @@ pub fn database_url_from_env() -> Result<String, ConfigError> {
 }
 
 fn read_env() -> Result<Raw, ConfigError> {
-    extract(Figment::from(Env::raw().only(VARIABLES)))
+    // Each value is merged as a string, as `from_vars` does: figment's `Env` provider would
+    // parse `PORT=3000` into a number, which the string fields of `Raw` then refuse.
+    let mut figment = Figment::new();
+    for var in VARIABLES {
+        if let Ok(value) = std::env::var(var) {
+            figment = figment.merge((var.to_ascii_lowercase(), value));
+        }
+    }
+    extract(figment)
 }
 
 fn extract(figment: Figment) -> Result<Raw, ConfigError> {
@@ -411,7 +479,10 @@ fn resolve_database_url(explicit: Option<String>, data_dir: &Path) -> Result<Str
         }
     };
     if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
-        return Err(ConfigError::invalid("DATABASE_URL", "must be a postgres:// URL"));
+        return Err(ConfigError::invalid(
+            "DATABASE_URL",
+            "must be a postgres:// URL",
+        ));
     }
     Ok(url)
 }
@@ -422,9 +493,13 @@ fn set(v: Option<String>) -> Option<String> {
 }
 
 fn parse_url(var: &'static str, value: &str) -> Result<Url, ConfigError> {
-    let url = Url::parse(value).map_err(|e| ConfigError::invalid(var, format!("`{value}`: {e}")))?;
+    let url =
+        Url::parse(value).map_err(|e| ConfigError::invalid(var, format!("`{value}`: {e}")))?;
     if !matches!(url.scheme(), "http" | "https") {
-        return Err(ConfigError::invalid(var, format!("`{value}` is not an http(s) URL")));
+        return Err(ConfigError::invalid(
+            var,
+            format!("`{value}` is not an http(s) URL"),
+        ));
     }
     Ok(url)
 }
@@ -442,8 +517,24 @@ fn positive(var: &'static str, value: Option<String>, default: u64) -> Result<u6
         None => Ok(default),
         Some(v) => match v.parse::<u64>() {
             Ok(n) if n > 0 => Ok(n),
-            _ => Err(ConfigError::invalid(var, format!("`{v}` is not a positive integer"))),
+            _ => Err(ConfigError::invalid(
+                var,
+                format!("`{v}` is not a positive integer"),
+            )),
         },
+    }
+}
+
+fn non_negative(
+    var: &'static str,
+    value: Option<String>,
+    default: u32,
+) -> Result<u32, ConfigError> {
+    match set(value) {
+        None => Ok(default),
+        Some(v) => v
+            .parse::<u32>()
+            .map_err(|_| ConfigError::invalid(var, format!("`{v}` is not a non-negative integer"))),
     }
 }
 
@@ -489,18 +580,38 @@ mod tests {
     fn errors_name_the_variable() {
         let cases: &[(&[(&str, &str)], &str)] = &[
             (&[DB, ("PORT", "eighty")], "PORT"),
-            (&[DB, ("GUIDES_PRESIGNED_PUT_TTL", "0")], "GUIDES_PRESIGNED_PUT_TTL"),
+            (
+                &[DB, ("GUIDES_PRESIGNED_PUT_TTL", "0")],
+                "GUIDES_PRESIGNED_PUT_TTL",
+            ),
             (&[DB, ("MONGODB_URI", "http://x")], "MONGODB_URI"),
-            (&[DB, ("SUPABASE_URL", "https://x.supabase.co")], "SUPABASE_SERVICE_ROLE_KEY"),
+            (
+                &[DB, ("SUPABASE_URL", "https://x.supabase.co")],
+                "SUPABASE_SERVICE_ROLE_KEY",
+            ),
             (&[DB, ("CORS_ORIGINS", "*")], "CORS_ORIGINS"),
-            (&[DB, ("CORS_ORIGINS", "https://a.com/path")], "CORS_ORIGINS"),
-            (&[DB, ("SQS_LLM_CLASSIFY_URL", "not a url")], "SQS_LLM_CLASSIFY_URL"),
+            (
+                &[DB, ("CORS_ORIGINS", "https://a.com/path")],
+                "CORS_ORIGINS",
+            ),
+            (
+                &[DB, ("SQS_LLM_CLASSIFY_URL", "not a url")],
+                "SQS_LLM_CLASSIFY_URL",
+            ),
             (&[("DATABASE_URL", "mysql://x")], "DATABASE_URL"),
-            (&[("INNOVA_DATA_DIR", "/nonexistent-innova")], "DATABASE_URL"),
+            (
+                &[("INNOVA_DATA_DIR", "/nonexistent-innova")],
+                "DATABASE_URL",
+            ),
         ];
         for (vars, var) in cases {
-            let err = Config::from_vars(vars.iter().copied()).unwrap_err().to_string();
-            assert!(err.starts_with(var), "expected an error naming {var}, got: {err}");
+            let err = Config::from_vars(vars.iter().copied())
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.starts_with(var),
+                "expected an error naming {var}, got: {err}"
+            );
         }
     }
 
@@ -509,13 +620,60 @@ mod tests {
         let c = Config::from_vars([
             DB,
             ("PUBLIC_APP_URL", ""),
-            ("CORS_ORIGINS", " https://app.example.com , http://localhost:5173,"),
+            (
+                "CORS_ORIGINS",
+                " https://app.example.com , http://localhost:5173,",
+            ),
         ])
         .unwrap();
         assert!(c.public_app_url.is_none());
-        assert_eq!(c.cors_origins, ["https://app.example.com", "http://localhost:5173"]);
+        assert_eq!(
+            c.cors_origins,
+            ["https://app.example.com", "http://localhost:5173"]
+        );
         let none = Config::from_vars([DB, ("CORS_ORIGINS", "")]).unwrap();
         assert!(none.cors_origins.is_empty());
+    }
+
+    #[test]
+    fn auth_rate_limits_default_parse_and_reject_garbage() {
+        assert_eq!(
+            Config::from_vars([DB]).unwrap().auth_rate_limits,
+            AuthRateLimits::default()
+        );
+        let c = Config::from_vars([
+            DB,
+            ("AUTH_RATE_LIMIT_PER_IP", "0"),
+            ("AUTH_RATE_LIMIT_PER_EMAIL", "3"),
+        ])
+        .unwrap();
+        assert_eq!(
+            c.auth_rate_limits,
+            AuthRateLimits {
+                per_ip_per_minute: 0,
+                per_email_per_minute: 3
+            }
+        );
+        for var in ["AUTH_RATE_LIMIT_PER_IP", "AUTH_RATE_LIMIT_PER_EMAIL"] {
+            let err = Config::from_vars([DB, (var, "-1")])
+                .unwrap_err()
+                .to_string();
+            assert!(err.starts_with(var), "{err}");
+        }
+    }
+
+    #[test]
+    fn resend_needs_the_app_url_for_its_links() {
+        let resend = [
+            DB,
+            ("RESEND_API_KEY", "re_x"),
+            ("RESEND_FROM_EMAIL", "no-reply@x.co"),
+        ];
+        let err = Config::from_vars(resend).unwrap_err().to_string();
+        assert!(err.starts_with("PUBLIC_APP_URL"), "{err}");
+        let mut with_url = resend.to_vec();
+        with_url.push(("PUBLIC_APP_URL", "https://app.x.co"));
+        assert!(Config::from_vars(with_url).unwrap().resend.is_some());
     }
 
     #[test]

@@ -1,1 +1,23 @@
-//! Worker handlers. Each Lambda binary in `src/bin` is a thin `main` around one of these.
+//! Worker handlers. Each Lambda binary in `src/bin` is a thin `main` around one of these; a local
+//! process (the API under `scripts/dev`) runs the same handlers through the embedded queue, see
+//! [`register_embedded`].
+
+use std::sync::Arc;
+
+use innova_core::queue::QueueName;
+use innova_core::services::Services;
+use sqlx::PgPool;
+
+pub mod telemetry;
+
+/// Registers every worker whose queue is embedded in this process as its in-process consumer
+/// (queues that go through SQS are consumed by the Lambda functions instead). Returns the queues
+/// it registered.
+pub fn register_embedded(services: &Services, db: &PgPool) -> Vec<QueueName> {
+    let mut registered = Vec::new();
+    let telemetry = telemetry::TelemetryHandler::new(services.telemetry.clone(), db.clone());
+    if services.register_handler(QueueName::AttemptStream, Arc::new(telemetry)) {
+        registered.push(QueueName::AttemptStream);
+    }
+    registered
+}

@@ -38,7 +38,8 @@ pub struct HealthResponse(Envelope<Health>);
 impl HttpResponse for HealthResponse {
     fn to_result(self) -> Result<Response<Body>, dropshot::HttpError> {
         let status = StatusCode::from_u16(self.0.status_code).unwrap_or(StatusCode::OK);
-        let body = serde_json::to_vec(&self.0).map_err(|e| dropshot::HttpError::for_internal_error(e.to_string()))?;
+        let body = serde_json::to_vec(&self.0)
+            .map_err(|e| dropshot::HttpError::for_internal_error(e.to_string()))?;
         Ok(Response::builder()
             .status(status)
             .header(http::header::CONTENT_TYPE, "application/json")
@@ -63,9 +64,21 @@ impl HttpResponse for HealthResponse {
 pub async fn health(rqctx: RequestContext<ApiContext>) -> Result<HealthResponse, ApiError> {
     let db_ok = innova_core::readiness::database_answers(&rqctx.context().db, DB_TIMEOUT).await;
     let (status, health) = if db_ok {
-        (200, Health { status: "ok".into(), db: "ok".into() })
+        (
+            200,
+            Health {
+                status: "ok".into(),
+                db: "ok".into(),
+            },
+        )
     } else {
-        (503, Health { status: "degraded".into(), db: "unavailable".into() })
+        (
+            503,
+            Health {
+                status: "degraded".into(),
+                db: "unavailable".into(),
+            },
+        )
     };
     let mut envelope = envelope::ok(&rqctx, health)?.0;
     envelope.status_code = status;

@@ -8,7 +8,12 @@ fn openapi_yaml_matches_the_api_trait() {
     if generated != checked_in {
         let diff = similar::TextDiff::from_lines(&checked_in, &generated);
         let mut report = String::new();
-        for hunk in diff.unified_diff().context_radius(3).header("openapi.yaml (checked in)", "generated from the API trait").iter_hunks() {
+        for hunk in diff
+            .unified_diff()
+            .context_radius(3)
+            .header("openapi.yaml (checked in)", "generated from the API trait")
+            .iter_hunks()
+        {
             report.push_str(&hunk.to_string());
         }
         panic!(

@@ -17,19 +17,47 @@ struct Case {
 }
 
 const CASES: &[Case] = &[
-    Case { fixture: "v1-get-root.json", status: 200, error_path: None },
+    Case {
+        fixture: "v1-get-root.json",
+        status: 200,
+        error_path: None,
+    },
     // REST v1 events carry the query as a map: key order is not kept, repeated values are.
-    Case { fixture: "v1-repeated-query-keys.json", status: 404, error_path: Some("/nope?page=2&tag=a&tag=b") },
-    Case { fixture: "v1-base64-body.json", status: 405, error_path: Some("/health") },
-    Case { fixture: "v2-get-health.json", status: 200, error_path: None },
-    Case { fixture: "v2-preflight.json", status: 204, error_path: None },
-    Case { fixture: "function-url-get-openapi-yaml.json", status: 200, error_path: None },
+    Case {
+        fixture: "v1-repeated-query-keys.json",
+        status: 404,
+        error_path: Some("/nope?page=2&tag=a&tag=b"),
+    },
+    Case {
+        fixture: "v1-base64-body.json",
+        status: 405,
+        error_path: Some("/health"),
+    },
+    Case {
+        fixture: "v2-get-health.json",
+        status: 200,
+        error_path: None,
+    },
+    Case {
+        fixture: "v2-preflight.json",
+        status: 204,
+        error_path: None,
+    },
+    Case {
+        fixture: "function-url-get-openapi-yaml.json",
+        status: 200,
+        error_path: None,
+    },
 ];
 
 fn load(name: &str) -> lambda_http::Request {
-    let path = format!("{}/tests/fixtures/lambda/{name}", env!("CARGO_MANIFEST_DIR"));
+    let path = format!(
+        "{}/tests/fixtures/lambda/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    lambda_http::request::from_str(&text).unwrap_or_else(|e| panic!("{name} is not an API Gateway event: {e}"))
+    lambda_http::request::from_str(&text)
+        .unwrap_or_else(|e| panic!("{name} is not an API Gateway event: {e}"))
 }
 
 /// Bodies are equal but for the moment they were produced.
@@ -47,7 +75,9 @@ fn comparable(body: &[u8]) -> Value {
 
 /// A path with its query pairs sorted (values of a repeated key keep their order).
 fn normalized(path_and_query: &str) -> String {
-    let (path, query) = path_and_query.split_once('?').unwrap_or((path_and_query, ""));
+    let (path, query) = path_and_query
+        .split_once('?')
+        .unwrap_or((path_and_query, ""));
     let mut pairs: Vec<&str> = query.split('&').filter(|p| !p.is_empty()).collect();
     pairs.sort_by_key(|p| p.split('=').next().unwrap_or_default().to_string());
     format!("{path}?{}", pairs.join("&"))
@@ -64,10 +94,18 @@ async fn lambda_events_and_local_requests_get_the_same_answer() {
         let query = event.uri().query().map(str::to_owned);
         let headers = event.headers().clone();
         let body = event.body().to_vec();
-        let lambda_resp = innova_api_server::lambda::handle(&app.api.edge, event).await.expect("the handler answers");
+        let lambda_resp = innova_api_server::lambda::handle(&app.api.edge, event)
+            .await
+            .expect("the handler answers");
         let lambda_status = lambda_resp.status().as_u16();
         let lambda_headers = lambda_resp.headers().clone();
-        let lambda_body = lambda_resp.into_body().collect().await.unwrap().to_bytes().to_vec();
+        let lambda_body = lambda_resp
+            .into_body()
+            .collect()
+            .await
+            .unwrap()
+            .to_bytes()
+            .to_vec();
 
         // The same request to the local server.
         let url = match &query {
@@ -87,15 +125,42 @@ async fn lambda_events_and_local_requests_get_the_same_answer() {
 
         let name = case.fixture;
         assert_eq!(lambda_status, case.status, "{name}: status through Lambda");
-        assert_eq!(local_status, case.status, "{name}: status through the local server");
-        assert_eq!(comparable(&lambda_body), comparable(&local_body), "{name}: bodies differ");
-        for h in ["content-type", "x-trace-id", "access-control-allow-origin", "access-control-allow-credentials", "allow"] {
-            assert_eq!(lambda_headers.get(h), local_headers.get(h), "{name}: header {h} differs");
+        assert_eq!(
+            local_status, case.status,
+            "{name}: status through the local server"
+        );
+        assert_eq!(
+            comparable(&lambda_body),
+            comparable(&local_body),
+            "{name}: bodies differ"
+        );
+        for h in [
+            "content-type",
+            "x-trace-id",
+            "access-control-allow-origin",
+            "access-control-allow-credentials",
+            "allow",
+        ] {
+            assert_eq!(
+                lambda_headers.get(h),
+                local_headers.get(h),
+                "{name}: header {h} differs"
+            );
         }
-        assert!(lambda_headers.get("x-trace-id").is_some(), "{name}: x-trace-id echoed");
+        assert!(
+            lambda_headers.get("x-trace-id").is_some(),
+            "{name}: x-trace-id echoed"
+        );
         if let Some(path) = case.error_path {
-            let got = comparable(&lambda_body)["path"].as_str().unwrap_or_default().to_string();
-            assert_eq!(normalized(&got), normalized(path), "{name}: the event's path and query reach the API");
+            let got = comparable(&lambda_body)["path"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
+            assert_eq!(
+                normalized(&got),
+                normalized(path),
+                "{name}: the event's path and query reach the API"
+            );
         }
     }
 }
@@ -103,7 +168,9 @@ async fn lambda_events_and_local_requests_get_the_same_answer() {
 #[tokio::test]
 async fn rest_api_stage_is_not_part_of_the_route() {
     let app = spawn().await;
-    let resp = innova_api_server::lambda::handle(&app.api.edge, load("v1-get-root.json")).await.unwrap();
+    let resp = innova_api_server::lambda::handle(&app.api.edge, load("v1-get-root.json"))
+        .await
+        .unwrap();
     assert_eq!(resp.status(), 200);
     let body: Value = serde_json::from_slice(resp.body().as_ref()).unwrap();
     assert_eq!(body["path"], "/");

@@ -2,7 +2,11 @@
 //! (raw HTTP only where the contract has no operation, e.g. unknown routes and preflights).
 //! One test binary for the whole suite keeps link time down.
 
+mod access;
+mod auth;
+mod auth_attacks;
 mod contract;
+mod fakes;
 mod lambda;
 mod meta;
 mod support;

@@ -1,7 +1,11 @@
-//! Spawning the API for a test: a fresh database, the server on a random port, a client.
+//! Spawning the API for a test: a database of its own (`innova-testkit`), the server on a
+//! random port, a client.
+
+use std::sync::OnceLock;
 
 use innova_api_server::server::{RunningApi, serve};
 use innova_core::config::Config;
+use innova_testkit::TestDb;
 
 /// An allowed browser origin in every test server's CORS configuration.
 pub const ALLOWED_ORIGIN: &str = "http://allowed.example";
@@ -12,7 +16,30 @@ pub struct TestApp {
     /// For what the contract cannot express (unknown routes, preflights, raw bodies).
     pub http: reqwest::Client,
     pub api: RunningApi,
-    _data_dir: TempDir,
+    /// The server's database (None when spawned against an arbitrary URL).
+    pub db: Option<TestDb>,
+    pub _data_dir: TempDir,
+}
+
+impl TestApp {
+    /// A client sending `Authorization: Bearer <token>` on every request.
+    pub fn client_with_token(&self, token: &str) -> innova_api_client::Client {
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert(
+            reqwest::header::AUTHORIZATION,
+            format!("Bearer {token}").parse().expect("a header value"),
+        );
+        let http = reqwest::Client::builder()
+            .default_headers(headers)
+            .build()
+            .expect("client");
+        innova_api_client::Client::new_with_client(&self.base_url, http)
+    }
+
+    /// The pool of the server's database.
+    pub fn pool(&self) -> &sqlx::PgPool {
+        &self.db.as_ref().expect("spawned with a test database").pool
+    }
 }
 
 /// A directory removed when dropped.
@@ -32,23 +59,50 @@ impl Drop for TempDir {
     }
 }
 
-/// The admin URL of the test PostgreSQL server (`scripts/test` exports it).
-pub fn test_pg_url() -> String {
-    std::env::var("INNOVA_TEST_PG_URL")
-        .expect("INNOVA_TEST_PG_URL is not set: run the tests with scripts/test")
+/// One embedded-provider key per test process: generating RSA keys is slow in debug builds,
+/// so each server's data directory gets a copy of this one instead of making its own.
+pub fn embedded_key_pem() -> &'static str {
+    static PEM: OnceLock<String> = OnceLock::new();
+    PEM.get_or_init(|| innova_core::identity::keys::generate_rsa_pem().expect("an RSA key"))
 }
 
 /// Spawns the API against `database_url` with `extra` variables on top of the test defaults.
 pub async fn spawn_with(database_url: &str, extra: &[(&str, &str)]) -> TestApp {
+    spawn_inner(database_url.to_owned(), None, extra).await
+}
+
+/// Spawns the API on a database of its own with the migrated schema and no rows.
+pub async fn spawn() -> TestApp {
+    let db = innova_testkit::fresh_db().await;
+    spawn_inner(db.url.clone(), Some(db), &[]).await
+}
+
+/// Spawns the API on a database of its own with the demo data (data-model.md §5).
+pub async fn spawn_seeded() -> TestApp {
+    spawn_seeded_with(&[]).await
+}
+
+/// [`spawn_seeded`] with extra variables.
+pub async fn spawn_seeded_with(extra: &[(&str, &str)]) -> TestApp {
+    let db = innova_testkit::seeded_db().await;
+    spawn_inner(db.url.clone(), Some(db), extra).await
+}
+
+async fn spawn_inner(database_url: String, db: Option<TestDb>, extra: &[(&str, &str)]) -> TestApp {
     let data_dir = TempDir::new();
+    let key_file = data_dir.0.join(innova_core::identity::keys::KEY_FILE);
+    std::fs::create_dir_all(key_file.parent().unwrap()).unwrap();
+    std::fs::write(&key_file, embedded_key_pem()).unwrap();
     let mut vars: Vec<(&str, &str)> = vec![
-        ("DATABASE_URL", database_url),
+        ("DATABASE_URL", &database_url),
         ("CORS_ORIGINS", ALLOWED_ORIGIN),
         ("INNOVA_DATA_DIR", data_dir.0.to_str().unwrap()),
     ];
     vars.extend_from_slice(extra);
     let config = Config::from_vars(vars).expect("test configuration is valid");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
     let api = serve(config, listener).await.expect("the API starts");
     let base_url = format!("http://{}", api.addr);
     TestApp {
@@ -56,11 +110,7 @@ pub async fn spawn_with(database_url: &str, extra: &[(&str, &str)]) -> TestApp {
         http: reqwest::Client::new(),
         base_url,
         api,
+        db,
         _data_dir: data_dir,
     }
-}
-
-/// Spawns the API on the test PostgreSQL server.
-pub async fn spawn() -> TestApp {
-    spawn_with(&test_pg_url(), &[]).await
 }

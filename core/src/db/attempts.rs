@@ -1,0 +1,232 @@
+//! Attempts: one answer and its classification, its steps, its photo submission and the field
+//! reports disputing it.
+
+use chrono::NaiveDateTime;
+use sqlx::PgExecutor;
+
+use super::DbResult;
+
+/// `attempts.status` values this backend writes.
+pub const STATUS_PENDING: &str = "PENDING";
+pub const STATUS_CLASSIFIED: &str = "CLASSIFIED";
+/// `attempts.classifier_source` values.
+pub const SOURCE_RULE: &str = "RULE";
+pub const SOURCE_LLM: &str = "LLM";
+/// `attempts.input_mode` values.
+pub const INPUT_DIGITAL: &str = "DIGITAL";
+pub const INPUT_SCAN_ADHOC: &str = "SCAN_ADHOC";
+
+/// An attempt to insert. The caller chooses the id (it goes into queue messages too).
+#[derive(Debug, Clone)]
+pub struct NewAttempt<'a> {
+    pub id: &'a str,
+    pub student_id: &'a str,
+    pub exercise_id: Option<&'a str>,
+    pub course_id: Option<&'a str>,
+    pub is_correct: bool,
+    pub error_tag_id: Option<&'a str>,
+    pub classifier_source: &'a str,
+    pub confidence: Option<f64>,
+    pub input_mode: &'a str,
+    pub status: &'a str,
+    pub trace_id: &'a str,
+}
+
+/// Inserts an attempt. Unknown student, exercise or course ids surface as
+/// [`super::DbError::MissingReference`] naming the field.
+pub async fn insert(exec: impl PgExecutor<'_>, a: &NewAttempt<'_>) -> DbResult<()> {
+    sqlx::query(
+        "INSERT INTO attempts (id, student_id, exercise_id, course_id, is_correct, error_tag_id,
+                               classifier_source, confidence, input_mode, status, trace_id,
+                               created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)",
+    )
+    .bind(a.id)
+    .bind(a.student_id)
+    .bind(a.exercise_id)
+    .bind(a.course_id)
+    .bind(a.is_correct)
+    .bind(a.error_tag_id)
+    .bind(a.classifier_source)
+    .bind(a.confidence)
+    .bind(a.input_mode)
+    .bind(a.status)
+    .bind(a.trace_id)
+    .execute(exec)
+    .await?;
+    Ok(())
+}
+
+/// One step of an attempt, in order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewStep<'a> {
+    pub content_latex: &'a str,
+    /// Only final steps carry the attempt's verdict; the others are `None`.
+    pub is_correct: Option<bool>,
+}
+
+/// Inserts the steps of an attempt in one statement (`step_index` = position); an existing
+/// `(attempt_id, step_index)` is left alone, as the reference's `skipDuplicates`.
+pub async fn insert_steps(
+    exec: impl PgExecutor<'_>,
+    attempt_id: &str,
+    steps: &[NewStep<'_>],
+) -> DbResult<u64> {
+    if steps.is_empty() {
+        return Ok(0);
+    }
+    let ids: Vec<String> = steps.iter().map(|_| super::new_id()).collect();
+    let indexes: Vec<i32> = (0..steps.len() as i32).collect();
+    let contents: Vec<&str> = steps.iter().map(|s| s.content_latex).collect();
+    let verdicts: Vec<Option<bool>> = steps.iter().map(|s| s.is_correct).collect();
+    let done = sqlx::query(
+        "INSERT INTO attempt_steps (id, attempt_id, step_index, content_latex, is_correct)
+         SELECT s.id, $2, s.step_index, s.content_latex, s.is_correct
+         FROM UNNEST($1::text[], $3::int[], $4::text[], $5::bool[])
+              AS s(id, step_index, content_latex, is_correct)
+         ON CONFLICT (attempt_id, step_index) DO NOTHING",
+    )
+    .bind(&ids)
+    .bind(attempt_id)
+    .bind(&indexes)
+    .bind(&contents)
+    .bind(&verdicts)
+    .execute(exec)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+/// An attempt with its error tag's code and name, as the status and detail routes show it.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct AttemptView {
+    pub id: String,
+    pub student_id: String,
+    pub course_id: Option<String>,
+    pub exercise_id: Option<String>,
+    pub status: String,
+    pub is_correct: bool,
+    pub classifier_source: String,
+    pub confidence: Option<f64>,
+    pub trace_id: String,
+    pub error_tag_id: Option<String>,
+    pub error_tag_code: Option<String>,
+    pub error_tag_name: Option<String>,
+    pub input_mode: String,
+    pub created_at: NaiveDateTime,
+    pub classified_at: Option<NaiveDateTime>,
+}
+
+pub async fn view(exec: impl PgExecutor<'_>, id: &str) -> DbResult<Option<AttemptView>> {
+    Ok(sqlx::query_as(
+        "SELECT a.id, a.student_id, a.course_id, a.exercise_id, a.status, a.is_correct,
+                a.classifier_source, a.confidence, a.trace_id, a.error_tag_id,
+                t.code AS error_tag_code, t.name AS error_tag_name, a.input_mode,
+                a.created_at, a.classified_at
+         FROM attempts a LEFT JOIN error_tags t ON t.id = a.error_tag_id
+         WHERE a.id = $1",
+    )
+    .bind(id)
+    .fetch_optional(exec)
+    .await?)
+}
+
+/// A stored step.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct StepRow {
+    pub step_index: i32,
+    pub content_latex: String,
+    pub is_correct: Option<bool>,
+}
+
+/// The steps of an attempt, by index.
+pub async fn steps(exec: impl PgExecutor<'_>, attempt_id: &str) -> DbResult<Vec<StepRow>> {
+    Ok(sqlx::query_as(
+        "SELECT step_index, content_latex, is_correct FROM attempt_steps
+         WHERE attempt_id = $1 ORDER BY step_index",
+    )
+    .bind(attempt_id)
+    .fetch_all(exec)
+    .await?)
+}
+
+/// The photo submission (guide pipeline) linked to an attempt, if any.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct SubmissionOfAttempt {
+    pub id: String,
+    pub photo_keys: Vec<String>,
+    pub transcription_latex: Option<String>,
+    pub transcription_json: Option<serde_json::Value>,
+    pub transcription_confidence: Option<f64>,
+}
+
+pub async fn submission(
+    exec: impl PgExecutor<'_>,
+    attempt_id: &str,
+) -> DbResult<Option<SubmissionOfAttempt>> {
+    Ok(sqlx::query_as(
+        "SELECT id, COALESCE(photo_keys, '{}') AS photo_keys, transcription_latex,
+                transcription_json, transcription_confidence
+         FROM guide_submissions WHERE attempt_id = $1",
+    )
+    .bind(attempt_id)
+    .fetch_optional(exec)
+    .await?)
+}
+
+/// Records that `reported_by_id` (a `users.id`) disputes an attempt's tag; the attempt itself is
+/// not modified. Returns the report's id.
+pub async fn insert_error_report(
+    exec: impl PgExecutor<'_>,
+    attempt_id: &str,
+    error_tag_id: &str,
+    reported_by_id: Option<&str>,
+    comment: Option<&str>,
+) -> DbResult<String> {
+    let id = super::new_id();
+    sqlx::query(
+        "INSERT INTO attempt_error_reports (id, attempt_id, error_tag_id, reported_by_id, comment, source)
+         VALUES ($1, $2, $3, $4, $5, 'FIELD_REPORTED')",
+    )
+    .bind(&id)
+    .bind(attempt_id)
+    .bind(error_tag_id)
+    .bind(reported_by_id)
+    .bind(comment)
+    .execute(exec)
+    .await?;
+    Ok(id)
+}
+
+/// The exercise's prompt (`content.prompt` when it is a string), for the LLM message.
+pub async fn exercise_prompt(
+    exec: impl PgExecutor<'_>,
+    exercise_id: &str,
+) -> DbResult<Option<String>> {
+    Ok(sqlx::query_scalar(
+        "SELECT content->>'prompt' FROM exercises
+         WHERE id = $1 AND jsonb_typeof(content->'prompt') = 'string'",
+    )
+    .bind(exercise_id)
+    .fetch_optional(exec)
+    .await?)
+}
+
+/// The PENDING ad-hoc attempt a student stored under `trace_id`, if any: a retry of
+/// `solve-adhoc` with the same `x-trace-id` reuses it instead of creating another.
+pub async fn pending_adhoc_by_trace(
+    exec: impl PgExecutor<'_>,
+    student_id: &str,
+    trace_id: &str,
+) -> DbResult<Option<String>> {
+    Ok(sqlx::query_scalar(
+        "SELECT id FROM attempts
+         WHERE student_id = $1 AND trace_id = $2 AND input_mode = $3 AND status = $4
+         ORDER BY created_at, id LIMIT 1",
+    )
+    .bind(student_id)
+    .bind(trace_id)
+    .bind(INPUT_SCAN_ADHOC)
+    .bind(STATUS_PENDING)
+    .fetch_optional(exec)
+    .await?)
+}

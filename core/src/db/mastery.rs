@@ -1,0 +1,376 @@
+//! Per-student BKT state (`student_topic_mastery`) and its history (`innova.mastery_history`),
+//! from which `trend_7d` is computed (decision 18).
+
+use chrono::NaiveDateTime;
+use innova_domain::bkt::{self, BktParams, MasteryPoint};
+use sqlx::{PgConnection, PgExecutor};
+
+use super::DbResult;
+
+/// The result of applying one attempt.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MasteryChange {
+    pub prior: f64,
+    pub p_known: f64,
+    pub attempts_count: i32,
+    pub trend_7d: Option<f64>,
+}
+
+/// Applies one observation to (student, topic) — BKT from the stored `pKnown` (or the topic's
+/// `pL0`) — records the new value in the history and refreshes `trend_7d`. Must run inside the
+/// caller's transaction: the row is locked (`FOR UPDATE`) so concurrent attempts of the same
+/// student on the same topic apply one after the other instead of overwriting each other (the
+/// reference's read-then-write lost updates).
+pub async fn apply_attempt(
+    conn: &mut PgConnection,
+    student_id: &str,
+    topic_id: &str,
+    params: &BktParams,
+    is_correct: bool,
+) -> DbResult<MasteryChange> {
+    let now = super::now();
+    // Two passes at most: if the row appears between our read and our insert, the second pass
+    // reads and locks it.
+    for _ in 0..2 {
+        let stored: Option<(f64, i32)> = sqlx::query_as(
+            "SELECT p_known, attempts_count FROM student_topic_mastery
+             WHERE student_id = $1 AND topic_id = $2 FOR UPDATE",
+        )
+        .bind(student_id)
+        .bind(topic_id)
+        .fetch_optional(&mut *conn)
+        .await?;
+        let prior = bkt::prior(stored.map(|(p, _)| p), params);
+        let p_known = bkt::update(prior, params, is_correct);
+        let attempts_count = match stored {
+            Some((_, count)) => {
+                sqlx::query(
+                    "UPDATE student_topic_mastery
+                     SET p_known = $3, attempts_count = attempts_count + 1,
+                         last_attempt_at = $4, updated_at = $4
+                     WHERE student_id = $1 AND topic_id = $2",
+                )
+                .bind(student_id)
+                .bind(topic_id)
+                .bind(p_known)
+                .bind(now)
+                .execute(&mut *conn)
+                .await?;
+                count + 1
+            }
+            None => {
+                let inserted = sqlx::query(
+                    "INSERT INTO student_topic_mastery
+                       (student_id, topic_id, p_known, attempts_count, last_attempt_at, updated_at)
+                     VALUES ($1, $2, $3, 1, $4, $4)
+                     ON CONFLICT (student_id, topic_id) DO NOTHING",
+                )
+                .bind(student_id)
+                .bind(topic_id)
+                .bind(p_known)
+                .bind(now)
+                .execute(&mut *conn)
+                .await?;
+                if inserted.rows_affected() == 0 {
+                    continue;
+                }
+                1
+            }
+        };
+        let trend_7d = record_and_trend(conn, student_id, topic_id, p_known, now).await?;
+        return Ok(MasteryChange {
+            prior,
+            p_known,
+            attempts_count,
+            trend_7d,
+        });
+    }
+    Err(super::DbError::Other(sqlx::Error::Protocol(
+        "mastery row changed concurrently twice".into(),
+    )))
+}
+
+/// Appends `p_known` to the history, prunes what no trend can need any more (everything before
+/// the last point preceding the 7-day window), and stores the new `trend_7d`.
+async fn record_and_trend(
+    conn: &mut PgConnection,
+    student_id: &str,
+    topic_id: &str,
+    p_known: f64,
+    now: NaiveDateTime,
+) -> DbResult<Option<f64>> {
+    let cutoff = now - chrono::Duration::milliseconds(bkt::TREND_WINDOW_MS);
+    sqlx::query(
+        "INSERT INTO innova.mastery_history (student_id, topic_id, p_known, recorded_at)
+         VALUES ($1, $2, $3, $4)",
+    )
+    .bind(student_id)
+    .bind(topic_id)
+    .bind(p_known)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(
+        "DELETE FROM innova.mastery_history
+         WHERE student_id = $1 AND topic_id = $2
+           AND recorded_at < (SELECT max(recorded_at) FROM innova.mastery_history
+                              WHERE student_id = $1 AND topic_id = $2 AND recorded_at <= $3)",
+    )
+    .bind(student_id)
+    .bind(topic_id)
+    .bind(cutoff)
+    .execute(&mut *conn)
+    .await?;
+    let trend = trend_from_history(&mut *conn, student_id, topic_id, now).await?;
+    sqlx::query(
+        "UPDATE student_topic_mastery SET trend_7d = $3 WHERE student_id = $1 AND topic_id = $2",
+    )
+    .bind(student_id)
+    .bind(topic_id)
+    .bind(trend)
+    .execute(&mut *conn)
+    .await?;
+    Ok(trend)
+}
+
+/// `trend_7d` of (student, topic) at `now`, from the recorded history.
+pub async fn trend_from_history(
+    exec: impl PgExecutor<'_>,
+    student_id: &str,
+    topic_id: &str,
+    now: NaiveDateTime,
+) -> DbResult<Option<f64>> {
+    let rows: Vec<(NaiveDateTime, f64)> = sqlx::query_as(
+        "SELECT recorded_at, p_known FROM innova.mastery_history
+         WHERE student_id = $1 AND topic_id = $2 ORDER BY recorded_at",
+    )
+    .bind(student_id)
+    .bind(topic_id)
+    .fetch_all(exec)
+    .await?;
+    let history: Vec<MasteryPoint> = rows
+        .into_iter()
+        .map(|(at, p_known)| MasteryPoint {
+            at_ms: at.and_utc().timestamp_millis(),
+            p_known,
+        })
+        .collect();
+    Ok(bkt::trend_7d(&history, now.and_utc().timestamp_millis()))
+}
+
+/// A mastery row with its topic.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct MasteryRow {
+    pub student_id: String,
+    pub topic_id: String,
+    pub topic_code: String,
+    pub topic_name: String,
+    pub subdomain_id: Option<String>,
+    pub p_known: f64,
+    pub attempts_count: i32,
+    pub last_attempt_at: Option<NaiveDateTime>,
+    pub trend_7d: Option<f64>,
+}
+
+const MASTERY_COLUMNS: &str = "m.student_id, m.topic_id, t.code AS topic_code, t.name AS topic_name, \
+     t.subdomain_id, m.p_known, m.attempts_count, m.last_attempt_at, m.trend_7d";
+
+/// Every mastery row of a student (topic code order, so the answer is stable).
+pub async fn of_student(exec: impl PgExecutor<'_>, student_id: &str) -> DbResult<Vec<MasteryRow>> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {MASTERY_COLUMNS} FROM student_topic_mastery m JOIN topics t ON t.id = m.topic_id
+         WHERE m.student_id = $1 ORDER BY t.code, m.topic_id"
+    ))
+    .bind(student_id)
+    .fetch_all(exec)
+    .await?)
+}
+
+/// A student's rows, weakest first (ties: topic id), for the recommender.
+pub async fn of_student_weakest_first(
+    exec: impl PgExecutor<'_>,
+    student_id: &str,
+) -> DbResult<Vec<MasteryRow>> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {MASTERY_COLUMNS} FROM student_topic_mastery m JOIN topics t ON t.id = m.topic_id
+         WHERE m.student_id = $1 ORDER BY m.p_known, m.topic_id"
+    ))
+    .bind(student_id)
+    .fetch_all(exec)
+    .await?)
+}
+
+/// The rows of several students (course views).
+pub async fn of_students(
+    exec: impl PgExecutor<'_>,
+    student_ids: &[String],
+) -> DbResult<Vec<MasteryRow>> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {MASTERY_COLUMNS} FROM student_topic_mastery m JOIN topics t ON t.id = m.topic_id
+         WHERE m.student_id = ANY($1) ORDER BY m.student_id, t.code, m.topic_id"
+    ))
+    .bind(student_ids)
+    .fetch_all(exec)
+    .await?)
+}
+
+// ---- course views (GET /mastery/course/*) ----------------------------------------------------
+
+/// A student with an ACTIVE enrollment in a course.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct CourseStudent {
+    pub student_id: String,
+    pub display_name: String,
+    /// The student's account email, if they have an account.
+    pub email: Option<String>,
+}
+
+/// The ACTIVE students of a course, in joining order.
+pub async fn course_students(
+    exec: impl PgExecutor<'_>,
+    course_id: &str,
+) -> DbResult<Vec<CourseStudent>> {
+    Ok(sqlx::query_as(
+        "SELECT s.id AS student_id, s.display_name, u.email
+         FROM enrollments e
+         JOIN students s ON s.id = e.student_id
+         LEFT JOIN users u ON u.id = s.user_id
+         WHERE e.course_id = $1 AND e.status = 'ACTIVE'
+         ORDER BY e.joined_at, e.id",
+    )
+    .bind(course_id)
+    .fetch_all(exec)
+    .await?)
+}
+
+/// An attempt as the course views use it: outcome, tag, and what places it in a subdomain.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct CourseAttempt {
+    pub student_id: String,
+    pub id: String,
+    /// `exercises.content->'prompt'`, any JSON type (the view stringifies numbers and booleans).
+    pub exercise_prompt: Option<serde_json::Value>,
+    pub is_correct: bool,
+    pub error_tag_code: Option<String>,
+    pub error_tag_name: Option<String>,
+    pub tag_domain_id: Option<String>,
+    pub tag_subdomain_code: Option<String>,
+    pub exercise_subdomain_id: Option<String>,
+    pub classifier_source: String,
+    pub confidence: Option<f64>,
+    pub created_at: NaiveDateTime,
+}
+
+/// Each student's most recent `per_student` attempts in the course (newest first).
+pub async fn course_attempts(
+    exec: impl PgExecutor<'_>,
+    course_id: &str,
+    student_ids: &[String],
+    per_student: i64,
+) -> DbResult<Vec<CourseAttempt>> {
+    Ok(sqlx::query_as(
+        "SELECT st.student_id, a.id, a.exercise_prompt, a.is_correct, a.error_tag_code,
+                a.error_tag_name, a.tag_domain_id, a.tag_subdomain_code, a.exercise_subdomain_id,
+                a.classifier_source, a.confidence, a.created_at
+         FROM UNNEST($2::text[]) AS st(student_id)
+         CROSS JOIN LATERAL (
+             SELECT a.id, x.content->'prompt' AS exercise_prompt, a.is_correct,
+                    t.code AS error_tag_code, t.name AS error_tag_name,
+                    t.domain_id AS tag_domain_id, t.subdomain_code AS tag_subdomain_code,
+                    tp.subdomain_id AS exercise_subdomain_id,
+                    a.classifier_source, a.confidence, a.created_at
+             FROM attempts a
+             LEFT JOIN error_tags t ON t.id = a.error_tag_id
+             LEFT JOIN exercises x ON x.id = a.exercise_id
+             LEFT JOIN topics tp ON tp.id = x.topic_id
+             WHERE a.student_id = st.student_id AND a.course_id = $1
+             ORDER BY a.created_at DESC, a.id DESC
+             LIMIT $3
+         ) a",
+    )
+    .bind(course_id)
+    .bind(student_ids)
+    .bind(per_student)
+    .fetch_all(exec)
+    .await?)
+}
+
+/// A subdomain with its domain.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct SubdomainWithDomain {
+    pub id: String,
+    pub code: String,
+    pub name: String,
+    pub domain_id: String,
+    pub domain_code: String,
+    pub domain_name: String,
+}
+
+/// The whole taxonomy (17 domains, ~106 subdomains).
+pub async fn subdomains_with_domains(
+    exec: impl PgExecutor<'_>,
+) -> DbResult<Vec<SubdomainWithDomain>> {
+    Ok(sqlx::query_as(
+        "SELECT s.id, s.code, s.name, d.id AS domain_id, d.code AS domain_code, d.name AS domain_name
+         FROM subdomains s JOIN domains d ON d.id = s.domain_id
+         ORDER BY d.code, s.code",
+    )
+    .fetch_all(exec)
+    .await?)
+}
+
+// ---- recommendations ------------------------------------------------------------------------
+
+/// An ACTIVE exercise of a topic, with what the recommender shows.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct CandidateExercise {
+    pub id: String,
+    pub topic_id: String,
+    pub content: serde_json::Value,
+    pub irt_a: f64,
+    pub irt_b: f64,
+}
+
+/// Up to `per_topic` ACTIVE exercises of each topic, not in `excluded`, oldest first.
+pub async fn candidate_exercises(
+    exec: impl PgExecutor<'_>,
+    topic_ids: &[String],
+    excluded: &[String],
+    per_topic: i64,
+) -> DbResult<Vec<CandidateExercise>> {
+    Ok(sqlx::query_as(
+        "SELECT x.id, x.topic_id, x.content, x.irt_a, x.irt_b
+         FROM UNNEST($1::text[]) AS tp(topic_id)
+         CROSS JOIN LATERAL (
+             SELECT x.id, x.topic_id, x.content, x.irt_a, x.irt_b
+             FROM exercises x
+             WHERE x.topic_id = tp.topic_id AND x.status = 'ACTIVE' AND NOT (x.id = ANY($2))
+             ORDER BY x.created_at, x.id
+             LIMIT $3
+         ) x",
+    )
+    .bind(topic_ids)
+    .bind(excluded)
+    .bind(per_topic)
+    .fetch_all(exec)
+    .await?)
+}
+
+/// Exercises the student answered correctly in the course since `since`.
+pub async fn recently_solved(
+    exec: impl PgExecutor<'_>,
+    student_id: &str,
+    course_id: &str,
+    since: NaiveDateTime,
+) -> DbResult<Vec<String>> {
+    Ok(sqlx::query_scalar(
+        "SELECT DISTINCT exercise_id FROM attempts
+         WHERE student_id = $1 AND course_id = $2 AND is_correct AND created_at >= $3
+           AND exercise_id IS NOT NULL",
+    )
+    .bind(student_id)
+    .bind(course_id)
+    .bind(since)
+    .fetch_all(exec)
+    .await?)
+}

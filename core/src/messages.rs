@@ -1,0 +1,292 @@
+//! Queue message bodies (workers-infra.md §3), shared by the API (producer) and the workers
+//! (consumers). The AI engine binds to these bodies, so the field names are a contract
+//! (decisions.md §1): camelCase on the attempt-stream FIFO, snake_case everywhere else — except
+//! the elements of `raw_steps`, which are `{expression, isFinal}` in every message.
+//!
+//! Consumers are lenient (unknown fields are ignored) so the AI engine can add fields without
+//! breaking us; no PII goes into any body (ids, LaTeX and statements only).
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::queue::{QueueMessage, QueueName};
+
+/// One step as the student wrote it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RawStep {
+    pub expression: String,
+    pub is_final: bool,
+}
+
+/// `attempt-stream.fifo` (§3.1): one message per ingested attempt, group id = the student id.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AttemptStreamMessage {
+    pub attempt_id: String,
+    pub trace_id: String,
+    pub raw_steps: Vec<RawStep>,
+}
+
+/// `llm-classify-queue` (§3.2): an UNCLASSIFIED attempt for the LLM classifier.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct LlmClassifyMessage {
+    /// The attempt id.
+    pub id: String,
+    /// Topic code.
+    pub topic: Option<String>,
+    pub domain_id: Option<String>,
+    /// Bare subdomain code (`SUB`, not `ARITH_SUB`).
+    pub subdomain_code: Option<String>,
+    pub problem_statement: String,
+    pub canonical_solution: String,
+    pub raw_steps: Vec<RawStep>,
+    pub final_answer: String,
+    pub student_id: String,
+}
+
+/// `attempt-reprocess-queue` (§3.4), produced by the AI engine's submission grader.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct AttemptReprocessMessage {
+    /// Legacy OCR-loop target; the grader always sends null.
+    pub attempt_id: Option<String>,
+    /// Transcribed steps, in order.
+    pub latex_steps: Vec<String>,
+    #[serde(default)]
+    pub provider: String,
+    /// Transcription confidence, 0..1.
+    pub confidence: f64,
+    /// May be empty (the AI engine's default).
+    #[serde(default)]
+    pub trace_id: String,
+    /// Its presence selects the guide (v9) path.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub guide_submission_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub guide_question_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alignment_summary: Option<AlignmentSummary>,
+}
+
+/// How the transcription aligned with the answer key.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct AlignmentSummary {
+    /// `MAIN`, `ALT_<n>` or `UNALIGNED`.
+    pub path: String,
+    pub first_error_checkpoint: Option<i64>,
+    /// 0..1.
+    pub score_0_1: f64,
+}
+
+/// `guide-ingest-queue` (§3.5): extract the questions of an uploaded guide PDF.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct GuideIngestMessage {
+    pub guide_id: String,
+    /// `guides/uploads/<uuid>.pdf` in the guides bucket.
+    pub source_pdf_key: String,
+    /// The course's grade level, 0 when the course row is missing.
+    pub course_grade_level: i32,
+    pub trace_id: String,
+}
+
+/// `solution-generation-queue` (§3.6).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct SolutionGenerationMessage {
+    pub guide_id: String,
+    /// Null means "the whole guide" (AI-engine producer); the backend always sets it.
+    pub guide_question_id: Option<String>,
+    pub trace_id: String,
+}
+
+/// `submission-grade-queue` (§3.7).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct SubmissionGradeMessage {
+    pub guide_submission_id: String,
+    pub guide_question_id: String,
+    /// Current solution version, 0 when there is none.
+    pub solution_version: i32,
+    /// Object keys in the submissions bucket.
+    pub photo_keys: Vec<String>,
+    pub trace_id: String,
+}
+
+/// `exercise-generate-queue` (§3.8).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct ExerciseGenerateMessage {
+    pub subdomain_code: String,
+    pub grade_level: i32,
+    pub target_error_codes: Vec<String>,
+    pub count: i32,
+    pub trace_id: String,
+}
+
+/// `adhoc-solve-queue` (§3.9).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct AdhocSolveMessage {
+    pub attempt_id: String,
+    pub problem_latex: String,
+    /// Empty when the request had none.
+    pub student_steps: Vec<String>,
+    pub student_final_answer: String,
+    pub student_id: String,
+    /// 7 when the request had none.
+    pub grade_level: i32,
+    pub trace_id: String,
+}
+
+impl QueueMessage for AttemptStreamMessage {
+    const QUEUE: QueueName = QueueName::AttemptStream;
+}
+impl QueueMessage for LlmClassifyMessage {
+    const QUEUE: QueueName = QueueName::LlmClassify;
+}
+impl QueueMessage for AttemptReprocessMessage {
+    const QUEUE: QueueName = QueueName::AttemptReprocess;
+}
+impl QueueMessage for GuideIngestMessage {
+    const QUEUE: QueueName = QueueName::GuideIngest;
+}
+impl QueueMessage for SolutionGenerationMessage {
+    const QUEUE: QueueName = QueueName::SolutionGen;
+}
+impl QueueMessage for SubmissionGradeMessage {
+    const QUEUE: QueueName = QueueName::SubmissionGrade;
+}
+impl QueueMessage for ExerciseGenerateMessage {
+    const QUEUE: QueueName = QueueName::ExerciseGenerate;
+}
+impl QueueMessage for AdhocSolveMessage {
+    const QUEUE: QueueName = QueueName::AdhocSolve;
+}
+
+#[cfg(test)]
+mod tests {
+    use serde::de::DeserializeOwned;
+    use serde_json::{Value, json};
+
+    use super::*;
+
+    /// Parses `wire` into `M`, serialises it back, and checks nothing was renamed or lost.
+    fn round_trip<M: Serialize + DeserializeOwned + PartialEq + std::fmt::Debug>(wire: Value) -> M {
+        let message: M = serde_json::from_value(wire.clone()).expect("the spec's body parses");
+        assert_eq!(serde_json::to_value(&message).unwrap(), wire);
+        message
+    }
+
+    #[test]
+    fn attempt_stream_is_camel_case() {
+        let m: AttemptStreamMessage = round_trip(json!({
+            "attemptId": "9b1f0c4e-1111-4a4a-8888-000000000001",
+            "traceId": "trace-1",
+            "rawSteps": [
+                {"expression": "52 - 17", "isFinal": false},
+                {"expression": "35", "isFinal": true}
+            ]
+        }));
+        assert_eq!(
+            m.raw_steps[1],
+            RawStep {
+                expression: "35".into(),
+                is_final: true
+            }
+        );
+    }
+
+    #[test]
+    fn llm_classify_keeps_nulls_and_camel_case_steps() {
+        let m: LlmClassifyMessage = round_trip(json!({
+            "id": "a1",
+            "topic": "ARITH_SUB_BORROW",
+            "domain_id": null,
+            "subdomain_code": "SUB",
+            "problem_statement": "52 - 17 = ?",
+            "canonical_solution": "35",
+            "raw_steps": [{"expression": "45", "isFinal": true}],
+            "final_answer": "45",
+            "student_id": "seed-student-001"
+        }));
+        assert!(m.domain_id.is_none());
+    }
+
+    #[test]
+    fn attempt_reprocess_guide_path_and_legacy_path() {
+        let m: AttemptReprocessMessage = round_trip(json!({
+            "attempt_id": null,
+            "latex_steps": ["3x = 12", "x = 4"],
+            "provider": "claude-haiku",
+            "confidence": 0.91,
+            "trace_id": "",
+            "guide_submission_id": "gs-1",
+            "guide_question_id": "gq-1",
+            "alignment_summary": {"path": "ALT_2", "first_error_checkpoint": null, "score_0_1": 0.5}
+        }));
+        assert_eq!(m.alignment_summary.unwrap().path, "ALT_2");
+        let legacy: AttemptReprocessMessage = round_trip(json!({
+            "attempt_id": "a1",
+            "latex_steps": [],
+            "provider": "claude-haiku",
+            "confidence": 0.2,
+            "trace_id": "t"
+        }));
+        assert!(legacy.guide_submission_id.is_none());
+        // The AI engine may omit its defaults.
+        let minimal: AttemptReprocessMessage = serde_json::from_value(
+            json!({"attempt_id": null, "latex_steps": ["1"], "confidence": 1}),
+        )
+        .unwrap();
+        assert_eq!(
+            (minimal.trace_id.as_str(), minimal.provider.as_str()),
+            ("", "")
+        );
+    }
+
+    #[test]
+    fn guide_pipeline_bodies() {
+        round_trip::<GuideIngestMessage>(json!({
+            "guide_id": "g1",
+            "source_pdf_key": "guides/uploads/0b6e.pdf",
+            "course_grade_level": 5,
+            "trace_id": "t1"
+        }));
+        round_trip::<SolutionGenerationMessage>(json!({
+            "guide_id": "g1", "guide_question_id": "q1", "trace_id": "t1"
+        }));
+        round_trip::<SolutionGenerationMessage>(json!({
+            "guide_id": "g1", "guide_question_id": null, "trace_id": "t1"
+        }));
+        round_trip::<SubmissionGradeMessage>(json!({
+            "guide_submission_id": "s1",
+            "guide_question_id": "q1",
+            "solution_version": 0,
+            "photo_keys": ["submissions/s1/a.jpg", "submissions/s1/b.jpg"],
+            "trace_id": "t1"
+        }));
+    }
+
+    #[test]
+    fn exercise_generate_and_adhoc_solve() {
+        round_trip::<ExerciseGenerateMessage>(json!({
+            "subdomain_code": "SUB",
+            "grade_level": 4,
+            "target_error_codes": ["SUB_BORROW_OMITTED"],
+            "count": 3,
+            "trace_id": "t1"
+        }));
+        round_trip::<AdhocSolveMessage>(json!({
+            "attempt_id": "a1",
+            "problem_latex": "\\frac{1}{2} + \\frac{1}{3}",
+            "student_steps": [],
+            "student_final_answer": "\\frac{2}{5}",
+            "student_id": "st1",
+            "grade_level": 7,
+            "trace_id": "t1"
+        }));
+    }
+
+    #[test]
+    fn each_message_names_its_queue() {
+        assert_eq!(AttemptStreamMessage::QUEUE, QueueName::AttemptStream);
+        assert!(AttemptStreamMessage::QUEUE.is_fifo());
+        assert_eq!(AdhocSolveMessage::QUEUE, QueueName::AdhocSolve);
+    }
+}

@@ -1,0 +1,176 @@
+//! S3 adapter (workers-infra.md §4.1).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata};
+use aws_sdk_s3::presigning::PresigningConfig;
+use aws_sdk_s3::primitives::ByteStream;
+use bytes::Bytes;
+use tokio::sync::OnceCell;
+
+use super::{Bucket, ObjectError, ObjectStore, check_ttl, validate_key};
+use crate::aws::Aws;
+use crate::config::Buckets;
+
+/// Objects in the configured S3 buckets.
+pub struct S3Store {
+    aws: Arc<Aws>,
+    buckets: Buckets,
+    client: OnceCell<aws_sdk_s3::Client>,
+}
+
+impl S3Store {
+    pub fn new(aws: Arc<Aws>, buckets: Buckets) -> Self {
+        S3Store {
+            aws,
+            buckets,
+            client: OnceCell::new(),
+        }
+    }
+
+    async fn client(&self) -> &aws_sdk_s3::Client {
+        self.client.get_or_init(|| self.aws.s3()).await
+    }
+
+    fn name(&self, bucket: Bucket) -> Result<&str, ObjectError> {
+        bucket
+            .name(&self.buckets)
+            .ok_or(ObjectError::NotConfigured {
+                bucket,
+                var: bucket.env_var(),
+            })
+    }
+
+    fn presigning(ttl: Duration) -> Result<PresigningConfig, ObjectError> {
+        check_ttl(ttl)?;
+        PresigningConfig::expires_in(ttl).map_err(|_| ObjectError::InvalidTtl(ttl))
+    }
+}
+
+fn storage_error<E>(e: aws_sdk_s3::error::SdkError<E>) -> ObjectError
+where
+    E: std::error::Error + 'static,
+{
+    ObjectError::Storage(DisplayErrorContext(e).to_string())
+}
+
+#[async_trait]
+impl ObjectStore for S3Store {
+    async fn presign_get(
+        &self,
+        bucket: Bucket,
+        key: &str,
+        ttl: Duration,
+    ) -> Result<String, ObjectError> {
+        validate_key(key)?;
+        let request = self
+            .client()
+            .await
+            .get_object()
+            .bucket(self.name(bucket)?)
+            .key(key)
+            .presigned(Self::presigning(ttl)?)
+            .await
+            .map_err(storage_error)?;
+        Ok(request.uri().to_string())
+    }
+
+    async fn presign_put(
+        &self,
+        bucket: Bucket,
+        key: &str,
+        content_type: Option<&str>,
+        ttl: Duration,
+    ) -> Result<String, ObjectError> {
+        validate_key(key)?;
+        let request = self
+            .client()
+            .await
+            .put_object()
+            .bucket(self.name(bucket)?)
+            .key(key)
+            .set_content_type(content_type.map(str::to_string))
+            .presigned(Self::presigning(ttl)?)
+            .await
+            .map_err(storage_error)?;
+        Ok(request.uri().to_string())
+    }
+
+    async fn exists(&self, bucket: Bucket, key: &str) -> bool {
+        let Ok(name) = self.name(bucket) else {
+            return false;
+        };
+        if validate_key(key).is_err() {
+            return false;
+        }
+        match self
+            .client()
+            .await
+            .head_object()
+            .bucket(name)
+            .key(key)
+            .send()
+            .await
+        {
+            Ok(_) => true,
+            Err(e) => {
+                // Without s3:ListBucket a missing key is a 403: every error means "no".
+                tracing::debug!(%bucket, key, error = %DisplayErrorContext(e), "HeadObject failed");
+                false
+            }
+        }
+    }
+
+    async fn get(&self, bucket: Bucket, key: &str) -> Result<Bytes, ObjectError> {
+        validate_key(key)?;
+        let out = self
+            .client()
+            .await
+            .get_object()
+            .bucket(self.name(bucket)?)
+            .key(key)
+            .send()
+            .await
+            .map_err(|e| {
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_no_such_key() || s.code() == Some("NoSuchKey"))
+                {
+                    ObjectError::NotFound {
+                        bucket,
+                        key: key.to_string(),
+                    }
+                } else {
+                    storage_error(e)
+                }
+            })?;
+        let body = out
+            .body
+            .collect()
+            .await
+            .map_err(|e| ObjectError::Storage(e.to_string()))?;
+        Ok(body.into_bytes())
+    }
+
+    async fn put(
+        &self,
+        bucket: Bucket,
+        key: &str,
+        bytes: Bytes,
+        content_type: Option<&str>,
+    ) -> Result<(), ObjectError> {
+        validate_key(key)?;
+        self.client()
+            .await
+            .put_object()
+            .bucket(self.name(bucket)?)
+            .key(key)
+            .set_content_type(content_type.map(str::to_string))
+            .body(ByteStream::from(bytes))
+            .send()
+            .await
+            .map_err(storage_error)?;
+        Ok(())
+    }
+}

@@ -1,0 +1,255 @@
+//! The telemetry port: idempotent writes in MongoDB (FerretDB) and in the local store.
+
+use std::sync::Arc;
+
+use innova_core::messages::RawStep;
+use innova_core::telemetry::{
+    self, AttemptEventDoc, EventSummary, JobStatus, LlmClassificationJobDoc, LlmRequestMeta,
+    LlmResponseMeta, LocalTelemetry, MongoTelemetry, OcrJobDoc, OcrJobStatus, TelemetryStore,
+};
+use mongodb::bson::{Document, doc};
+
+use crate::mongo_uri_with_fresh_database;
+
+fn attempt_doc(attempt_id: &str) -> AttemptEventDoc {
+    let now = telemetry::now();
+    AttemptEventDoc {
+        attempt_id: attempt_id.into(),
+        student_id: "seed-student-001".into(),
+        classroom_id: Some("seed-course-001".into()),
+        trace_id: "trace-1".into(),
+        events: vec![],
+        summary: EventSummary::default(),
+        raw_steps: vec![RawStep {
+            expression: "12".into(),
+            is_final: true,
+        }],
+        archived_to_s3_at: None,
+        created_at: now,
+        updated_at: now,
+    }
+}
+
+fn ocr_doc(upload_id: &str) -> OcrJobDoc {
+    let now = telemetry::now();
+    OcrJobDoc {
+        upload_id: upload_id.into(),
+        student_id: "s1".into(),
+        trace_id: "t".into(),
+        s3_key: "uploads/s1/u.jpg".into(),
+        s3_purge_at: None,
+        primary_provider: "gemini".into(),
+        used_fallback: false,
+        fallback_provider: None,
+        ocr_result: None,
+        cost_estimated_usd: 0.0,
+        duration_ms: 10,
+        status: OcrJobStatus::Completed,
+        error_message: None,
+        attempt_id: None,
+        completed_at: Some(now),
+        created_at: now,
+        updated_at: now,
+    }
+}
+
+fn llm_doc() -> LlmClassificationJobDoc {
+    let now = telemetry::now();
+    LlmClassificationJobDoc {
+        attempt_ids: vec!["a1".into(), "a2".into()],
+        trace_id: "t".into(),
+        model: "claude-haiku-4-5".into(),
+        status: JobStatus::Completed,
+        request_meta: LlmRequestMeta {
+            input_tokens: 10,
+            output_tokens: 5,
+            ..Default::default()
+        },
+        response_meta: LlmResponseMeta::default(),
+        cost_estimated_usd: 0.001,
+        duration_ms: 900,
+        retries: 0,
+        error_message: None,
+        completed_at: Some(now),
+        created_at: now,
+        updated_at: now,
+    }
+}
+
+#[tokio::test]
+async fn mongo_records_each_attempt_once() {
+    let (uri, name) = mongo_uri_with_fresh_database();
+    let store = Arc::new(MongoTelemetry::new(uri.clone()));
+    store.ensure_ready().await.unwrap();
+    let db = store.database().await.unwrap();
+    assert_eq!(db.name(), name, "the database comes from the URI's path");
+
+    let doc = attempt_doc("attempt-1");
+    assert!(store.record_attempt_event(&doc).await.unwrap().inserted);
+    let mut again = doc.clone();
+    again.trace_id = "a redelivery".into();
+    assert!(!store.record_attempt_event(&again).await.unwrap().inserted);
+
+    // Concurrent redeliveries of another attempt: exactly one insert.
+    let results = futures::future::join_all((0..5).map(|_| {
+        let store = store.clone();
+        async move {
+            store
+                .record_attempt_event(&attempt_doc("attempt-2"))
+                .await
+                .unwrap()
+                .inserted
+        }
+    }))
+    .await;
+    assert_eq!(results.iter().filter(|i| **i).count(), 1, "{results:?}");
+
+    let events = db.collection::<Document>("attempt_events");
+    assert_eq!(
+        events
+            .count_documents(doc! {"attempt_id": "attempt-1"})
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        events
+            .count_documents(doc! {"attempt_id": "attempt-2"})
+            .await
+            .unwrap(),
+        1
+    );
+    let stored = store.attempt_event("attempt-1").await.unwrap().unwrap();
+    assert_eq!(stored, doc, "the first write wins, read back as written");
+    let raw = events
+        .find_one(doc! {"attempt_id": "attempt-1"})
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(raw.get_datetime("createdAt").is_ok() && raw.get_datetime("updatedAt").is_ok());
+    assert_eq!(
+        raw.get_document("summary")
+            .unwrap()
+            .get_i64("total_events")
+            .unwrap(),
+        0
+    );
+    assert_eq!(raw.get_array("raw_steps").unwrap().len(), 1);
+    assert!(store.attempt_event("nope").await.unwrap().is_none());
+
+    let indexes = events.list_index_names().await.unwrap();
+    for wanted in [
+        "attempt_id_1",
+        "student_id_1",
+        "trace_id_1",
+        "createdAt_1_archived_to_s3_at_1",
+    ] {
+        assert!(
+            indexes.iter().any(|i| i == wanted),
+            "{wanted} in {indexes:?}"
+        );
+    }
+
+    assert!(
+        store
+            .record_ocr_job(&ocr_doc("upload-1"))
+            .await
+            .unwrap()
+            .inserted
+    );
+    assert!(
+        !store
+            .record_ocr_job(&ocr_doc("upload-1"))
+            .await
+            .unwrap()
+            .inserted
+    );
+    store
+        .insert_llm_classification_job(&llm_doc())
+        .await
+        .unwrap();
+    store
+        .insert_llm_classification_job(&llm_doc())
+        .await
+        .unwrap();
+    let jobs = db.collection::<Document>("llm_classification_jobs");
+    assert_eq!(
+        jobs.count_documents(doc! {"status": "completed"})
+            .await
+            .unwrap(),
+        2
+    );
+    db.drop().await.unwrap();
+}
+
+#[tokio::test]
+async fn mongo_unreachable_is_an_error_not_a_hang() {
+    let store = MongoTelemetry::new("mongodb://127.0.0.1:9/innova?serverSelectionTimeoutMS=500");
+    let started = std::time::Instant::now();
+    assert!(store.record_attempt_event(&attempt_doc("x")).await.is_err());
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+}
+
+#[tokio::test]
+async fn local_store_is_idempotent_across_restarts() {
+    let dir = std::env::temp_dir().join(crate::unique("innova-telemetry"));
+    let store = LocalTelemetry::new(&dir);
+    assert!(
+        store
+            .record_attempt_event(&attempt_doc("a1"))
+            .await
+            .unwrap()
+            .inserted
+    );
+    assert!(
+        !store
+            .record_attempt_event(&attempt_doc("a1"))
+            .await
+            .unwrap()
+            .inserted
+    );
+    assert!(store.record_ocr_job(&ocr_doc("u1")).await.unwrap().inserted);
+    store
+        .insert_llm_classification_job(&llm_doc())
+        .await
+        .unwrap();
+
+    let reopened = LocalTelemetry::new(&dir);
+    assert!(
+        !reopened
+            .record_attempt_event(&attempt_doc("a1"))
+            .await
+            .unwrap()
+            .inserted
+    );
+    assert!(
+        !reopened
+            .record_ocr_job(&ocr_doc("u1"))
+            .await
+            .unwrap()
+            .inserted
+    );
+    assert!(
+        reopened
+            .record_attempt_event(&attempt_doc("a2"))
+            .await
+            .unwrap()
+            .inserted
+    );
+    assert_eq!(
+        reopened
+            .attempt_event("a1")
+            .await
+            .unwrap()
+            .unwrap()
+            .attempt_id,
+        "a1"
+    );
+
+    let lines = std::fs::read_to_string(reopened.file("attempt_events")).unwrap();
+    assert_eq!(lines.lines().count(), 2);
+    let first: serde_json::Value = serde_json::from_str(lines.lines().next().unwrap()).unwrap();
+    assert_eq!(first["attempt_id"], "a1");
+    assert!(first["createdAt"]["$date"].is_object() || first["createdAt"]["$date"].is_string());
+    std::fs::remove_dir_all(&dir).unwrap();
+}

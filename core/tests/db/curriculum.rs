@@ -1,0 +1,138 @@
+//! The curriculum repository, and the deterministic topic-by-code rule (decisions.md 17).
+
+use innova_core::db::curriculum::{self, NewTopic};
+use innova_core::db::seed;
+use innova_testkit::seeded_db;
+use sqlx::Executor;
+
+#[tokio::test]
+async fn taxonomy_lookups() {
+    let db = seeded_db().await;
+    let domains = curriculum::list_domains(&db.pool).await.unwrap();
+    assert_eq!(domains.len(), 17);
+    assert!(domains.windows(2).all(|w| w[0].code < w[1].code));
+    let int = curriculum::domain_by_code(&db.pool, "INT")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(int.name, "Aritmética de enteros");
+    assert_eq!(
+        curriculum::domain_by_code(&db.pool, "SPECIAL")
+            .await
+            .unwrap(),
+        None
+    );
+    let subs = curriculum::subdomains_of_domain(&db.pool, &int.id)
+        .await
+        .unwrap();
+    assert_eq!(subs.len(), 7);
+    let sub = curriculum::subdomain_by_codes(&db.pool, "INT", "SUB")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(sub.domain_id, int.id);
+    assert_eq!(
+        curriculum::subdomain_by_codes(&db.pool, "INT", "ADDSUB")
+            .await
+            .unwrap(),
+        None
+    );
+
+    let unit = curriculum::unit_by_id(&db.pool, "seed-unit-003")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (unit.code.as_str(), unit.grade_level, unit.sequence),
+        ("U3-5B-FRACCIONES", 5, 3)
+    );
+    let units = curriculum::units_of_curriculum(&db.pool, seed::CURRICULUM_ID)
+        .await
+        .unwrap();
+    assert_eq!(
+        units.last().unwrap().id,
+        "seed-unit-003",
+        "teaching order: grade 5 last"
+    );
+    let topics = curriculum::topics_of_unit(&db.pool, "seed-unit-001")
+        .await
+        .unwrap();
+    let codes: Vec<&str> = topics.iter().map(|t| t.code.as_str()).collect();
+    assert_eq!(codes, ["T-ADD-CARRY", "T-SUB-BORROW"]);
+    assert_eq!(
+        curriculum::prerequisite_codes(&db.pool, "seed-topic-002")
+            .await
+            .unwrap(),
+        Vec::<String>::new()
+    );
+
+    let created = curriculum::insert_topic(
+        &db.pool,
+        &NewTopic {
+            unit_id: "seed-unit-003".into(),
+            code: "T-NEW".into(),
+            name: "Nuevo".into(),
+            ..NewTopic::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!((created.bkt_p_l0, created.bkt_p_guess), (0.3, 0.2));
+    let read = curriculum::topic_by_id(&db.pool, &created.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (read.topic, read.domain_code, read.subdomain_code),
+        (created, None, None)
+    );
+}
+
+#[tokio::test]
+async fn topic_by_code_is_deterministic() {
+    let db = seeded_db().await;
+    // SUB exists under ARITH, INT and DEC: the earliest unit of the curriculum wins.
+    for course in [None, Some(seed::COURSE_ID)] {
+        let sub = curriculum::topic_by_code(&db.pool, "SUB", course)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (sub.domain_code.as_deref(), sub.subdomain_code.as_deref()),
+            (Some("ARITH"), Some("SUB"))
+        );
+    }
+    let legacy = curriculum::topic_by_code(&db.pool, "T-SUB-BORROW", None)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(legacy.topic.id, "seed-topic-001");
+    assert_eq!(
+        curriculum::topic_by_code(&db.pool, "NOPE", None)
+            .await
+            .unwrap(),
+        None
+    );
+
+    // Another curriculum (another country) that teaches SUB earlier: without a course it wins on
+    // teaching order; for the Chilean demo course, the course's own curriculum wins.
+    db.pool
+        .execute(
+            "INSERT INTO curricula (id, subject_id, country, name) VALUES ('cur-ar', 'seed-subject-001', 'AR', 'AR');
+             INSERT INTO units (id, curriculum_id, grade_level, sequence, code, name)
+               VALUES ('unit-ar', 'cur-ar', 1, 1, 'AR-1', 'Unidad AR');
+             INSERT INTO topics (id, unit_id, code, name) VALUES ('topic-ar-sub', 'unit-ar', 'SUB', 'Resta AR');",
+        )
+        .await
+        .unwrap();
+    let any = curriculum::topic_by_code(&db.pool, "SUB", None)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(any.topic.id, "topic-ar-sub");
+    let in_course = curriculum::topic_by_code(&db.pool, "SUB", Some(seed::COURSE_ID))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(in_course.domain_code.as_deref(), Some("ARITH"));
+}

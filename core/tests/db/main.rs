@@ -1,0 +1,13 @@
+//! Database integration tests of `innova_core::db`, one binary (linking is the slow part of a
+//! test build). Each test gets its own database from `innova-testkit`; the server comes from
+//! `INNOVA_TEST_PG_URL` (the tests fail, saying so, when it is not set).
+
+mod baseline;
+mod catalog_import;
+mod connect;
+mod curriculum;
+mod error_tags;
+mod errors;
+mod schema_compat;
+mod seed;
+mod users;
