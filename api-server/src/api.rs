@@ -4,17 +4,19 @@
 //! Request and response types live next to their handlers (`crate::handlers::*`) or, when the
 //! workers share them, in `innova-core`.
 
-use dropshot::{Body, RequestContext};
+use dropshot::{Body, MultipartBody, Path, RequestContext};
 use http::Response;
 
 use dropshot::TypedBody;
 
+use crate::body::JsonBody;
 use crate::envelope::{ApiAccepted, ApiCreated, ApiOk};
 use crate::handlers::auth::{
     ConfirmForgotPasswordRequest, ForgotPasswordRequest, LoginRequest, Me, MessageResponse,
     RefreshRequest, RegisterRequest, Session,
 };
 use crate::handlers::meta::HealthResponse;
+use crate::handlers::{attempts, mastery};
 
 /// The Innova API.
 #[dropshot::api_description]
@@ -153,4 +155,120 @@ pub trait InnovaApi {
     /// issued stay valid until they expire.
     #[endpoint { method = POST, path = "/auth/logout", tags = ["auth"] }]
     async fn auth_logout(rqctx: RequestContext<Self::Context>) -> ApiCreated<MessageResponse>;
+
+    // ---- attempts ----------------------------------------------------------------------------
+
+    /// Submit a digital attempt.
+    ///
+    /// The rule engine names the procedural error (or `CORRECT`); the attempt, its steps and the
+    /// student's mastery (BKT) are stored together; the attempt is published to the telemetry
+    /// stream and, when no rule explains a wrong answer (`UNCLASSIFIED`), to the LLM classifier.
+    /// Students only, for their own `studentId`.
+    #[endpoint { method = POST, path = "/attempts", tags = ["attempts"] }]
+    async fn attempts_create(
+        rqctx: RequestContext<Self::Context>,
+        body: JsonBody<attempts::CreateAttempt>,
+    ) -> ApiCreated<attempts::AttemptCreated>;
+
+    /// Queue an ad-hoc problem for the solver.
+    ///
+    /// Stores a PENDING attempt and publishes it to the ad-hoc solve queue; poll
+    /// `GET /attempts/{id}/status`. 503 when it could not be queued: repeat the request with the
+    /// same `x-trace-id` header and the same attempt is reused.
+    #[endpoint { method = POST, path = "/attempts/solve-adhoc", tags = ["attempts"] }]
+    async fn attempts_solve_adhoc(
+        rqctx: RequestContext<Self::Context>,
+        body: JsonBody<attempts::SolveAdhoc>,
+    ) -> ApiCreated<attempts::AttemptAccepted>;
+
+    /// Read the exercises on a worksheet photo.
+    ///
+    /// `multipart/form-data` with the photo in the file field `image` (JPEG, PNG, WebP, HEIC or
+    /// GIF, at most 10 MiB). 503 when no OCR provider is configured.
+    #[endpoint {
+        method = POST,
+        path = "/attempts/ocr-extract",
+        tags = ["attempts"],
+        content_type = "multipart/form-data",
+        request_body_max_bytes = attempts::MAX_UPLOAD_BYTES,
+    }]
+    async fn attempts_ocr_extract(
+        rqctx: RequestContext<Self::Context>,
+        body: MultipartBody,
+    ) -> ApiCreated<attempts::OcrResult>;
+
+    /// An attempt's classification.
+    ///
+    /// For the owning student, a teacher of a course the student is enrolled in, or an admin;
+    /// anyone else gets 404.
+    #[endpoint { method = GET, path = "/attempts/by-id/{id}/status", tags = ["attempts"] }]
+    async fn attempts_status(
+        rqctx: RequestContext<Self::Context>,
+        path: Path<attempts::AttemptPath>,
+    ) -> ApiOk<attempts::AttemptStatus>;
+
+    /// An attempt with its steps and photos.
+    ///
+    /// Photo URLs are short-lived. Never for parents.
+    #[endpoint { method = GET, path = "/attempts/by-id/{id}/detail", tags = ["attempts"] }]
+    async fn attempts_detail(
+        rqctx: RequestContext<Self::Context>,
+        path: Path<attempts::AttemptPath>,
+    ) -> ApiOk<attempts::AttemptDetail>;
+
+    /// Dispute an attempt's error tag.
+    ///
+    /// Records the tag the reporter thinks is right; the attempt is not changed.
+    #[endpoint { method = POST, path = "/attempts/by-id/{id}/report", tags = ["attempts"] }]
+    async fn attempts_report(
+        rqctx: RequestContext<Self::Context>,
+        path: Path<attempts::AttemptPath>,
+        body: JsonBody<attempts::ReportAttempt>,
+    ) -> ApiCreated<attempts::AttemptReported>;
+
+    // ---- mastery -----------------------------------------------------------------------------
+
+    /// Per-student mastery of a course.
+    ///
+    /// One entry per active student: mastery per taxonomy subdomain, the 20 latest attempts in
+    /// the course and the frequency of their error tags. Teachers of the course and admins.
+    #[endpoint { method = GET, path = "/mastery/course/{courseId}", tags = ["mastery"] }]
+    async fn mastery_course(
+        rqctx: RequestContext<Self::Context>,
+        path: Path<mastery::CoursePath>,
+    ) -> ApiOk<Vec<mastery::StudentCourseMastery>>;
+
+    /// Students × domains heatmap of a course.
+    #[endpoint { method = GET, path = "/mastery/course/{courseId}/heatmap", tags = ["mastery"] }]
+    async fn mastery_course_heatmap(
+        rqctx: RequestContext<Self::Context>,
+        path: Path<mastery::CoursePath>,
+    ) -> ApiOk<mastery::Heatmap>;
+
+    /// Per-student mastery of a course (alias of `/mastery/course/{courseId}`).
+    #[endpoint { method = GET, path = "/mastery/classroom/{classroomId}", tags = ["mastery"] }]
+    async fn mastery_classroom(
+        rqctx: RequestContext<Self::Context>,
+        path: Path<mastery::ClassroomPath>,
+    ) -> ApiOk<Vec<mastery::StudentCourseMastery>>;
+
+    /// The next exercise for a student.
+    ///
+    /// The most informative (Fisher) active exercise of the student's weakest topic that has
+    /// one, skipping exercises answered correctly in the course in the last 7 days. 404 when
+    /// there is none.
+    #[endpoint { method = GET, path = "/mastery/recommend/{courseId}/{studentId}", tags = ["mastery"] }]
+    async fn mastery_recommend(
+        rqctx: RequestContext<Self::Context>,
+        path: Path<mastery::RecommendPath>,
+    ) -> ApiOk<mastery::Recommendation>;
+
+    /// A student's mastery per topic.
+    ///
+    /// For the student, their teachers, their confirmed parents and admins.
+    #[endpoint { method = GET, path = "/mastery/by-id/{studentId}", tags = ["mastery"] }]
+    async fn mastery_student(
+        rqctx: RequestContext<Self::Context>,
+        path: Path<mastery::StudentPath>,
+    ) -> ApiOk<Vec<mastery::TopicMastery>>;
 }

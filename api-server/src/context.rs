@@ -32,7 +32,7 @@ impl ApiContext {
     /// Builds the context from validated configuration. The database pool connects lazily, so
     /// the API starts (and `/health` can report "degraded") while the database is down.
     pub fn new(config: Config) -> anyhow::Result<Self> {
-        let db = innova_core::readiness::lazy_pool(&config.database_url)?;
+        let db = innova_core::db::connect_lazy(&config.database_url, &Default::default())?;
         let identity = Identity::from_config(&config, db.clone())?;
         let mailer = innova_core::mail::from_config(&config)?;
         let auth_limits = AuthRateLimiter::new(config.auth_rate_limits);

@@ -304,7 +304,7 @@ impl From<innova_core::db::accounts::ProvisionError> for ApiError {
 /// Turns a `serde_path_to_error` message (`path: inner at line L column C`) into one naming the
 /// field the way the reference's validator did: `property foo should not exist`,
 /// `studentId is required`, `rawSteps.0.expression: invalid type: …`.
-fn describe_json_error(raw: &str) -> String {
+pub fn describe_json_error(raw: &str) -> String {
     // serde_json appends the position; clients want the field, not the column.
     let raw = match raw.rfind(" at line ") {
         Some(i) => &raw[..i],

@@ -7,6 +7,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod body;
 pub mod context;
 pub mod edge;
 pub mod envelope;

@@ -4,8 +4,8 @@
 use std::net::SocketAddr;
 
 use dropshot::{
-    ApiDescription, Body, ConfigDropshot, HandlerTaskMode, HttpServer, RequestContext,
-    ServerBuilder, TypedBody,
+    ApiDescription, Body, ConfigDropshot, HandlerTaskMode, HttpServer, MultipartBody, Path,
+    RequestContext, ServerBuilder, TypedBody,
 };
 use http::Response;
 use hyper_util::rt::{TokioExecutor, TokioIo};
@@ -15,6 +15,7 @@ use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
 use crate::api::{InnovaApi, innova_api_mod};
+use crate::body::JsonBody;
 use crate::context::ApiContext;
 use crate::edge::Edge;
 use crate::envelope::{ApiAccepted, ApiCreated, ApiOk};
@@ -23,7 +24,7 @@ use crate::handlers::auth::{
     ConfirmForgotPasswordRequest, ForgotPasswordRequest, LoginRequest, Me, MessageResponse,
     RefreshRequest, RegisterRequest, Session,
 };
-use crate::handlers::{self, meta::HealthResponse};
+use crate::handlers::{self, attempts, mastery, meta::HealthResponse};
 
 /// Largest JSON body accepted, as the reference's body parser (100 kB). Routes taking uploads
 /// raise it for themselves.
@@ -117,6 +118,84 @@ impl InnovaApi for InnovaImpl {
 
     async fn auth_logout(rqctx: RequestContext<ApiContext>) -> ApiCreated<MessageResponse> {
         handlers::auth::logout(rqctx).await
+    }
+
+    async fn attempts_create(
+        rqctx: RequestContext<ApiContext>,
+        body: JsonBody<attempts::CreateAttempt>,
+    ) -> ApiCreated<attempts::AttemptCreated> {
+        handlers::attempts::create(rqctx, body).await
+    }
+
+    async fn attempts_solve_adhoc(
+        rqctx: RequestContext<ApiContext>,
+        body: JsonBody<attempts::SolveAdhoc>,
+    ) -> ApiCreated<attempts::AttemptAccepted> {
+        handlers::attempts::solve_adhoc(rqctx, body).await
+    }
+
+    async fn attempts_ocr_extract(
+        rqctx: RequestContext<ApiContext>,
+        body: MultipartBody,
+    ) -> ApiCreated<attempts::OcrResult> {
+        handlers::attempts::ocr_extract(rqctx, body).await
+    }
+
+    async fn attempts_status(
+        rqctx: RequestContext<ApiContext>,
+        path: Path<attempts::AttemptPath>,
+    ) -> ApiOk<attempts::AttemptStatus> {
+        handlers::attempts::status(rqctx, path).await
+    }
+
+    async fn attempts_detail(
+        rqctx: RequestContext<ApiContext>,
+        path: Path<attempts::AttemptPath>,
+    ) -> ApiOk<attempts::AttemptDetail> {
+        handlers::attempts::detail(rqctx, path).await
+    }
+
+    async fn attempts_report(
+        rqctx: RequestContext<ApiContext>,
+        path: Path<attempts::AttemptPath>,
+        body: JsonBody<attempts::ReportAttempt>,
+    ) -> ApiCreated<attempts::AttemptReported> {
+        handlers::attempts::report(rqctx, path, body).await
+    }
+
+    async fn mastery_course(
+        rqctx: RequestContext<ApiContext>,
+        path: Path<mastery::CoursePath>,
+    ) -> ApiOk<Vec<mastery::StudentCourseMastery>> {
+        handlers::mastery::course(rqctx, path).await
+    }
+
+    async fn mastery_course_heatmap(
+        rqctx: RequestContext<ApiContext>,
+        path: Path<mastery::CoursePath>,
+    ) -> ApiOk<mastery::Heatmap> {
+        handlers::mastery::heatmap(rqctx, path).await
+    }
+
+    async fn mastery_classroom(
+        rqctx: RequestContext<ApiContext>,
+        path: Path<mastery::ClassroomPath>,
+    ) -> ApiOk<Vec<mastery::StudentCourseMastery>> {
+        handlers::mastery::classroom(rqctx, path).await
+    }
+
+    async fn mastery_recommend(
+        rqctx: RequestContext<ApiContext>,
+        path: Path<mastery::RecommendPath>,
+    ) -> ApiOk<mastery::Recommendation> {
+        handlers::mastery::recommend(rqctx, path).await
+    }
+
+    async fn mastery_student(
+        rqctx: RequestContext<ApiContext>,
+        path: Path<mastery::StudentPath>,
+    ) -> ApiOk<Vec<mastery::TopicMastery>> {
+        handlers::mastery::of_student(rqctx, path).await
     }
 }
 

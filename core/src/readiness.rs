@@ -15,11 +15,3 @@ pub async fn database_answers(pool: &PgPool, timeout: Duration) -> bool {
         Ok(Ok(1))
     )
 }
-
-/// A pool that opens connections on first use.
-pub fn lazy_pool(url: &str) -> Result<PgPool, sqlx::Error> {
-    sqlx::postgres::PgPoolOptions::new()
-        .max_connections(10)
-        .acquire_timeout(Duration::from_secs(5))
-        .connect_lazy(url)
-}

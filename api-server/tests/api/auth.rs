@@ -712,7 +712,7 @@ async fn the_embedded_jwks_is_served_bare_and_verifies_its_tokens() {
     assert_eq!(header.kid.as_deref(), jwks["keys"][0]["kid"].as_str());
     let claims: Value =
         jsonwebtoken::dangerous::insecure_decode_claims(&session.access_token).unwrap();
-    assert_eq!(claims["iss"], "http://localhost:3000/auth/v1");
+    assert_eq!(claims["iss"], format!("{}/auth/v1", app.base_url));
     assert_eq!(claims["aud"], "authenticated");
     assert_eq!(claims["role"], "authenticated");
     assert_eq!(claims["app_metadata"]["role"], "student");

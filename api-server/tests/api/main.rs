@@ -3,10 +3,12 @@
 //! One test binary for the whole suite keeps link time down.
 
 mod access;
+mod attempts;
 mod auth;
 mod auth_attacks;
 mod contract;
 mod fakes;
 mod lambda;
+mod mastery;
 mod meta;
 mod support;

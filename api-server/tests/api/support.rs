@@ -18,6 +18,8 @@ pub struct TestApp {
     pub api: RunningApi,
     /// The server's database (None when spawned against an arbitrary URL).
     pub db: Option<TestDb>,
+    /// The server's configuration.
+    pub config: Config,
     pub _data_dir: TempDir,
 }
 
@@ -34,6 +36,50 @@ impl TestApp {
             .build()
             .expect("client");
         innova_api_client::Client::new_with_client(&self.base_url, http)
+    }
+
+    /// An access token of the embedded provider for the user with this email (as `innova
+    /// token` prints it).
+    pub async fn token_for(&self, email: &str) -> String {
+        let creds = innova_core::db::accounts::credentials_by_email(self.pool(), email)
+            .await
+            .unwrap()
+            .unwrap_or_else(|| panic!("no user {email}"));
+        let key =
+            innova_core::identity::keys::SigningKey::load_or_create(&self.config.data_dir).unwrap();
+        let provider = innova_core::identity::embedded::EmbeddedProvider::new(
+            self.pool().clone(),
+            key,
+            innova_core::identity::embedded_issuer(&self.config),
+        );
+        provider.access_token_for(&creds, 3600).await.unwrap()
+    }
+
+    /// A generated client authenticated as the user with this email.
+    pub async fn client_for(&self, email: &str) -> innova_api_client::Client {
+        let token = self.token_for(email).await;
+        self.client_with_token(&token)
+    }
+
+    /// A raw request with the bearer token of the user with this email.
+    pub async fn request_as(
+        &self,
+        email: &str,
+        method: reqwest::Method,
+        path: &str,
+    ) -> reqwest::RequestBuilder {
+        let token = self.token_for(email).await;
+        self.http
+            .request(method, format!("{}{path}", self.base_url))
+            .bearer_auth(token)
+    }
+
+    /// Rows in a table of the server's database.
+    pub async fn count(&self, table: &str) -> i64 {
+        sqlx::query_scalar(&format!("SELECT count(*) FROM {table}"))
+            .fetch_one(self.pool())
+            .await
+            .unwrap()
     }
 
     /// The pool of the server's database.
@@ -93,24 +139,118 @@ async fn spawn_inner(database_url: String, db: Option<TestDb>, extra: &[(&str, &
     let key_file = data_dir.0.join(innova_core::identity::keys::KEY_FILE);
     std::fs::create_dir_all(key_file.parent().unwrap()).unwrap();
     std::fs::write(&key_file, embedded_key_pem()).unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    // The server's own address is its public URL: signed local-object URLs and the embedded
+    // issuer point at it.
+    let base_url = format!("http://{}", listener.local_addr().unwrap());
     let mut vars: Vec<(&str, &str)> = vec![
         ("DATABASE_URL", &database_url),
         ("CORS_ORIGINS", ALLOWED_ORIGIN),
         ("INNOVA_DATA_DIR", data_dir.0.to_str().unwrap()),
+        ("PUBLIC_API_URL", &base_url),
     ];
     vars.extend_from_slice(extra);
     let config = Config::from_vars(vars).expect("test configuration is valid");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+    let server_config = config.clone();
+    let api = serve(server_config, listener)
         .await
-        .expect("bind");
-    let api = serve(config, listener).await.expect("the API starts");
-    let base_url = format!("http://{}", api.addr);
+        .expect("the API starts");
     TestApp {
         client: innova_api_client::Client::new(&base_url),
         http: reqwest::Client::new(),
         base_url,
         api,
         db,
+        config,
         _data_dir: data_dir,
     }
+}
+
+/// A variable `scripts/test` exports (the address of a test service).
+pub fn required_env(var: &str) -> String {
+    match std::env::var(var) {
+        Ok(v) if !v.trim().is_empty() => v,
+        _ => panic!(
+            "{var} is not set: run the tests with scripts/test (it starts PostgreSQL, FerretDB and moto)"
+        ),
+    }
+}
+
+/// A queue created in moto for one test (unique name): its URL and ARN.
+pub struct MotoQueue {
+    pub url: String,
+    pub arn: String,
+}
+
+/// The SQS client of the test moto server.
+pub async fn moto_sqs() -> aws_sdk_sqs::Client {
+    let aws = innova_core::aws::Aws::new(innova_core::config::AwsSettings {
+        region: "us-east-1".into(),
+        endpoint_url: Some(url::Url::parse(&required_env("INNOVA_TEST_AWS_ENDPOINT_URL")).unwrap()),
+    });
+    aws.sqs().await
+}
+
+/// Creates a queue in moto; FIFO queues get content-based deduplication, as deployed.
+pub async fn moto_queue(name: &str, fifo: bool) -> MotoQueue {
+    use aws_sdk_sqs::types::QueueAttributeName;
+    let sqs = moto_sqs().await;
+    let unique = uuid::Uuid::new_v4().simple().to_string();
+    let name = if fifo {
+        format!("{name}-{}.fifo", &unique[..12])
+    } else {
+        format!("{name}-{}", &unique[..12])
+    };
+    let mut create = sqs.create_queue().queue_name(name);
+    if fifo {
+        create = create
+            .attributes(QueueAttributeName::FifoQueue, "true")
+            .attributes(QueueAttributeName::ContentBasedDeduplication, "true");
+    }
+    let url = create.send().await.unwrap().queue_url.unwrap();
+    let arn = sqs
+        .get_queue_attributes()
+        .queue_url(&url)
+        .attribute_names(QueueAttributeName::QueueArn)
+        .send()
+        .await
+        .unwrap()
+        .attributes
+        .unwrap()[&QueueAttributeName::QueueArn]
+        .clone();
+    MotoQueue { url, arn }
+}
+
+/// Receives what waits in a moto queue as the `SqsEvent` Lambda's SQS integration would deliver.
+pub async fn receive_event(queue: &MotoQueue) -> innova_core::queue::SqsEvent {
+    use aws_sdk_sqs::types::MessageSystemAttributeName;
+    use innova_core::queue::{SqsEvent, SqsMessage};
+    let out = moto_sqs()
+        .await
+        .receive_message()
+        .queue_url(&queue.url)
+        .max_number_of_messages(10)
+        .message_system_attribute_names(MessageSystemAttributeName::All)
+        .wait_time_seconds(1)
+        .send()
+        .await
+        .unwrap();
+    let mut event = SqsEvent::default();
+    for m in out.messages.unwrap_or_default() {
+        let mut record = SqsMessage::default();
+        record.message_id = m.message_id.clone();
+        record.receipt_handle = m.receipt_handle.clone();
+        record.body = m.body.clone();
+        record.md5_of_body = m.md5_of_body.clone();
+        for (name, value) in m.attributes.unwrap_or_default() {
+            record.attributes.insert(name.as_str().to_string(), value);
+        }
+        record.event_source = Some("aws:sqs".into());
+        record.event_source_arn = Some(queue.arn.clone());
+        record.aws_region = Some("us-east-1".into());
+        event.records.push(record);
+    }
+    event
 }

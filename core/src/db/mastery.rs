@@ -225,7 +225,8 @@ pub struct CourseStudent {
     pub email: Option<String>,
 }
 
-/// The ACTIVE students of a course, in joining order.
+/// The ACTIVE students of a course, in joining order (students who joined at the same moment, as
+/// the seeded ones did, by id).
 pub async fn course_students(
     exec: impl PgExecutor<'_>,
     course_id: &str,
@@ -236,7 +237,7 @@ pub async fn course_students(
          JOIN students s ON s.id = e.student_id
          LEFT JOIN users u ON u.id = s.user_id
          WHERE e.course_id = $1 AND e.status = 'ACTIVE'
-         ORDER BY e.joined_at, e.id",
+         ORDER BY e.joined_at, e.student_id",
     )
     .bind(course_id)
     .fetch_all(exec)
