@@ -302,7 +302,10 @@ impl SolveAdhoc {
                 problems.push(format!("{field} should not be empty"));
             }
         }
-        if self.grade_level.is_some_and(|grade| !(1..=12).contains(&grade)) {
+        if self
+            .grade_level
+            .is_some_and(|grade| !(1..=12).contains(&grade))
+        {
             problems.push("gradeLevel must be an integer from 1 to 12".to_string());
         }
         if self
