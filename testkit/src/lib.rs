@@ -1,4 +1,5 @@
-//! Test support shared by the integration tests of every crate.
+//! Test support shared by the integration tests of every crate: per-test databases (below) and
+//! the other test services ([`services`]: moto queues, FerretDB databases).
 //!
 //! # Per-test databases
 //!
@@ -27,6 +28,8 @@
 //!   fingerprint, so a new template is built (and the stale ones dropped).
 //! * Cleanup: dropping the [`TestDb`] drops its database (`WITH (FORCE)`). Set
 //!   `INNOVA_TEST_KEEP_DB=1` to keep it for inspection; its name is printed.
+
+pub mod services;
 
 use std::collections::HashSet;
 use std::sync::Mutex;

@@ -5,9 +5,8 @@
 
 use std::sync::Arc;
 
-use aws_sdk_sqs::types::{MessageSystemAttributeName, QueueAttributeName};
 use innova_core::aws::Aws;
-use innova_core::config::{AwsSettings, QueueUrls};
+use innova_core::config::QueueUrls;
 use innova_core::db::seed;
 use innova_core::messages::{AttemptStreamMessage, RawStep};
 use innova_core::queue::{Queue, SqsEvent, SqsHandler, SqsMessage, SqsQueue};
@@ -15,78 +14,35 @@ use innova_core::telemetry::{MongoTelemetry, TelemetryStore};
 use innova_workers::telemetry::TelemetryHandler;
 use mongodb::bson::{Document, doc};
 
-fn required_env(var: &str) -> String {
-    match std::env::var(var) {
-        Ok(v) if !v.trim().is_empty() => v,
-        _ => panic!(
-            "{var} is not set: this test needs the services that scripts/test starts \
-             (PostgreSQL, FerretDB, moto). Run it with `scripts/test -p innova-workers`."
-        ),
-    }
-}
-
-fn suffix() -> String {
-    uuid::Uuid::new_v4().simple().to_string()[..12].to_string()
-}
+use innova_testkit::services::{self, TestQueue, required_env, unique};
 
 struct Fixture {
     db: innova_testkit::TestDb,
     store: Arc<MongoTelemetry>,
-    sqs: aws_sdk_sqs::Client,
     queue: Arc<dyn Queue>,
-    queue_url: String,
-    queue_arn: String,
+    stream: TestQueue,
 }
 
 async fn fixture() -> Fixture {
-    let endpoint = required_env("INNOVA_TEST_AWS_ENDPOINT_URL");
-    let mongo = required_env("INNOVA_TEST_MONGODB_URI");
+    required_env("INNOVA_TEST_MONGODB_URI");
     let db = innova_testkit::seeded_db().await;
-
-    let mut uri = url::Url::parse(&mongo).unwrap();
-    let database = format!("innova_test_{}", suffix());
-    uri.set_path(&format!("/{database}"));
-    let store = Arc::new(MongoTelemetry::new(uri.to_string()));
+    let (uri, _) = services::mongodb_uri_with_fresh_database();
+    let store = Arc::new(MongoTelemetry::new(uri));
     store.ensure_ready().await.unwrap();
 
-    let aws = Arc::new(Aws::new(AwsSettings {
-        region: "us-east-1".into(),
-        endpoint_url: Some(url::Url::parse(&endpoint).unwrap()),
-    }));
-    let sqs = aws.sqs().await;
-    let created = sqs
-        .create_queue()
-        .queue_name(format!("t-{}-attempt-stream.fifo", suffix()))
-        .attributes(QueueAttributeName::FifoQueue, "true")
-        .attributes(QueueAttributeName::ContentBasedDeduplication, "true")
-        .send()
-        .await
-        .unwrap();
-    let queue_url = created.queue_url.unwrap();
-    let queue_arn = sqs
-        .get_queue_attributes()
-        .queue_url(&queue_url)
-        .attribute_names(QueueAttributeName::QueueArn)
-        .send()
-        .await
-        .unwrap()
-        .attributes
-        .unwrap()[&QueueAttributeName::QueueArn]
-        .clone();
+    let stream = services::create_queue("attempt-stream", true).await;
     let queue: Arc<dyn Queue> = Arc::new(SqsQueue::new(
-        aws,
+        Arc::new(Aws::new(services::aws_settings())),
         QueueUrls {
-            attempt_stream: Some(queue_url.clone()),
+            attempt_stream: Some(stream.url.clone()),
             ..Default::default()
         },
     ));
     Fixture {
         db,
         store,
-        sqs,
         queue,
-        queue_url,
-        queue_arn,
+        stream,
     }
 }
 
@@ -108,34 +64,9 @@ impl Fixture {
         .unwrap();
     }
 
-    /// Receives what is in the queue and builds the event Lambda's SQS integration would send.
+    /// Receives what is in the queue as the event Lambda's SQS integration would send.
     async fn receive_event(&self) -> SqsEvent {
-        let out = self
-            .sqs
-            .receive_message()
-            .queue_url(&self.queue_url)
-            .max_number_of_messages(10)
-            .message_system_attribute_names(MessageSystemAttributeName::All)
-            .wait_time_seconds(1)
-            .send()
-            .await
-            .unwrap();
-        let mut event = SqsEvent::default();
-        for m in out.messages.unwrap_or_default() {
-            let mut record = SqsMessage::default();
-            record.message_id = m.message_id.clone();
-            record.receipt_handle = m.receipt_handle.clone();
-            record.body = m.body.clone();
-            record.md5_of_body = m.md5_of_body.clone();
-            for (name, value) in m.attributes.unwrap_or_default() {
-                record.attributes.insert(name.as_str().to_string(), value);
-            }
-            record.event_source = Some("aws:sqs".into());
-            record.event_source_arn = Some(self.queue_arn.clone());
-            record.aws_region = Some("us-east-1".into());
-            event.records.push(record);
-        }
-        event
+        services::receive_event(&self.stream).await
     }
 
     async fn documents(&self, attempt_id: &str) -> Vec<Document> {
@@ -171,7 +102,7 @@ fn message(attempt_id: &str) -> AttemptStreamMessage {
 #[tokio::test]
 async fn a_fifo_message_becomes_one_document_even_when_redelivered() {
     let f = fixture().await;
-    let attempt_id = format!("attempt-{}", suffix());
+    let attempt_id = format!("attempt-{}", unique("t"));
     f.insert_attempt(&attempt_id, Some(seed::COURSE_ID)).await;
     f.queue
         .publish_message(&message(&attempt_id), Some(seed::STUDENT_IDS[0].into()))
@@ -219,7 +150,7 @@ async fn a_fifo_message_becomes_one_document_even_when_redelivered() {
 #[tokio::test]
 async fn a_malformed_record_is_reported_and_the_good_one_stored() {
     let f = fixture().await;
-    let good = format!("attempt-{}", suffix());
+    let good = format!("attempt-{}", unique("t"));
     f.insert_attempt(&good, None).await;
     f.queue
         .send(
@@ -234,7 +165,7 @@ async fn a_malformed_record_is_reported_and_the_good_one_stored() {
         .await
         .unwrap();
     // A message for an attempt that has no row: stored with the group's student, no classroom.
-    let orphan = format!("attempt-{}", suffix());
+    let orphan = format!("attempt-{}", unique("t"));
     f.queue
         .publish_message(&message(&orphan), Some("student-x".into()))
         .await
@@ -298,7 +229,7 @@ async fn the_embedded_queue_runs_the_same_handler_locally() {
     use innova_core::services::{Runtime, Services};
 
     let db = innova_testkit::seeded_db().await;
-    let dir = std::env::temp_dir().join(format!("innova-workers-{}", suffix()));
+    let dir = std::env::temp_dir().join(format!("innova-workers-{}", unique("t")));
     let config = Config::from_vars([
         ("DATABASE_URL", db.url.as_str()),
         ("INNOVA_DATA_DIR", dir.to_str().unwrap()),

@@ -14,38 +14,10 @@ mod telemetry;
 use innova_core::aws::Aws;
 use innova_core::config::Config;
 
-/// A variable exported by `scripts/test`.
-pub fn required_env(var: &str) -> String {
-    match std::env::var(var) {
-        Ok(v) if !v.trim().is_empty() => v,
-        _ => panic!(
-            "{var} is not set: this test needs the services that scripts/test starts \
-             (PostgreSQL, FerretDB, moto). Run it with `scripts/test -p innova-core --test adapters`."
-        ),
-    }
-}
-
-/// The moto server's URL.
-pub fn aws_endpoint() -> String {
-    required_env("INNOVA_TEST_AWS_ENDPOINT_URL")
-}
-
-/// A MongoDB URI on a database of the test's own.
-pub fn mongo_uri_with_fresh_database() -> (String, String) {
-    let base = required_env("INNOVA_TEST_MONGODB_URI");
-    let mut url = url::Url::parse(&base).expect("INNOVA_TEST_MONGODB_URI is a URL");
-    let name = unique("innova_test");
-    url.set_path(&format!("/{name}"));
-    (url.to_string(), name)
-}
-
-/// `prefix` plus a short random suffix.
-pub fn unique(prefix: &str) -> String {
-    format!(
-        "{prefix}_{}",
-        &uuid::Uuid::new_v4().simple().to_string()[..12]
-    )
-}
+pub use innova_testkit::services::{
+    aws_endpoint, mongodb_uri_with_fresh_database as mongo_uri_with_fresh_database, required_env,
+    unique,
+};
 
 /// Configuration pointing the AWS adapters at moto, plus `extra` variables.
 pub fn config(extra: &[(&str, &str)]) -> Config {
