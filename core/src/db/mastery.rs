@@ -21,6 +21,9 @@ pub struct MasteryChange {
 /// caller's transaction: the row is locked (`FOR UPDATE`) so concurrent attempts of the same
 /// student on the same topic apply one after the other instead of overwriting each other (the
 /// reference's read-then-write lost updates).
+///
+/// Three statements: lock and read the row; read the history points the trend needs; write the
+/// row, the new history point and the pruning together.
 pub async fn apply_attempt(
     conn: &mut PgConnection,
     student_id: &str,
@@ -29,6 +32,8 @@ pub async fn apply_attempt(
     is_correct: bool,
 ) -> DbResult<MasteryChange> {
     let now = super::now();
+    let now_ms = now.and_utc().timestamp_millis();
+    let cutoff = now - chrono::Duration::milliseconds(bkt::TREND_WINDOW_MS);
     // Two passes at most: if the row appears between our read and our insert, the second pass
     // reads and locks it.
     for _ in 0..2 {
@@ -42,120 +47,117 @@ pub async fn apply_attempt(
         .await?;
         let prior = bkt::prior(stored.map(|(p, _)| p), params);
         let p_known = bkt::update(prior, params, is_correct);
-        let attempts_count = match stored {
-            Some((_, count)) => {
-                sqlx::query(
-                    "UPDATE student_topic_mastery
-                     SET p_known = $3, attempts_count = attempts_count + 1,
-                         last_attempt_at = $4, updated_at = $4
-                     WHERE student_id = $1 AND topic_id = $2",
-                )
-                .bind(student_id)
-                .bind(topic_id)
-                .bind(p_known)
-                .bind(now)
-                .execute(&mut *conn)
-                .await?;
-                count + 1
-            }
-            None => {
-                let inserted = sqlx::query(
-                    "INSERT INTO student_topic_mastery
-                       (student_id, topic_id, p_known, attempts_count, last_attempt_at, updated_at)
-                     VALUES ($1, $2, $3, 1, $4, $4)
-                     ON CONFLICT (student_id, topic_id) DO NOTHING",
-                )
-                .bind(student_id)
-                .bind(topic_id)
-                .bind(p_known)
-                .bind(now)
-                .execute(&mut *conn)
-                .await?;
-                if inserted.rows_affected() == 0 {
-                    continue;
-                }
-                1
-            }
-        };
-        let trend_7d = record_and_trend(conn, student_id, topic_id, p_known, now).await?;
-        return Ok(MasteryChange {
-            prior,
+        // Read after the lock, so the previous writer's history point is visible.
+        let mut history = trend_points(&mut *conn, student_id, topic_id, cutoff, now).await?;
+        history.push(MasteryPoint {
+            at_ms: now_ms,
             p_known,
-            attempts_count,
-            trend_7d,
         });
+        let trend_7d = bkt::trend_7d(&history, now_ms);
+        let write = if stored.is_some() {
+            UPDATE_AND_RECORD
+        } else {
+            INSERT_AND_RECORD
+        };
+        let attempts_count: Option<i32> = sqlx::query_scalar(write)
+            .bind(student_id)
+            .bind(topic_id)
+            .bind(p_known)
+            .bind(now)
+            .bind(cutoff)
+            .bind(trend_7d)
+            .fetch_optional(&mut *conn)
+            .await?;
+        match attempts_count {
+            Some(attempts_count) => {
+                return Ok(MasteryChange {
+                    prior,
+                    p_known,
+                    attempts_count,
+                    trend_7d,
+                });
+            }
+            // Someone inserted the row since our read: lock it and start over.
+            None if stored.is_none() => continue,
+            None => break,
+        }
     }
     Err(super::DbError::Other(sqlx::Error::Protocol(
         "mastery row changed concurrently twice".into(),
     )))
 }
 
-/// Appends `p_known` to the history, prunes what no trend can need any more (everything before
-/// the last point preceding the 7-day window), and stores the new `trend_7d`.
-async fn record_and_trend(
-    conn: &mut PgConnection,
-    student_id: &str,
-    topic_id: &str,
-    p_known: f64,
-    now: NaiveDateTime,
-) -> DbResult<Option<f64>> {
-    let cutoff = now - chrono::Duration::milliseconds(bkt::TREND_WINDOW_MS);
-    sqlx::query(
-        "INSERT INTO innova.mastery_history (student_id, topic_id, p_known, recorded_at)
-         VALUES ($1, $2, $3, $4)",
-    )
-    .bind(student_id)
-    .bind(topic_id)
-    .bind(p_known)
-    .bind(now)
-    .execute(&mut *conn)
-    .await?;
-    sqlx::query(
-        "DELETE FROM innova.mastery_history
-         WHERE student_id = $1 AND topic_id = $2
-           AND recorded_at < (SELECT max(recorded_at) FROM innova.mastery_history
-                              WHERE student_id = $1 AND topic_id = $2 AND recorded_at <= $3)",
-    )
-    .bind(student_id)
-    .bind(topic_id)
-    .bind(cutoff)
-    .execute(&mut *conn)
-    .await?;
-    let trend = trend_from_history(&mut *conn, student_id, topic_id, now).await?;
-    sqlx::query(
-        "UPDATE student_topic_mastery SET trend_7d = $3 WHERE student_id = $1 AND topic_id = $2",
-    )
-    .bind(student_id)
-    .bind(topic_id)
-    .bind(trend)
-    .execute(&mut *conn)
-    .await?;
-    Ok(trend)
+/// The history point and its pruning, appended to the row write of [`apply_attempt`] (`$1`
+/// student, `$2` topic, `$3` pKnown, `$4` now, `$5` the window's start, `$6` trend). The pruning
+/// drops what no trend can need any more: everything before the last point at or before the
+/// window's start.
+macro_rules! record_and_prune {
+    ($row_write:literal) => {
+        concat!(
+            "WITH m AS (",
+            $row_write,
+            "), h AS (
+                 INSERT INTO innova.mastery_history (student_id, topic_id, p_known, recorded_at)
+                 SELECT $1, $2, $3, $4 FROM m
+             ), pruned AS (
+                 DELETE FROM innova.mastery_history
+                 WHERE student_id = $1 AND topic_id = $2
+                   AND recorded_at < (SELECT max(recorded_at) FROM innova.mastery_history
+                                      WHERE student_id = $1 AND topic_id = $2 AND recorded_at <= $5)
+             )
+             SELECT attempts_count FROM m"
+        )
+    };
 }
 
-/// `trend_7d` of (student, topic) at `now`, from the recorded history.
-pub async fn trend_from_history(
+const UPDATE_AND_RECORD: &str = record_and_prune!(
+    "UPDATE student_topic_mastery
+     SET p_known = $3, attempts_count = attempts_count + 1, last_attempt_at = $4, updated_at = $4,
+         trend_7d = $6
+     WHERE student_id = $1 AND topic_id = $2
+     RETURNING attempts_count"
+);
+
+const INSERT_AND_RECORD: &str = record_and_prune!(
+    "INSERT INTO student_topic_mastery
+       (student_id, topic_id, p_known, attempts_count, last_attempt_at, updated_at, trend_7d)
+     VALUES ($1, $2, $3, 1, $4, $4, $6)
+     ON CONFLICT (student_id, topic_id) DO NOTHING
+     RETURNING attempts_count"
+);
+
+/// The recorded points [`bkt::trend_7d`] can use at `now`, besides a new one at `now` itself:
+/// the last at or before the window's start (the baseline) and the first inside the window (the
+/// baseline when there is none before). Points after `now` never count.
+async fn trend_points(
     exec: impl PgExecutor<'_>,
     student_id: &str,
     topic_id: &str,
+    window_start: NaiveDateTime,
     now: NaiveDateTime,
-) -> DbResult<Option<f64>> {
+) -> DbResult<Vec<MasteryPoint>> {
     let rows: Vec<(NaiveDateTime, f64)> = sqlx::query_as(
-        "SELECT recorded_at, p_known FROM innova.mastery_history
-         WHERE student_id = $1 AND topic_id = $2 ORDER BY recorded_at",
+        "(SELECT recorded_at, p_known FROM innova.mastery_history
+          WHERE student_id = $1 AND topic_id = $2 AND recorded_at <= $3
+          ORDER BY recorded_at DESC LIMIT 1)
+         UNION ALL
+         (SELECT recorded_at, p_known FROM innova.mastery_history
+          WHERE student_id = $1 AND topic_id = $2 AND recorded_at > $3 AND recorded_at <= $4
+          ORDER BY recorded_at LIMIT 1)",
     )
     .bind(student_id)
     .bind(topic_id)
+    .bind(window_start)
+    .bind(now)
     .fetch_all(exec)
     .await?;
-    let history: Vec<MasteryPoint> = rows
+    Ok(rows
         .into_iter()
         .map(|(at, p_known)| MasteryPoint {
             at_ms: at.and_utc().timestamp_millis(),
             p_known,
         })
-        .collect();
-    Ok(bkt::trend_7d(&history, now.and_utc().timestamp_millis()))
+        .collect())
 }
 
 /// A mastery row with its topic.

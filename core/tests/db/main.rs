@@ -8,6 +8,7 @@ mod connect;
 mod curriculum;
 mod error_tags;
 mod errors;
+mod mastery;
 mod schema_compat;
 mod seed;
 mod users;
