@@ -163,40 +163,12 @@ pub async fn ensure_profile(
 ) -> DbResult<Profile> {
     let name = Some(name.trim()).filter(|n| !n.is_empty());
     match role {
-        Role::Teacher => {
-            if let Some(t) = users::teacher_by_user_id(pool, user_id).await? {
-                return Ok(Profile::Teacher(t.id));
-            }
-            sqlx::query(
-                "INSERT INTO teachers (id, user_id, display_name) VALUES ($1, $2, $3)
-                 ON CONFLICT DO NOTHING",
-            )
-            .bind(new_id())
-            .bind(user_id)
-            .bind(name)
-            .execute(pool)
-            .await?;
-            Ok(users::teacher_by_user_id(pool, user_id)
-                .await?
-                .map_or(Profile::None, |t| Profile::Teacher(t.id)))
-        }
-        Role::Parent => {
-            if let Some(p) = users::parent_by_user_id(pool, user_id).await? {
-                return Ok(Profile::Parent(p.id));
-            }
-            sqlx::query(
-                "INSERT INTO parents (id, user_id, display_name) VALUES ($1, $2, $3)
-                 ON CONFLICT DO NOTHING",
-            )
-            .bind(new_id())
-            .bind(user_id)
-            .bind(name)
-            .execute(pool)
-            .await?;
-            Ok(users::parent_by_user_id(pool, user_id)
-                .await?
-                .map_or(Profile::None, |p| Profile::Parent(p.id)))
-        }
+        Role::Teacher => Ok(ensure_plain_profile(pool, "teachers", user_id, name)
+            .await?
+            .map_or(Profile::None, Profile::Teacher)),
+        Role::Parent => Ok(ensure_plain_profile(pool, "parents", user_id, name)
+            .await?
+            .map_or(Profile::None, Profile::Parent)),
         Role::Student => {
             if let Some(s) = users::student_by_user_id(pool, user_id).await? {
                 if s.display_name == STUDENT_PLACEHOLDER_NAME
@@ -229,6 +201,36 @@ pub async fn ensure_profile(
         }
         Role::Admin => Ok(Profile::None),
     }
+}
+
+/// The id of the user's row in a profile table without extra rules (`teachers`, `parents`),
+/// created when missing.
+async fn ensure_plain_profile(
+    pool: &PgPool,
+    table: &'static str,
+    user_id: &str,
+    name: Option<&str>,
+) -> DbResult<Option<String>> {
+    let find = format!("SELECT id FROM {table} WHERE user_id = $1");
+    if let Some(id) = sqlx::query_scalar(&find)
+        .bind(user_id)
+        .fetch_optional(pool)
+        .await?
+    {
+        return Ok(Some(id));
+    }
+    sqlx::query(&format!(
+        "INSERT INTO {table} (id, user_id, display_name) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING"
+    ))
+    .bind(new_id())
+    .bind(user_id)
+    .bind(name)
+    .execute(pool)
+    .await?;
+    Ok(sqlx::query_scalar(&find)
+        .bind(user_id)
+        .fetch_optional(pool)
+        .await?)
 }
 
 // ---- credentials (embedded provider) --------------------------------------------------------
