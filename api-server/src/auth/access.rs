@@ -205,8 +205,8 @@ pub async fn require_course_teacher(
     caller: &Caller,
     course_id: &str,
 ) -> Result<(), ApiError> {
-    let teacher = caller.teacher_id()?;
-    if users::is_course_teacher(db, teacher, course_id).await? {
+    caller.teacher_id()?;
+    if grant_holds(db, caller, Grant::CourseTeacher, Target::course(course_id)).await? {
         Ok(())
     } else {
         Err(ApiError::forbidden("You do not teach this course"))
@@ -218,8 +218,15 @@ pub async fn require_enrolled(
     caller: &Caller,
     course_id: &str,
 ) -> Result<(), ApiError> {
-    let student = caller.student_id()?;
-    if users::is_enrolled(db, student, course_id, true).await? {
+    caller.student_id()?;
+    if grant_holds(
+        db,
+        caller,
+        Grant::EnrolledStudent,
+        Target::course(course_id),
+    )
+    .await?
+    {
         Ok(())
     } else {
         Err(ApiError::forbidden("You are not enrolled in this course"))
