@@ -24,7 +24,7 @@ pub struct ApiContext {
     pub auth_limits: AuthRateLimiter,
     /// Resolved callers by token `sub` (provisioning happens once per user).
     pub callers: CallerCache,
-    /// Queues, object store, telemetry and OCR (production adapters or embedded ones).
+    /// Queues, object store and OCR (production adapters or embedded ones).
     pub services: Services,
 }
 
@@ -37,8 +37,6 @@ impl ApiContext {
         let mailer = innova_core::mail::from_config(&config)?;
         let auth_limits = AuthRateLimiter::new(config.auth_rate_limits);
         let services = Services::from_config(&config);
-        // Embedded queues are consumed in-process by the same worker handlers as on Lambda.
-        innova_workers::register_embedded(&services, &db);
         Ok(ApiContext {
             config: Arc::new(config),
             db,

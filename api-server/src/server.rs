@@ -239,10 +239,14 @@ impl RunningApi {
     }
 }
 
-/// Builds the context from `config` and serves the API on `listener`.
+/// Builds the context from `config` and serves the API on `listener`, with the workers consuming
+/// the embedded queues in-process (the Lambda entry has none: there the workers are their own
+/// functions, and the `bootstrap` binary does not link them).
 pub async fn serve(config: Config, listener: TcpListener) -> anyhow::Result<RunningApi> {
     let cors = config.cors_origins.clone();
-    let dropshot = start_dropshot(ApiContext::new(config)?)?;
+    let context = ApiContext::new(config)?;
+    innova_workers::register_embedded(&context.config, &context.services, &context.db);
+    let dropshot = start_dropshot(context)?;
     let edge = Edge::new(dropshot.local_addr(), &cors);
     let addr = listener.local_addr()?;
     let accept_loop = tokio::spawn(accept(listener, edge.clone()));

@@ -5,7 +5,6 @@
 //! |---|---|---|---|
 //! | queue, per queue | SQS (`SQS_*_URL`) | [`EmbeddedQueue`] | error naming the variable |
 //! | objects, per bucket | S3 (`S3_*_BUCKET`) | [`LocalStore`] | error naming the variable |
-//! | telemetry | MongoDB (`MONGODB_URI`) | [`LocalTelemetry`] | error naming `MONGODB_URI` |
 //! | OCR | Gemini (`GEMINI_API_KEY`) | none (`ocr` is `None`: 503) | none |
 //!
 //! On Lambda (detected by `AWS_LAMBDA_FUNCTION_NAME`) nothing is embedded: a message or file
@@ -13,6 +12,10 @@
 //! the call that needs it (decisions.md 22: the request answers 503) instead of losing work.
 //!
 //! Building touches nothing: clients connect on first use.
+//!
+//! The telemetry store is not one of them: only the workers use it, so they build it
+//! ([`crate::telemetry::from_config`]) and the API's Lambda binary does not link the MongoDB
+//! driver.
 //!
 //! ```ignore
 //! let services = Services::from_config(&config)?;
@@ -23,7 +26,6 @@
 
 use std::sync::Arc;
 
-use async_trait::async_trait;
 use url::Url;
 
 use crate::aws::Aws;
@@ -32,10 +34,6 @@ use crate::objects::{Bucket, LocalStore, ObjectStore, RoutedStore, S3Store};
 use crate::ocr::{GeminiOcr, MathOcr};
 use crate::queue::{
     EmbeddedOptions, EmbeddedQueue, Queue, QueueName, RoutedQueue, SqsHandler, SqsQueue,
-};
-use crate::telemetry::{
-    AttemptEventDoc, LlmClassificationJobDoc, LocalTelemetry, MongoTelemetry, OcrJobDoc, Recorded,
-    TelemetryError, TelemetryStore,
 };
 
 /// Where the process runs, which decides whether embedded adapters may stand in.
@@ -62,7 +60,6 @@ impl Runtime {
 pub struct Services {
     pub queue: Arc<dyn Queue>,
     pub objects: Arc<dyn ObjectStore>,
-    pub telemetry: Arc<dyn TelemetryStore>,
     /// `None` when no OCR provider is configured.
     pub ocr: Option<Arc<dyn MathOcr>>,
     pub aws: Arc<Aws>,
@@ -107,12 +104,6 @@ impl Services {
             local_store,
         ));
 
-        let telemetry: Arc<dyn TelemetryStore> = match (&config.mongodb_uri, runtime) {
-            (Some(uri), _) => Arc::new(MongoTelemetry::new(uri.clone())),
-            (None, Runtime::Local) => Arc::new(LocalTelemetry::new(&config.data_dir)),
-            (None, Runtime::Lambda) => Arc::new(Unconfigured),
-        };
-
         let ocr = config
             .gemini
             .as_ref()
@@ -121,7 +112,6 @@ impl Services {
         let services = Services {
             queue: routed.clone(),
             objects,
-            telemetry,
             ocr,
             aws,
             embedded,
@@ -169,7 +159,6 @@ impl Services {
             other_queues = ?embedded,
             embedded_queue = self.embedded.is_some(),
             s3_buckets = ?s3,
-            telemetry = if config.mongodb_uri.is_some() { "mongodb" } else if self.embedded.is_some() { "local" } else { "none" },
             ocr = if self.ocr.is_some() { "gemini" } else { "none" },
             "services configured"
         );
@@ -183,40 +172,11 @@ pub fn public_base_url(config: &Config) -> Url {
     })
 }
 
-/// Telemetry on Lambda without `MONGODB_URI`: every call fails, naming the variable.
-struct Unconfigured;
-
-impl Unconfigured {
-    fn error() -> TelemetryError {
-        TelemetryError::Unavailable("MONGODB_URI is not set".into())
-    }
-}
-
-#[async_trait]
-impl TelemetryStore for Unconfigured {
-    async fn ensure_ready(&self) -> Result<(), TelemetryError> {
-        Err(Self::error())
-    }
-    async fn record_attempt_event(&self, _: &AttemptEventDoc) -> Result<Recorded, TelemetryError> {
-        Err(Self::error())
-    }
-    async fn attempt_event(&self, _: &str) -> Result<Option<AttemptEventDoc>, TelemetryError> {
-        Err(Self::error())
-    }
-    async fn insert_llm_classification_job(
-        &self,
-        _: &LlmClassificationJobDoc,
-    ) -> Result<(), TelemetryError> {
-        Err(Self::error())
-    }
-    async fn record_ocr_job(&self, _: &OcrJobDoc) -> Result<Recorded, TelemetryError> {
-        Err(Self::error())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use std::time::Duration;
+
+    use async_trait::async_trait;
 
     use super::*;
     use crate::objects::ObjectError;
@@ -261,13 +221,6 @@ mod tests {
                 ..
             })
         ));
-        let err = services
-            .telemetry
-            .ensure_ready()
-            .await
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("MONGODB_URI"), "{err}");
         assert!(services.ocr.is_none());
     }
 

@@ -236,7 +236,7 @@ async fn the_embedded_queue_runs_the_same_handler_locally() {
     ])
     .unwrap();
     let services = Services::for_runtime(&config, Runtime::Local);
-    let registered = innova_workers::register_embedded(&services, &db.pool);
+    let registered = innova_workers::register_embedded(&config, &services, &db.pool);
     assert_eq!(registered, [innova_core::queue::QueueName::AttemptStream]);
 
     sqlx::query(
@@ -262,8 +262,8 @@ async fn the_embedded_queue_runs_the_same_handler_locally() {
         .await
         .unwrap();
 
-    let doc = services
-        .telemetry
+    // A second store over the same files: what the worker wrote is on disk.
+    let doc = innova_core::telemetry::from_config(&config, Runtime::Local)
         .attempt_event("attempt-local")
         .await
         .unwrap()

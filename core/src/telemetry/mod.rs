@@ -5,6 +5,9 @@
 //! * [`LocalTelemetry`]: JSON lines under `<INNOVA_DATA_DIR>/telemetry/`, used when
 //!   `MONGODB_URI` is not set (never on AWS Lambda, see [`crate::services`]).
 //!
+//! [`from_config`] picks one. Only the workers write telemetry, so they build the store
+//! themselves; the API does not (its Lambda binary then leaves the MongoDB driver out).
+//!
 //! Documents keep the reference's field names: snake_case fields, Mongoose's camelCase
 //! `createdAt`/`updatedAt`. Writes that a redelivered message repeats are idempotent: an attempt
 //! event per `attempt_id`, an OCR job per `upload_id` (unique indexes), reported as
@@ -14,11 +17,15 @@ mod attempts;
 mod local;
 mod mongo;
 
+use std::sync::Arc;
+
 use async_trait::async_trait;
 use mongodb::bson::DateTime;
 use serde::{Deserialize, Serialize};
 
+use crate::config::Config;
 use crate::messages::RawStep;
+use crate::services::Runtime;
 
 pub use attempts::{AttemptRef, attempt_refs};
 pub use local::LocalTelemetry;
@@ -265,4 +272,77 @@ pub trait TelemetryStore: Send + Sync {
 /// The current time as a BSON date (milliseconds).
 pub fn now() -> DateTime {
     DateTime::now()
+}
+
+/// The store for this configuration: MongoDB when `MONGODB_URI` is set; otherwise the local
+/// files in a local process, and on Lambda a store whose every call fails naming `MONGODB_URI`
+/// (telemetry kept in an instance's `/tmp` would be lost).
+pub fn from_config(config: &Config, runtime: Runtime) -> Arc<dyn TelemetryStore> {
+    match (&config.mongodb_uri, runtime) {
+        (Some(uri), _) => Arc::new(MongoTelemetry::new(uri.clone())),
+        (None, Runtime::Local) => Arc::new(LocalTelemetry::new(&config.data_dir)),
+        (None, Runtime::Lambda) => Arc::new(Unconfigured),
+    }
+}
+
+/// Telemetry on Lambda without `MONGODB_URI`.
+struct Unconfigured;
+
+impl Unconfigured {
+    fn error() -> TelemetryError {
+        TelemetryError::Unavailable("MONGODB_URI is not set".into())
+    }
+}
+
+#[async_trait]
+impl TelemetryStore for Unconfigured {
+    async fn ensure_ready(&self) -> Result<(), TelemetryError> {
+        Err(Self::error())
+    }
+    async fn record_attempt_event(&self, _: &AttemptEventDoc) -> Result<Recorded, TelemetryError> {
+        Err(Self::error())
+    }
+    async fn attempt_event(&self, _: &str) -> Result<Option<AttemptEventDoc>, TelemetryError> {
+        Err(Self::error())
+    }
+    async fn insert_llm_classification_job(
+        &self,
+        _: &LlmClassificationJobDoc,
+    ) -> Result<(), TelemetryError> {
+        Err(Self::error())
+    }
+    async fn record_ocr_job(&self, _: &OcrJobDoc) -> Result<Recorded, TelemetryError> {
+        Err(Self::error())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(vars: &[(&str, &str)]) -> Config {
+        let mut all = vec![
+            ("DATABASE_URL", "postgres://u@localhost/db"),
+            ("INNOVA_DATA_DIR", "/nonexistent-innova"),
+        ];
+        all.extend_from_slice(vars);
+        Config::from_vars(all).unwrap()
+    }
+
+    #[tokio::test]
+    async fn lambda_without_mongodb_names_the_variable() {
+        let store = from_config(&config(&[]), Runtime::Lambda);
+        let err = store.ensure_ready().await.unwrap_err().to_string();
+        assert!(err.contains("MONGODB_URI"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn local_without_mongodb_writes_files() {
+        let dir = std::env::temp_dir().join(format!("innova-telemetry-{}", std::process::id()));
+        let dir_str = dir.to_str().unwrap().to_owned();
+        let store = from_config(&config(&[("INNOVA_DATA_DIR", &dir_str)]), Runtime::Local);
+        store.ensure_ready().await.unwrap();
+        assert_eq!(store.attempt_event("none").await.unwrap(), None);
+        let _ = std::fs::remove_dir_all(dir);
+    }
 }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use innova_core::config::Config;
 use innova_core::db::{self, PoolConfig};
 use innova_core::queue::{SqsEvent, SqsHandler};
-use innova_core::services::Services;
+use innova_core::services::Runtime;
 use innova_workers::telemetry::TelemetryHandler;
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 
@@ -15,11 +15,10 @@ async fn main() -> Result<(), Error> {
     // Cold start: a configuration error stops the instance with a message naming the variable.
     let config = Config::from_env().map_err(|e| format!("configuration error: {e}"))?;
     innova_core::logging::init(&config.log_level);
-    let services = Services::from_config(&config);
+    let telemetry = innova_core::telemetry::from_config(&config, Runtime::detect());
     // Connect and create the indexes now: an unreachable or unconfigured MongoDB fails the cold
     // start (Lambda retries the batch) instead of every record.
-    services
-        .telemetry
+    telemetry
         .ensure_ready()
         .await
         .map_err(|e| format!("telemetry store: {e}"))?;
@@ -29,7 +28,7 @@ async fn main() -> Result<(), Error> {
         ..PoolConfig::default()
     };
     let pool = db::connect_lazy(&config.database_url, &pool_config)?;
-    let handler = Arc::new(TelemetryHandler::new(services.telemetry.clone(), pool));
+    let handler = Arc::new(TelemetryHandler::new(telemetry, pool));
 
     lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| {
         let handler = handler.clone();
