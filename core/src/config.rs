@@ -259,6 +259,17 @@ impl Config {
         Self::from_raw(extract(figment)?)
     }
 
+    /// For unit tests: a database URL and a data directory that does not exist, then `vars`
+    /// (which win).
+    #[cfg(test)]
+    pub(crate) fn for_tests(vars: &[(&str, &str)]) -> Self {
+        let defaults = [
+            ("DATABASE_URL", "postgres://u@localhost/db"),
+            ("INNOVA_DATA_DIR", "/nonexistent-innova"),
+        ];
+        Self::from_vars(defaults.into_iter().chain(vars.iter().copied())).unwrap()
+    }
+
     fn from_raw(raw: Raw) -> Result<Self, ConfigError> {
         let data_dir = PathBuf::from(
             set(raw.innova_data_dir.clone()).unwrap_or_else(|| DEFAULT_DATA_DIR.to_string()),

@@ -182,18 +182,9 @@ mod tests {
     use crate::objects::ObjectError;
     use crate::queue::QueueError;
 
-    fn config(vars: &[(&str, &str)]) -> Config {
-        let mut all = vec![
-            ("DATABASE_URL", "postgres://u@localhost/db"),
-            ("INNOVA_DATA_DIR", "/nonexistent-innova"),
-        ];
-        all.extend_from_slice(vars);
-        Config::from_vars(all).unwrap()
-    }
-
     #[tokio::test]
     async fn lambda_never_falls_back_to_embedded_adapters() {
-        let services = Services::for_runtime(&config(&[]), Runtime::Lambda);
+        let services = Services::for_runtime(&Config::for_tests(&[]), Runtime::Lambda);
         assert!(services.embedded_queue().is_none());
         let err = services
             .queue
@@ -227,7 +218,7 @@ mod tests {
     #[tokio::test]
     async fn local_processes_embed_what_is_not_configured() {
         let services = Services::for_runtime(
-            &config(&[
+            &Config::for_tests(&[
                 ("S3_GUIDES_BUCKET", "g"),
                 ("SQS_LLM_CLASSIFY_URL", "http://sqs/q"),
                 ("GEMINI_API_KEY", "AIzaX"),

@@ -320,29 +320,34 @@ impl TelemetryStore for Unconfigured {
 mod tests {
     use super::*;
 
-    fn config(vars: &[(&str, &str)]) -> Config {
-        let mut all = vec![
-            ("DATABASE_URL", "postgres://u@localhost/db"),
-            ("INNOVA_DATA_DIR", "/nonexistent-innova"),
-        ];
-        all.extend_from_slice(vars);
-        Config::from_vars(all).unwrap()
-    }
-
     #[tokio::test]
     async fn lambda_without_mongodb_names_the_variable() {
-        let store = from_config(&config(&[]), Runtime::Lambda);
+        let store = from_config(&Config::for_tests(&[]), Runtime::Lambda);
         let err = store.ensure_ready().await.unwrap_err().to_string();
         assert!(err.contains("MONGODB_URI"), "{err}");
     }
 
     #[tokio::test]
-    async fn local_without_mongodb_writes_files() {
+    async fn local_without_mongodb_writes_files_under_the_data_dir() {
         let dir = std::env::temp_dir().join(format!("innova-telemetry-{}", std::process::id()));
-        let dir_str = dir.to_str().unwrap().to_owned();
-        let store = from_config(&config(&[("INNOVA_DATA_DIR", &dir_str)]), Runtime::Local);
-        store.ensure_ready().await.unwrap();
-        assert_eq!(store.attempt_event("none").await.unwrap(), None);
+        let store = from_config(
+            &Config::for_tests(&[("INNOVA_DATA_DIR", dir.to_str().unwrap())]),
+            Runtime::Local,
+        );
+        let doc = AttemptEventDoc {
+            attempt_id: "a-1".into(),
+            student_id: "s-1".into(),
+            classroom_id: None,
+            trace_id: "t".into(),
+            events: vec![],
+            summary: EventSummary::default(),
+            raw_steps: vec![],
+            archived_to_s3_at: None,
+            created_at: now(),
+            updated_at: now(),
+        };
+        assert!(store.record_attempt_event(&doc).await.unwrap().inserted);
+        assert!(dir.join("telemetry/attempt_events.jsonl").is_file());
         let _ = std::fs::remove_dir_all(dir);
     }
 }
