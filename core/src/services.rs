@@ -13,8 +13,8 @@
 //!
 //! Building touches nothing: clients connect on first use.
 //!
-//! The telemetry store is not one of them: only the workers use it, so they build it
-//! ([`crate::telemetry::from_config`]) and the API's Lambda binary does not link the MongoDB
+//! Telemetry is not among these ports: only the workers write it, so they build their store
+//! ([`crate::telemetry::from_config`]), and the API's Lambda binary does not link the MongoDB
 //! driver.
 //!
 //! ```ignore

@@ -278,11 +278,13 @@ pub fn now() -> DateTime {
 /// files in a local process, and on Lambda a store whose every call fails naming `MONGODB_URI`
 /// (telemetry kept in an instance's `/tmp` would be lost).
 pub fn from_config(config: &Config, runtime: Runtime) -> Arc<dyn TelemetryStore> {
-    match (&config.mongodb_uri, runtime) {
-        (Some(uri), _) => Arc::new(MongoTelemetry::new(uri.clone())),
-        (None, Runtime::Local) => Arc::new(LocalTelemetry::new(&config.data_dir)),
-        (None, Runtime::Lambda) => Arc::new(Unconfigured),
-    }
+    let (kind, store): (_, Arc<dyn TelemetryStore>) = match (&config.mongodb_uri, runtime) {
+        (Some(uri), _) => ("mongodb", Arc::new(MongoTelemetry::new(uri.clone()))),
+        (None, Runtime::Local) => ("local", Arc::new(LocalTelemetry::new(&config.data_dir))),
+        (None, Runtime::Lambda) => ("none", Arc::new(Unconfigured)),
+    };
+    tracing::info!(telemetry = kind, "telemetry store configured");
+    store
 }
 
 /// Telemetry on Lambda without `MONGODB_URI`.
