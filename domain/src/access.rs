@@ -152,6 +152,9 @@ pub enum Grant {
     EnrolledStudent,
     /// The caller is the target teacher (e.g. the teacher an alert belongs to).
     TheTeacher,
+    /// The caller teaches the target course **and** the target student has an ACTIVE
+    /// enrollment in it (a course teacher may not read about a student outside the course).
+    CourseTeacherOfEnrolled,
 }
 
 /// What a caller who is denied a resource gets.
@@ -269,8 +272,8 @@ pub const POLICIES: &[Policy] = &[
     route("mastery_classroom", "GET", "/mastery/classroom/{classroomId}", Roles(TEACHER_ADMIN), COURSE_TEACHER_OR_ADMIN, Forbidden,
         "teachers of that course; admin"),
     route("mastery_recommend", "GET", "/mastery/recommend/{courseId}/{studentId}", Roles(STUDENT_TEACHER_ADMIN),
-        &[TheStudentEnrolled, CourseTeacher, Admin], Forbidden,
-        "that student if enrolled; teachers of the course; admin"),
+        &[TheStudentEnrolled, CourseTeacherOfEnrolled, Admin], Forbidden,
+        "that student if enrolled; teachers of the course the student is enrolled in; admin"),
     route("mastery_student", "GET", "/mastery/{studentId}", Roles(ALL_ROLES),
         &[TheStudent, TeacherOfStudent, ConfirmedParent, Admin], Forbidden,
         "the student; their teachers; confirmed parents; admin"),

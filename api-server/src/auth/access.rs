@@ -11,6 +11,7 @@
 //! | `CourseTeacher` | the caller teaches the target course (`course_teachers`) |
 //! | `EnrolledStudent` | the caller's student profile is ACTIVE in the target course |
 //! | `TheTeacher` | the caller's teacher profile is the target teacher |
+//! | `CourseTeacherOfEnrolled` | the caller teaches the target course and the target student is ACTIVE in it |
 //!
 //! A grant whose target part is missing does not hold. Grants are tried in the table's order
 //! and the first that holds wins, so cheap ones (admin, self) go first.
@@ -182,6 +183,13 @@ pub async fn grant_holds(
         Grant::TheTeacher => {
             matches!((p.teacher_id(), target.teacher), (Some(me), Some(t)) if me == t)
         }
+        Grant::CourseTeacherOfEnrolled => match (p.teacher_id(), target.student, target.course) {
+            (Some(teacher), Some(student), Some(course)) => {
+                users::is_course_teacher(db, teacher, course).await?
+                    && users::is_enrolled(db, student, course, true).await?
+            }
+            _ => false,
+        },
     })
 }
 
