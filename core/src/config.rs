@@ -40,6 +40,9 @@ pub const LOCAL_DATABASE_URL_FILE: &str = "database_url";
 #[derive(Debug, Clone)]
 pub struct Config {
     pub database_url: String,
+    /// `DATABASE_POOL_MAX`: the most PostgreSQL connections a process's pool opens (at least
+    /// 1). `None`: the runtime's default (see `db::pool_config`).
+    pub database_pool_max: Option<u32>,
     /// `None`: telemetry goes to the embedded local store.
     pub mongodb_uri: Option<String>,
     pub port: u16,
@@ -150,6 +153,7 @@ pub struct AwsSettings {
 #[derive(Debug, Default, Deserialize)]
 struct Raw {
     database_url: Option<String>,
+    database_pool_max: Option<String>,
     mongodb_uri: Option<String>,
     port: Option<String>,
     cors_origins: Option<String>,
@@ -194,6 +198,7 @@ struct Raw {
 /// Every variable the configuration reads (documentation and the README table use this list).
 pub const VARIABLES: &[&str] = &[
     "DATABASE_URL",
+    "DATABASE_POOL_MAX",
     "MONGODB_URI",
     "PORT",
     "CORS_ORIGINS",
@@ -275,6 +280,7 @@ impl Config {
             set(raw.innova_data_dir.clone()).unwrap_or_else(|| DEFAULT_DATA_DIR.to_string()),
         );
         let database_url = resolve_database_url(set(raw.database_url), &data_dir)?;
+        let database_pool_max = optional_positive("DATABASE_POOL_MAX", raw.database_pool_max)?;
 
         let mongodb_uri = set(raw.mongodb_uri);
         if mongodb_uri
@@ -370,6 +376,7 @@ impl Config {
 
         Ok(Config {
             database_url,
+            database_pool_max,
             mongodb_uri,
             port,
             cors_origins,
@@ -536,6 +543,19 @@ fn positive(var: &'static str, value: Option<String>, default: u64) -> Result<u6
     }
 }
 
+/// A positive integer, or `None` when unset.
+fn optional_positive(var: &'static str, value: Option<String>) -> Result<Option<u32>, ConfigError> {
+    set(value)
+        .map(|v| match v.parse::<u32>() {
+            Ok(n) if n > 0 => Ok(n),
+            _ => Err(ConfigError::invalid(
+                var,
+                format!("`{v}` is not a positive integer"),
+            )),
+        })
+        .transpose()
+}
+
 fn non_negative(
     var: &'static str,
     value: Option<String>,
@@ -585,6 +605,15 @@ mod tests {
         assert_eq!(c.presign.guides_put, 600);
         assert_eq!(c.cors_origins.len(), DEFAULT_CORS_ORIGINS.len());
         assert_eq!(c.aws.region, "us-east-1");
+        assert_eq!(c.database_pool_max, None);
+    }
+
+    #[test]
+    fn the_pool_size_is_a_positive_integer() {
+        let c = Config::from_vars([DB, ("DATABASE_POOL_MAX", " 4 ")]).unwrap();
+        assert_eq!(c.database_pool_max, Some(4));
+        let c = Config::from_vars([DB, ("DATABASE_POOL_MAX", "")]).unwrap();
+        assert_eq!(c.database_pool_max, None, "empty means unset");
     }
 
     #[test]
@@ -596,6 +625,13 @@ mod tests {
                 "GUIDES_PRESIGNED_PUT_TTL",
             ),
             (&[DB, ("MONGODB_URI", "http://x")], "MONGODB_URI"),
+            (&[DB, ("DATABASE_POOL_MAX", "0")], "DATABASE_POOL_MAX"),
+            (&[DB, ("DATABASE_POOL_MAX", "ten")], "DATABASE_POOL_MAX"),
+            (&[DB, ("DATABASE_POOL_MAX", "-1")], "DATABASE_POOL_MAX"),
+            (
+                &[DB, ("DATABASE_POOL_MAX", "4294967296")],
+                "DATABASE_POOL_MAX",
+            ),
             (
                 &[DB, ("SUPABASE_URL", "https://x.supabase.co")],
                 "SUPABASE_SERVICE_ROLE_KEY",

@@ -49,14 +49,23 @@ use std::time::Duration;
 use chrono::NaiveDateTime;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 
+use crate::config::Config;
+use crate::services::Runtime;
+
 pub use error::{DbError, DbResult};
 pub use sqlx::{PgConnection, PgExecutor, PgPool, Postgres};
 
 /// A transaction on the pool.
 pub type Tx = sqlx::Transaction<'static, Postgres>;
 
+/// Connections per pool on AWS Lambda: one per instance (an instance serves one request at a
+/// time; the Supabase transaction pooler behind `DATABASE_URL?pgbouncer=true` multiplexes them).
+pub const LAMBDA_POOL_MAX: u32 = 1;
+/// Connections per pool of a local, long-running process (`innova-api`, workers run locally).
+pub const LOCAL_POOL_MAX: u32 = 10;
+
 /// Pool sizing and timeouts.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PoolConfig {
     pub max_connections: u32,
     pub min_connections: u32,
@@ -69,11 +78,25 @@ pub struct PoolConfig {
 impl Default for PoolConfig {
     fn default() -> Self {
         PoolConfig {
-            max_connections: 10,
+            max_connections: LOCAL_POOL_MAX,
             min_connections: 0,
             acquire_timeout: Duration::from_secs(5),
             idle_timeout: Some(Duration::from_secs(300)),
         }
+    }
+}
+
+/// The pool configuration of a process in `runtime`: at most [`LAMBDA_POOL_MAX`] connections on
+/// Lambda, [`LOCAL_POOL_MAX`] locally; `DATABASE_POOL_MAX` (`config.database_pool_max`)
+/// overrides both. (A `connection_limit` in the URL still wins, see [`pool_options`].)
+pub fn pool_config(config: &Config, runtime: Runtime) -> PoolConfig {
+    let default = match runtime {
+        Runtime::Lambda => LAMBDA_POOL_MAX,
+        Runtime::Local => LOCAL_POOL_MAX,
+    };
+    PoolConfig {
+        max_connections: config.database_pool_max.unwrap_or(default),
+        ..PoolConfig::default()
     }
 }
 
@@ -226,6 +249,31 @@ mod tests {
         let plain = parse_url("postgres://u@localhost/innova").unwrap();
         assert!(!plain.pgbouncer);
         assert_eq!(plain.connection_limit, None);
+    }
+
+    #[test]
+    fn the_pool_is_one_connection_on_lambda_ten_locally_unless_configured() {
+        let unset = Config::for_tests(&[]);
+        assert_eq!(pool_config(&unset, Runtime::Lambda).max_connections, 1);
+        assert_eq!(pool_config(&unset, Runtime::Local).max_connections, 10);
+        assert_eq!(pool_config(&unset, Runtime::Local), PoolConfig::default());
+        let set = Config::for_tests(&[("DATABASE_POOL_MAX", "3")]);
+        for runtime in [Runtime::Lambda, Runtime::Local] {
+            let pool = pool_config(&set, runtime);
+            assert_eq!(pool.max_connections, 3, "{runtime:?}");
+            assert_eq!(
+                (
+                    pool.min_connections,
+                    pool.acquire_timeout,
+                    pool.idle_timeout
+                ),
+                (0, Duration::from_secs(5), Some(Duration::from_secs(300)))
+            );
+        }
+        // Through the Supabase pooler the URL carries no limit of its own: the runtime's applies.
+        let url = parse_url("postgres://u:p@h:6543/postgres?pgbouncer=true").unwrap();
+        let options = pool_options(&url, &pool_config(&unset, Runtime::Lambda));
+        assert_eq!(options.get_max_connections(), 1);
     }
 
     #[test]

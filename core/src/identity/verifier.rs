@@ -14,6 +14,10 @@
 //! * Claims (after the signature): `aud` must be or contain `authenticated`, `iss` must equal
 //!   the configured issuer, `exp` is required and `nbf` honoured, both with [`LEEWAY_SECS`]
 //!   (30 s) of clock skew; `sub` and `email` are required.
+//! * Header: a `crit` member is refused (we implement no JWS extension), before any key is
+//!   looked up.
+//! * Text claims: `sub`, `email`, `app_metadata.role` and the `user_metadata` name claims must
+//!   not contain NUL (PostgreSQL TEXT refuses it).
 //! * Role: `app_metadata.role` only (`teacher`/`parent`/`admin` exactly, else student);
 //!   `user_metadata` is never used for authorization (it only supplies a display name).
 
@@ -51,6 +55,10 @@ pub enum VerifyError {
     Malformed,
     #[error("algorithm not allowed")]
     AlgorithmNotAllowed,
+    /// The header has a `crit` member (RFC 7515 §4.1.11): it names extensions that must be
+    /// understood, and we understand none.
+    #[error("unsupported critical header parameter")]
+    CriticalHeader,
     #[error("token has no kid")]
     MissingKid,
     #[error("unknown signing key")]
@@ -87,6 +95,35 @@ pub struct VerifiedToken {
     pub name: String,
     /// `exp`, seconds since the epoch.
     pub expires_at: u64,
+}
+
+/// The JOSE header members the verifier reads, decoded once from the header segment. (Not with
+/// `jsonwebtoken::decode_header`: it accepts any `crit`.) A duplicated member is malformed.
+#[derive(Deserialize)]
+struct JoseHeader {
+    /// Only names jsonwebtoken knows deserialize (`none` does not: malformed).
+    alg: Algorithm,
+    #[serde(default)]
+    kid: Option<String>,
+    /// Whether the header has a `crit` member, whatever its value (RFC 7515 §4.1.11: it lists
+    /// extensions the recipient must understand, and we understand none; an empty or non-array
+    /// `crit` is invalid anyway).
+    #[serde(default, deserialize_with = "member_present")]
+    crit: bool,
+}
+
+impl JoseHeader {
+    fn decode(segment: &str) -> Result<Self, VerifyError> {
+        let json = URL_SAFE_NO_PAD
+            .decode(segment)
+            .map_err(|_| VerifyError::Malformed)?;
+        serde_json::from_slice(&json).map_err(|_| VerifyError::Malformed)
+    }
+}
+
+/// `true` for a member that is present, with any value (even `null`).
+fn member_present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    serde::de::IgnoredAny::deserialize(d).map(|_| true)
 }
 
 #[derive(Deserialize)]
@@ -160,14 +197,17 @@ impl Verifier {
     pub async fn verify(&self, token: &str) -> Result<VerifiedToken, VerifyError> {
         // header.payload.signature, nothing more.
         let mut parts = token.split('.');
-        let (Some(_), Some(payload), Some(signature), None) =
+        let (Some(header), Some(payload), Some(signature), None) =
             (parts.next(), parts.next(), parts.next(), parts.next())
         else {
             return Err(VerifyError::Malformed);
         };
-        let header = jsonwebtoken::decode_header(token).map_err(|_| VerifyError::Malformed)?;
+        let header = JoseHeader::decode(header)?;
         if !matches!(header.alg, Algorithm::RS256 | Algorithm::ES256) {
             return Err(VerifyError::AlgorithmNotAllowed);
+        }
+        if header.crit {
+            return Err(VerifyError::CriticalHeader);
         }
         let kid = header.kid.as_deref().ok_or(VerifyError::MissingKid)?;
 
@@ -355,22 +395,40 @@ fn key_algorithm(jwk: &Jwk) -> Option<Algorithm> {
     }
 }
 
+/// The identity claims. Besides being present, `sub`, `email`, `app_metadata.role` and the name
+/// claims of `user_metadata` must not contain NUL: they are stored in TEXT columns, which refuse
+/// it (a token carrying one would otherwise fail as a database error, not as a bad token).
 fn claims_to_token(claims: Claims) -> Result<VerifiedToken, VerifyError> {
+    let invalid = |claim: &str| VerifyError::InvalidClaims(claim.into());
     let sub = claims
         .sub
-        .filter(|s| !s.trim().is_empty())
-        .ok_or_else(|| VerifyError::InvalidClaims("sub".into()))?;
+        .filter(|s| !s.trim().is_empty() && !s.contains('\0'))
+        .ok_or_else(|| invalid("sub"))?;
     let email = claims
         .email
         .map(|e| e.trim().to_string())
-        .filter(|e| !e.is_empty())
-        .ok_or_else(|| VerifyError::InvalidClaims("email".into()))?;
+        .filter(|e| !e.is_empty() && !e.contains('\0'))
+        .ok_or_else(|| invalid("email"))?;
     let role_claim = claims
         .app_metadata
         .as_ref()
         .and_then(|m| m.get("role"))
         .and_then(|r| r.as_str());
+    if role_claim.is_some_and(|r| r.contains('\0')) {
+        return Err(invalid("app_metadata.role"));
+    }
     let role = Role::from_claim(role_claim);
+    if let Some(metadata) = &claims.user_metadata {
+        for key in NAME_CLAIMS {
+            if metadata
+                .get(key)
+                .and_then(|v| v.as_str())
+                .is_some_and(|v| v.contains('\0'))
+            {
+                return Err(invalid(&format!("user_metadata.{key}")));
+            }
+        }
+    }
     let name = display_name(claims.user_metadata.as_ref(), &email);
     Ok(VerifiedToken {
         sub,
@@ -381,9 +439,12 @@ fn claims_to_token(claims: Claims) -> Result<VerifiedToken, VerifyError> {
     })
 }
 
+/// The `user_metadata` members a display name is taken from, in order of preference.
+const NAME_CLAIMS: [&str; 3] = ["full_name", "name", "display_name"];
+
 /// First non-blank of `full_name`, `name`, `display_name` (trimmed), else the email's local part.
 pub fn display_name(user_metadata: Option<&serde_json::Value>, email: &str) -> String {
-    ["full_name", "name", "display_name"]
+    NAME_CLAIMS
         .iter()
         .filter_map(|k| user_metadata?.get(*k)?.as_str())
         .map(str::trim)
@@ -406,9 +467,23 @@ mod tests {
 
     const ISS: &str = "http://issuer.test/auth/v1";
 
-    fn rsa_key() -> SigningKey {
+    fn rsa_pem() -> &'static str {
         static PEM: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-        SigningKey::from_pem(PEM.get_or_init(|| generate_rsa_pem().unwrap()).as_bytes()).unwrap()
+        PEM.get_or_init(|| generate_rsa_pem().unwrap())
+    }
+
+    fn rsa_key() -> SigningKey {
+        SigningKey::from_pem(rsa_pem().as_bytes()).unwrap()
+    }
+
+    /// A token with exactly this JOSE header (raw JSON), correctly RS256-signed by [`rsa_key`].
+    fn sign_with_raw_header(header: &str, claims: &serde_json::Value) -> String {
+        let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        let message = format!("{}.{}", b64.encode(header), b64.encode(claims.to_string()));
+        let key = EncodingKey::from_rsa_pem(rsa_pem().as_bytes()).unwrap();
+        let signature =
+            jsonwebtoken::crypto::sign(message.as_bytes(), &key, Algorithm::RS256).unwrap();
+        format!("{message}.{signature}")
     }
 
     fn now() -> u64 {
@@ -532,6 +607,111 @@ mod tests {
         let tampered = format!("{}AAAA", &good[..good.len() - 4]);
         assert_eq!(v.verify(&tampered).await, Err(VerifyError::BadSignature));
         assert_eq!(v.verify("garbage").await, Err(VerifyError::Malformed));
+    }
+
+    #[tokio::test]
+    async fn a_crit_header_is_refused_even_when_correctly_signed() {
+        let key = rsa_key();
+        let v = verifier_for(&key);
+        let encoding = EncodingKey::from_rsa_pem(rsa_pem().as_bytes()).unwrap();
+        let header = |crit: Option<&[&str]>| {
+            let mut h = Header::new(Algorithm::RS256);
+            h.kid = Some(key.kid().into());
+            h.extras.insert("x-custom", "anything");
+            h.crit = crit.map(|c| c.iter().map(|s| s.to_string()).collect());
+            h
+        };
+        let sign = |h: &Header| jsonwebtoken::encode(h, &claims(), &encoding).unwrap();
+
+        // The same token without `crit` (but with the custom member) is fine.
+        assert!(v.verify(&sign(&header(None))).await.is_ok());
+        for crit in [&["exp"][..], &["x-custom"], &["b64"], &["x-custom", "exp"]] {
+            assert_eq!(
+                v.verify(&sign(&header(Some(crit)))).await,
+                Err(VerifyError::CriticalHeader),
+                "crit {crit:?}"
+            );
+        }
+        // Whatever its value: we understand no extension, and an empty or non-array `crit` is
+        // invalid anyway (RFC 7515 §4.1.11).
+        let kid = key.kid();
+        for crit in ["[]", "null", r#""x-custom""#, "{}"] {
+            let h = format!(r#"{{"alg":"RS256","typ":"JWT","kid":"{kid}","crit":{crit}}}"#);
+            assert_eq!(
+                v.verify(&sign_with_raw_header(&h, &claims())).await,
+                Err(VerifyError::CriticalHeader),
+                "crit {crit}"
+            );
+        }
+        let plain = format!(r#"{{"alg":"RS256","typ":"JWT","kid":"{kid}"}}"#);
+        assert!(
+            v.verify(&sign_with_raw_header(&plain, &claims()))
+                .await
+                .is_ok()
+        );
+        // A duplicated member is not a header we can trust either.
+        let dup = format!(r#"{{"alg":"RS256","kid":"{kid}","kid":"{kid}"}}"#);
+        assert_eq!(
+            v.verify(&sign_with_raw_header(&dup, &claims())).await,
+            Err(VerifyError::Malformed)
+        );
+    }
+
+    #[tokio::test]
+    async fn a_crit_header_is_refused_before_any_key_is_looked_up() {
+        let source = Arc::new(Counting {
+            sets: std::sync::Mutex::new(vec![]),
+            calls: AtomicUsize::new(0),
+        });
+        let v = Verifier::new(source.clone(), ISS.into()).with_refetch_interval(Duration::ZERO);
+        let h = r#"{"alg":"RS256","kid":"unknown","crit":["x-custom"],"x-custom":1}"#;
+        assert_eq!(
+            v.verify(&sign_with_raw_header(h, &claims())).await,
+            Err(VerifyError::CriticalHeader)
+        );
+        assert_eq!(source.calls.load(Ordering::SeqCst), 0, "no JWKS fetch");
+    }
+
+    #[tokio::test]
+    async fn nul_bytes_in_identity_claims_are_refused() {
+        let key = rsa_key();
+        let v = verifier_for(&key);
+        let with = |f: &dyn Fn(&mut serde_json::Value)| {
+            let mut c = claims();
+            f(&mut c);
+            key.sign(&c).unwrap()
+        };
+        let cases: Vec<(String, &str)> = vec![
+            (with(&|c| c["sub"] = json!("u-1\u{0}")), "sub"),
+            (with(&|c| c["sub"] = json!("\u{0}")), "sub"),
+            (with(&|c| c["email"] = json!("a\u{0}@b.co")), "email"),
+            (
+                with(&|c| c["app_metadata"]["role"] = json!("teacher\u{0}")),
+                "app_metadata.role",
+            ),
+            (
+                with(&|c| c["user_metadata"]["full_name"] = json!("An\u{0}a")),
+                "user_metadata.full_name",
+            ),
+            (
+                with(&|c| c["user_metadata"] = json!({"name": "\u{0}"})),
+                "user_metadata.name",
+            ),
+            (
+                with(&|c| c["user_metadata"] = json!({"display_name": "x\u{0}y"})),
+                "user_metadata.display_name",
+            ),
+        ];
+        for (token, claim) in cases {
+            assert_eq!(
+                v.verify(&token).await,
+                Err(VerifyError::InvalidClaims(claim.into())),
+                "{claim}"
+            );
+        }
+        // Other control characters are not a storage problem: they pass as before.
+        let tab = with(&|c| c["user_metadata"]["full_name"] = json!("An\ta"));
+        assert_eq!(v.verify(&tab).await.unwrap().name, "An\ta");
     }
 
     struct Counting {
