@@ -1,21 +1,22 @@
-//! What every handler can reach: configuration and the shared clients, built once per process
-//! (once per cold start on Lambda).
+//! What every handler can reach: the use cases' [`App`] (configuration, database, ports) and
+//! what only the HTTP side needs, built once per process (once per cold start on Lambda).
 
+use std::ops::Deref;
 use std::sync::Arc;
 
+use innova_app::App;
 use innova_core::config::Config;
 use innova_core::identity::Identity;
 use innova_core::mail::Mailer;
-use innova_core::services::Services;
-use sqlx::PgPool;
+use innova_core::services::{Runtime, Services};
 
 use crate::auth::CallerCache;
 use crate::auth::rate_limit::AuthRateLimiter;
 
-/// The dropshot server context.
+/// The dropshot server context. Dereferences to the [`App`] it carries (`ctx.db`,
+/// `ctx.config`, `ctx.services`).
 pub struct ApiContext {
-    pub config: Arc<Config>,
-    pub db: PgPool,
+    pub app: App,
     /// Token verification and the identity provider (Supabase or embedded).
     pub identity: Identity,
     /// Password-reset e-mails (Resend, or the log).
@@ -24,27 +25,35 @@ pub struct ApiContext {
     pub auth_limits: AuthRateLimiter,
     /// Resolved callers by token `sub` (provisioning happens once per user).
     pub callers: CallerCache,
-    /// Queues, object store and OCR (production adapters or embedded ones).
-    pub services: Services,
 }
 
 impl ApiContext {
-    /// Builds the context from validated configuration. The database pool connects lazily, so
-    /// the API starts (and `/health` can report "degraded") while the database is down.
+    /// Builds the context from validated configuration, for the runtime this process is in. The
+    /// database pool connects lazily, so the API starts (and `/health` can report "degraded")
+    /// while the database is down; its size follows the runtime (one connection per Lambda
+    /// instance, through the pooler).
     pub fn new(config: Config) -> anyhow::Result<Self> {
-        let db = innova_core::db::connect_lazy(&config.database_url, &Default::default())?;
+        let runtime = Runtime::detect();
+        let pool = innova_core::db::pool_config(&config, runtime);
+        let db = innova_core::db::connect_lazy(&config.database_url, &pool)?;
         let identity = Identity::from_config(&config, db.clone())?;
         let mailer = innova_core::mail::from_config(&config)?;
         let auth_limits = AuthRateLimiter::new(config.auth_rate_limits);
-        let services = Services::from_config(&config);
+        let services = Services::for_runtime(&config, runtime);
         Ok(ApiContext {
-            config: Arc::new(config),
-            db,
+            app: App::new(Arc::new(config), db, services),
             identity,
             mailer,
             auth_limits,
             callers: CallerCache::default(),
-            services,
         })
+    }
+}
+
+impl Deref for ApiContext {
+    type Target = App;
+
+    fn deref(&self) -> &App {
+        &self.app
     }
 }

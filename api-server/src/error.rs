@@ -262,6 +262,24 @@ impl From<innova_core::db::DbError> for ApiError {
     }
 }
 
+/// The use cases' errors: the one place where they become HTTP.
+impl From<innova_app::AppError> for ApiError {
+    fn from(e: innova_app::AppError) -> Self {
+        use innova_app::AppError;
+        match e {
+            AppError::Invalid(messages) => ApiError::validation(messages),
+            AppError::NotFound(message) => ApiError::not_found(message),
+            AppError::Conflict(message) => ApiError::conflict(message),
+            AppError::Unavailable(message) => ApiError::unavailable(message),
+            AppError::Upstream(message) => {
+                ApiError::new(ErrorStatusCode::BAD_GATEWAY, message)
+            }
+            AppError::Db(e) => e.into(),
+            AppError::Internal(cause) => ApiError::internal(cause),
+        }
+    }
+}
+
 /// Identity-provider errors (decision 13: bad credentials and bad refresh tokens are 401s,
 /// never 500s).
 impl From<innova_core::identity::IdentityError> for ApiError {

@@ -1,7 +1,9 @@
 //! The Innova HTTP API.
 //!
-//! - [`api`]: the dropshot API trait, source of `openapi.yaml`.
-//! - [`handlers`]: one module per resource, called from the trait implementation in [`server`].
+//! - [`api`]: the contract: the dropshot API trait, source of `openapi.yaml`, and its wire types.
+//! - [`handlers`]: one module per resource, called from the trait implementation in [`server`];
+//!   each authorizes ([`auth`]), parses ([`body`], [`validate`]), calls one `innova_app` use case
+//!   and maps its result.
 //! - [`edge`]: CORS, trace ids, error reshaping and the access log, in front of dropshot, shared by
 //!   the local server and the Lambda entry ([`lambda`]).
 
@@ -17,3 +19,5 @@ pub mod lambda;
 pub mod openapi;
 pub mod routes;
 pub mod server;
+pub mod trace;
+pub mod validate;

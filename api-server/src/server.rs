@@ -4,8 +4,8 @@
 use std::net::SocketAddr;
 
 use dropshot::{
-    ApiDescription, Body, ConfigDropshot, HandlerTaskMode, HttpServer, MultipartBody, Path,
-    RequestContext, ServerBuilder, TypedBody,
+    ApiDescription, Body, ConfigDropshot, HandlerTaskMode, HttpServer, Path, Query,
+    RequestContext, ServerBuilder, UntypedBody,
 };
 use http::Response;
 use hyper_util::rt::{TokioExecutor, TokioIo};
@@ -14,21 +14,34 @@ use innova_core::config::Config;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
+use crate::api::types::auth::{
+    ConfirmForgotPasswordRequest, ForgotPasswordRequest, LoginRequest, Me, RefreshRequest,
+    RegisterRequest, Session,
+};
+use crate::api::types::common::MessageResponse;
+use crate::api::types::local_objects::{LocalObjectPath, LocalObjectQuery};
+use crate::api::types::meta::HealthResponse;
+use crate::api::types::{attempts, mastery};
 use crate::api::{InnovaApi, innova_api_mod};
-use crate::body::JsonBody;
+use crate::body::{ImageUpload, JsonBody};
 use crate::context::ApiContext;
 use crate::edge::Edge;
 use crate::envelope::{ApiAccepted, ApiCreated, ApiOk};
 use crate::error::ApiError;
-use crate::handlers::auth::{
-    ConfirmForgotPasswordRequest, ForgotPasswordRequest, LoginRequest, Me, MessageResponse,
-    RefreshRequest, RegisterRequest, Session,
-};
-use crate::handlers::{self, attempts, mastery, meta::HealthResponse};
+use crate::handlers;
 
 /// Largest JSON body accepted, as the reference's body parser (100 kB). Routes taking uploads
 /// raise it for themselves.
 pub const MAX_BODY_BYTES: usize = 100 * 1024;
+
+/// Runs a handler inside its request's span ([`crate::trace::request_span`]), so every log line
+/// of the request carries its trace id and operation.
+macro_rules! traced {
+    ($rqctx:ident, $handler:expr) => {{
+        let span = crate::trace::request_span(&$rqctx);
+        tracing::Instrument::instrument($handler, span).await
+    }};
+}
 
 /// The implementation of [`InnovaApi`]: each method hands over to its handler module.
 pub enum InnovaImpl {}
@@ -37,122 +50,122 @@ impl InnovaApi for InnovaImpl {
     type Context = ApiContext;
 
     async fn root(rqctx: RequestContext<ApiContext>) -> ApiOk<String> {
-        handlers::meta::root(rqctx).await
+        traced!(rqctx, handlers::meta::root(rqctx))
     }
 
     async fn health(rqctx: RequestContext<ApiContext>) -> Result<HealthResponse, ApiError> {
-        handlers::meta::health(rqctx).await
+        traced!(rqctx, handlers::meta::health(rqctx))
     }
 
-    async fn openapi_yaml(_rqctx: RequestContext<ApiContext>) -> Result<Response<Body>, ApiError> {
-        handlers::meta::openapi_yaml().await
+    async fn openapi_yaml(rqctx: RequestContext<ApiContext>) -> Result<Response<Body>, ApiError> {
+        traced!(rqctx, handlers::meta::openapi_yaml())
     }
 
-    async fn openapi_json(_rqctx: RequestContext<ApiContext>) -> Result<Response<Body>, ApiError> {
-        handlers::meta::openapi_json().await
+    async fn openapi_json(rqctx: RequestContext<ApiContext>) -> Result<Response<Body>, ApiError> {
+        traced!(rqctx, handlers::meta::openapi_json())
     }
 
-    async fn docs(_rqctx: RequestContext<ApiContext>) -> Result<Response<Body>, ApiError> {
-        handlers::meta::docs().await
+    async fn docs(rqctx: RequestContext<ApiContext>) -> Result<Response<Body>, ApiError> {
+        traced!(rqctx, handlers::meta::docs())
     }
 
     async fn local_object_get(
         rqctx: RequestContext<ApiContext>,
-        path: dropshot::Path<handlers::local_objects::LocalObjectPath>,
-        query: dropshot::Query<handlers::local_objects::LocalObjectQuery>,
+        path: Path<LocalObjectPath>,
+        query: Query<LocalObjectQuery>,
     ) -> Result<Response<Body>, ApiError> {
-        handlers::local_objects::get(rqctx, path, query).await
+        traced!(rqctx, handlers::local_objects::get(rqctx, path, query))
     }
 
     async fn local_object_put(
         rqctx: RequestContext<ApiContext>,
-        path: dropshot::Path<handlers::local_objects::LocalObjectPath>,
-        query: dropshot::Query<handlers::local_objects::LocalObjectQuery>,
-        body: dropshot::UntypedBody,
+        path: Path<LocalObjectPath>,
+        query: Query<LocalObjectQuery>,
+        body: UntypedBody,
     ) -> Result<Response<Body>, ApiError> {
-        handlers::local_objects::put(rqctx, path, query, body).await
+        traced!(rqctx, handlers::local_objects::put(rqctx, path, query, body))
     }
 
     async fn auth_jwks(rqctx: RequestContext<ApiContext>) -> Result<Response<Body>, ApiError> {
-        handlers::auth::jwks(rqctx).await
+        traced!(rqctx, handlers::auth::jwks(rqctx))
     }
 
     async fn auth_register(
         rqctx: RequestContext<ApiContext>,
-        body: TypedBody<RegisterRequest>,
+        body: JsonBody<RegisterRequest>,
     ) -> ApiCreated<Session> {
-        handlers::auth::register(rqctx, body).await
+        traced!(rqctx, handlers::auth::register(rqctx, body))
     }
 
     async fn auth_login(
         rqctx: RequestContext<ApiContext>,
-        body: TypedBody<LoginRequest>,
+        body: JsonBody<LoginRequest>,
     ) -> ApiCreated<Session> {
-        handlers::auth::login(rqctx, body).await
+        traced!(rqctx, handlers::auth::login(rqctx, body))
     }
 
     async fn auth_refresh(
         rqctx: RequestContext<ApiContext>,
-        body: TypedBody<RefreshRequest>,
+        body: JsonBody<RefreshRequest>,
     ) -> ApiCreated<Session> {
-        handlers::auth::refresh(rqctx, body).await
+        traced!(rqctx, handlers::auth::refresh(rqctx, body))
     }
 
     async fn auth_forgot_password(
         rqctx: RequestContext<ApiContext>,
-        body: TypedBody<ForgotPasswordRequest>,
+        body: JsonBody<ForgotPasswordRequest>,
     ) -> ApiAccepted<MessageResponse> {
-        handlers::auth::forgot_password(rqctx, body).await
+        traced!(rqctx, handlers::auth::forgot_password(rqctx, body))
     }
 
     async fn auth_confirm_forgot_password(
         rqctx: RequestContext<ApiContext>,
-        body: TypedBody<ConfirmForgotPasswordRequest>,
+        body: JsonBody<ConfirmForgotPasswordRequest>,
     ) -> ApiCreated<MessageResponse> {
-        handlers::auth::confirm_forgot_password(rqctx, body).await
+        traced!(rqctx, handlers::auth::confirm_forgot_password(rqctx, body))
     }
 
     async fn auth_me(rqctx: RequestContext<ApiContext>) -> ApiOk<Me> {
-        handlers::auth::me(rqctx).await
+        traced!(rqctx, handlers::auth::me(rqctx))
     }
 
     async fn auth_logout(rqctx: RequestContext<ApiContext>) -> ApiCreated<MessageResponse> {
-        handlers::auth::logout(rqctx).await
+        traced!(rqctx, handlers::auth::logout(rqctx))
     }
 
     async fn attempts_create(
         rqctx: RequestContext<ApiContext>,
         body: JsonBody<attempts::CreateAttempt>,
     ) -> ApiCreated<attempts::AttemptCreated> {
-        handlers::attempts::create(rqctx, body).await
+        traced!(rqctx, handlers::attempts::create(rqctx, body))
     }
 
     async fn attempts_solve_adhoc(
         rqctx: RequestContext<ApiContext>,
         body: JsonBody<attempts::SolveAdhoc>,
     ) -> ApiCreated<attempts::AttemptAccepted> {
-        handlers::attempts::solve_adhoc(rqctx, body).await
+        traced!(rqctx, handlers::attempts::solve_adhoc(rqctx, body))
     }
 
     async fn attempts_ocr_extract(
         rqctx: RequestContext<ApiContext>,
-        body: MultipartBody,
+        body: ImageUpload<attempts::PhotoForm>,
     ) -> ApiCreated<attempts::OcrResult> {
-        handlers::attempts::ocr_extract(rqctx, body).await
+        traced!(rqctx, handlers::attempts::ocr_extract(rqctx, body))
     }
 
     async fn attempts_status(
         rqctx: RequestContext<ApiContext>,
         path: Path<attempts::AttemptPath>,
-    ) -> ApiOk<attempts::AttemptStatus> {
-        handlers::attempts::status(rqctx, path).await
+    ) -> ApiOk<attempts::AttemptClassification> {
+        traced!(rqctx, handlers::attempts::status(rqctx, path))
     }
 
     async fn attempts_detail(
         rqctx: RequestContext<ApiContext>,
         path: Path<attempts::AttemptPath>,
     ) -> ApiOk<attempts::AttemptDetail> {
-        handlers::attempts::detail(rqctx, path).await
+        traced!(rqctx, handlers::attempts::detail(rqctx, path))
     }
 
     async fn attempts_report(
@@ -160,42 +173,42 @@ impl InnovaApi for InnovaImpl {
         path: Path<attempts::AttemptPath>,
         body: JsonBody<attempts::ReportAttempt>,
     ) -> ApiCreated<attempts::AttemptReported> {
-        handlers::attempts::report(rqctx, path, body).await
+        traced!(rqctx, handlers::attempts::report(rqctx, path, body))
     }
 
     async fn mastery_course(
         rqctx: RequestContext<ApiContext>,
         path: Path<mastery::CoursePath>,
     ) -> ApiOk<Vec<mastery::StudentCourseMastery>> {
-        handlers::mastery::course(rqctx, path).await
+        traced!(rqctx, handlers::mastery::course(rqctx, path))
     }
 
     async fn mastery_course_heatmap(
         rqctx: RequestContext<ApiContext>,
         path: Path<mastery::CoursePath>,
     ) -> ApiOk<mastery::Heatmap> {
-        handlers::mastery::heatmap(rqctx, path).await
+        traced!(rqctx, handlers::mastery::heatmap(rqctx, path))
     }
 
     async fn mastery_classroom(
         rqctx: RequestContext<ApiContext>,
         path: Path<mastery::ClassroomPath>,
     ) -> ApiOk<Vec<mastery::StudentCourseMastery>> {
-        handlers::mastery::classroom(rqctx, path).await
+        traced!(rqctx, handlers::mastery::classroom(rqctx, path))
     }
 
     async fn mastery_recommend(
         rqctx: RequestContext<ApiContext>,
         path: Path<mastery::RecommendPath>,
     ) -> ApiOk<mastery::Recommendation> {
-        handlers::mastery::recommend(rqctx, path).await
+        traced!(rqctx, handlers::mastery::recommend(rqctx, path))
     }
 
     async fn mastery_student(
         rqctx: RequestContext<ApiContext>,
         path: Path<mastery::StudentPath>,
     ) -> ApiOk<Vec<mastery::TopicMastery>> {
-        handlers::mastery::of_student(rqctx, path).await
+        traced!(rqctx, handlers::mastery::of_student(rqctx, path))
     }
 }
 
@@ -214,8 +227,10 @@ pub fn start_dropshot(context: ApiContext) -> anyhow::Result<HttpServer<ApiConte
         default_handler_task_mode: HandlerTaskMode::Detached,
         ..Default::default()
     };
-    // Dropshot logs through slog; our access log comes from the edge, so discard its own.
-    let log = slog::Logger::root(slog::Discard, slog::o!());
+    // Dropshot logs through slog: into our tracing subscriber, under the `dropshot` target
+    // (its per-request lines repeat the edge's access log, so the default filter keeps only
+    // its warnings and errors; `LOG_LEVEL=dropshot=info,info` shows them).
+    let log = slog::Logger::root(tracing_slog::TracingSlogDrain, slog::o!());
     ServerBuilder::new(api_description(), context, log)
         .config(config)
         .start()
@@ -239,13 +254,19 @@ impl RunningApi {
     }
 }
 
-/// Builds the context from `config` and serves the API on `listener`, with the workers consuming
-/// the embedded queues in-process (the Lambda entry has none: there the workers are their own
-/// functions, and the `bootstrap` binary does not link them).
+/// Builds the context from `config` and serves the API on `listener`. No worker consumes the
+/// embedded queues: the local composition root (`innova-api` in the `innova-cli` package)
+/// registers them on the context first and calls [`serve_context`].
 pub async fn serve(config: Config, listener: TcpListener) -> anyhow::Result<RunningApi> {
-    let cors = config.cors_origins.clone();
-    let context = ApiContext::new(config)?;
-    innova_workers::register_embedded(&context.config, &context.services, &context.db);
+    serve_context(ApiContext::new(config)?, listener).await
+}
+
+/// Serves the API with an already built context on `listener`.
+pub async fn serve_context(
+    context: ApiContext,
+    listener: TcpListener,
+) -> anyhow::Result<RunningApi> {
+    let cors = context.config.cors_origins.clone();
     let dropshot = start_dropshot(context)?;
     let edge = Edge::new(dropshot.local_addr(), &cors);
     let addr = listener.local_addr()?;

@@ -11,13 +11,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::queue::{QueueMessage, QueueName};
 
-/// One step as the student wrote it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct RawStep {
-    pub expression: String,
-    pub is_final: bool,
-}
+/// One step as the student wrote it (the rule engine's own type: one definition).
+pub use innova_domain::RawStep;
 
 /// `attempt-stream.fifo` (§3.1): one message per ingested attempt, group id = the student id.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]

@@ -11,7 +11,10 @@ use serde_json::{Value, json};
 use crate::js;
 
 /// `teacher_alerts.alert_type` values.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum AlertType {
     AtRiskStudent,
     CommonErrorInTopic,

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 /// Status of a guide (`guides.status`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum GuideStatus {
     Uploaded,
@@ -84,6 +84,14 @@ impl fmt::Display for GuideStatus {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("unknown guide status `{0}`")]
 pub struct UnknownGuideStatus(pub String);
+
+impl TryFrom<String> for GuideStatus {
+    type Error = UnknownGuideStatus;
+
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        s.parse()
+    }
+}
 
 impl FromStr for GuideStatus {
     type Err = UnknownGuideStatus;

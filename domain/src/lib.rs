@@ -6,7 +6,8 @@
 //! * [`irt`] — the three item pickers (mastery recommend, practice, assignment recommend);
 //! * [`guides`] — guide state machine and canonical-solution schema;
 //! * [`alerts`] — the hourly teacher-alert rules;
-//! * [`js`] — JavaScript number semantics the ported results depend on.
+//! * [`js`] — JavaScript number semantics the ported results depend on;
+//! * [`vocab`] — the closed sets of stored values (attempt status, classifier source, input mode).
 //!
 //! Results are meant to be bit-identical to the reference TypeScript system where it is
 //! deterministic (`domain.md`), except where `decisions.md` says otherwise.
@@ -19,6 +20,7 @@ pub mod guides;
 pub mod irt;
 pub mod js;
 pub mod rules;
+pub mod vocab;
 
 pub use rules::{
     AttemptInput, Classification, Operand, RawStep, classify, strategy_for, strategy_key,

@@ -65,10 +65,16 @@ impl<'a> Target<'a> {
     }
 }
 
-/// An authenticated caller who passed the route's role rule; ownership checks go through it.
+/// An authenticated caller who passed the route's role rule, not yet checked against the
+/// resource the request addresses. The caller is reachable only through the route's ownership
+/// rule: [`Authorized::require`] with the target (routes whose policy has grants), or
+/// [`Authorized::role_only`] (routes whose policy has none, which refuses to serve a route with
+/// grants). A handler that forgets to name its target therefore has no caller to work with,
+/// and the authorization matrix test catches one that discards it.
+#[must_use = "name the target with require(..), or call role_only() on a role-only route"]
 pub struct Authorized {
-    pub caller: Caller,
-    pub policy: &'static Policy,
+    caller: Caller,
+    policy: &'static Policy,
     db: PgPool,
 }
 
@@ -77,49 +83,51 @@ impl Authorized {
         Authorized { caller, policy, db }
     }
 
-    /// Checks the route's grants against `target`: `Ok` when one holds, else the route's
+    pub fn policy(&self) -> &'static Policy {
+        self.policy
+    }
+
+    /// Checks the route's grants against `target`: the caller when one holds, else the route's
     /// denial (403 `Forbidden resource`, or 404 `Not found` where existence must not leak).
     /// Routes without grants always pass.
-    pub async fn require(&self, target: Target<'_>) -> Result<(), ApiError> {
+    pub async fn require(&self, target: Target<'_>) -> Result<&Caller, ApiError> {
         self.require_or(target, None).await
     }
 
     /// [`Self::require`] with the route's own denial message (e.g. `You do not teach this
     /// guide course`, `Attempt 42 not found`).
-    pub async fn require_with(&self, target: Target<'_>, message: &str) -> Result<(), ApiError> {
+    pub async fn require_with(
+        &self,
+        target: Target<'_>,
+        message: &str,
+    ) -> Result<&Caller, ApiError> {
         self.require_or(target, Some(message)).await
     }
 
-    async fn require_or(&self, target: Target<'_>, message: Option<&str>) -> Result<(), ApiError> {
+    /// The caller of a route whose policy is the role check alone. On a route with grants this
+    /// is a bug, answered 500 (and caught by the matrix test), never a pass.
+    pub fn role_only(&self) -> Result<&Caller, ApiError> {
+        if self.policy.role_only() {
+            Ok(&self.caller)
+        } else {
+            Err(ApiError::internal(format!(
+                "operation {} has ownership grants but its handler names no target",
+                self.policy.operation
+            )))
+        }
+    }
+
+    async fn require_or(
+        &self,
+        target: Target<'_>,
+        message: Option<&str>,
+    ) -> Result<&Caller, ApiError> {
         if self.policy.role_only()
             || holds(&self.db, &self.caller, self.policy.grants, target).await?
         {
-            return Ok(());
+            return Ok(&self.caller);
         }
         Err(denial(self.policy.denial, message))
-    }
-
-    /// True when the caller may see the student's data: the student, a teacher of theirs, a
-    /// confirmed parent, or an admin (whatever the route's own grants are).
-    pub async fn can_see_student(&self, student_id: &str) -> Result<bool, ApiError> {
-        can_see_student(&self.db, &self.caller, student_id).await
-    }
-
-    /// 403 `You do not teach this course` unless the caller teaches `course_id`.
-    pub async fn require_course_teacher(&self, course_id: &str) -> Result<(), ApiError> {
-        require_course_teacher(&self.db, &self.caller, course_id).await
-    }
-
-    /// 403 `You are not enrolled in this course` unless the caller is a student with an ACTIVE
-    /// enrollment in `course_id`.
-    pub async fn require_enrolled(&self, course_id: &str) -> Result<(), ApiError> {
-        require_enrolled(&self.db, &self.caller, course_id).await
-    }
-
-    /// 403 unless `student_id` is the caller's own student profile (a client-supplied
-    /// `studentId` in a body).
-    pub fn require_own_student(&self, student_id: &str) -> Result<(), ApiError> {
-        require_own_student(&self.caller, student_id)
     }
 }
 

@@ -1,12 +1,12 @@
 //! Authentication and authorization for handlers.
 //!
 //! ```ignore
-//! pub async fn mastery_student(rqctx: RequestContext<ApiContext>, path: Path<StudentPath>) -> ApiOk<Mastery> {
-//!     let auth = auth::authorize(&rqctx).await?;                    // 401 / 403 (role) per the policy table
-//!     let path = path.into_inner();
-//!     auth.require(Target::student(&path.student_id)).await?;       // the route's ownership rule
-//!     let rows = db::mastery::of_student(&rqctx.context().db, &path.student_id).await?;
-//!     envelope::ok(&rqctx, rows)
+//! pub async fn of_student(rqctx: RequestContext<ApiContext>, path: Path<StudentPath>) -> ApiOk<Vec<TopicMastery>> {
+//!     let gate = auth::authorize(&rqctx).await?;                    // 401 / 403 (role) per the policy table
+//!     let student_id = path.into_inner().student_id;
+//!     gate.require(Target::student(&student_id)).await?;            // the route's ownership rule
+//!     let rows = app::mastery::of_student(app(&rqctx), &student_id).await?;
+//!     envelope::ok(&rqctx, rows.into_iter().map(Into::into).collect())
 //! }
 //! ```
 //!
@@ -15,8 +15,9 @@
 //!   are served from an in-memory cache keyed by `sub`, so requests do not write.
 //! * [`authorize`]: [`authenticate`] plus the role check of the operation's entry in
 //!   [`innova_domain::access::POLICIES`] (403 `Forbidden resource` for a wrong role), returning an
-//!   [`Authorized`] whose [`Authorized::require`] evaluates the entry's ownership grants
-//!   against the database (see [`access`]).
+//!   [`Authorized`] that yields the caller only through [`Authorized::require`] (the entry's
+//!   ownership grants, evaluated against the database for the named target, see [`access`])
+//!   or, on role-only routes, [`Authorized::role_only`].
 
 pub mod access;
 pub mod rate_limit;

@@ -6,8 +6,9 @@
 //! * `login` / `refresh`: bad credentials, unknown emails and bad refresh tokens are one 401.
 //! * `forgot-password` answers 202 with the same message whatever the email; for a known
 //!   account it stores the SHA-256 of a single-use random code valid 15 minutes and e-mails
-//!   the link `<PUBLIC_APP_URL origin>/auth/reset?token=<base64url {"email","code"}>` — the
-//!   work happens after the answer, so response times do not tell either.
+//!   the link `<PUBLIC_APP_URL origin>/auth/reset?token=<base64url {"email","code"}>`, within
+//!   the request (nothing runs after the answer on Lambda); every answer takes at least
+//!   [`RESET_ANSWER_FLOOR`], so response times do not tell whether the email has an account.
 //! * `confirm-forgot-password` uses the code up, sets the password at the provider, revokes
 //!   the account's sessions and bumps `token_version`; any bad code is one 401.
 //! * `logout` revokes the caller's refresh tokens at the provider.
@@ -15,26 +16,26 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use dropshot::{Body, RequestContext, TypedBody};
+use std::time::Duration;
+
+use dropshot::{Body, RequestContext};
 use http::{Response, StatusCode};
 use innova_core::db::{self, accounts, users};
 use innova_core::identity::password::{random_token, sha256_hex};
-use innova_core::identity::{
-    IdentityError, TokenPair, VerifiedToken, is_valid_email, normalize_email,
-};
+use innova_core::identity::{IdentityError, TokenPair, VerifiedToken, normalize_email};
 use innova_core::mail;
-use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
 
+use crate::api::types::auth::{
+    ConfirmForgotPasswordRequest, ForgotPasswordRequest, LoginRequest, MAX_REFRESH_TOKEN_LEN, Me,
+    RefreshRequest, RegisterRequest, Session, SessionUser,
+};
+use crate::api::types::common::MessageResponse;
 use crate::auth::{self, Caller, Role, rate_limit::client_ip};
+use crate::body::JsonBody;
 use crate::context::ApiContext;
 use crate::envelope::{self, ApiAccepted, ApiCreated, ApiOk};
 use crate::error::ApiError;
 
-/// Minimum password length (the reference's validation).
-pub const MIN_PASSWORD_LEN: usize = 8;
-/// Longest password accepted (bounds the hashing work a request can cause).
-pub const MAX_PASSWORD_LEN: usize = 1024;
 /// Lifetime of a password-reset code.
 pub const RESET_CODE_MINUTES: u32 = 15;
 /// Where reset links point when `PUBLIC_APP_URL` is not set (local use only: the
@@ -47,238 +48,37 @@ pub const RESET_REQUESTED_MESSAGE: &str =
 pub const PASSWORD_UPDATED_MESSAGE: &str = "Password updated successfully";
 pub const LOGGED_OUT_MESSAGE: &str = "Session revoked successfully";
 pub const BAD_RESET_CODE_MESSAGE: &str = "Invalid or expired password reset code";
-
-// ---- request and response types ------------------------------------------------------------
-
-/// A role, as the API names it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum RoleName {
-    Student,
-    Teacher,
-    Parent,
-    Admin,
-}
-
-impl From<Role> for RoleName {
-    fn from(role: Role) -> Self {
-        match role {
-            Role::Student => RoleName::Student,
-            Role::Teacher => RoleName::Teacher,
-            Role::Parent => RoleName::Parent,
-            Role::Admin => RoleName::Admin,
-        }
-    }
-}
-
-/// `POST /auth/register`.
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct RegisterRequest {
-    #[schemars(email)]
-    pub email: String,
-    /// At least 8 characters.
-    #[schemars(length(min = 8, max = 1024))]
-    pub password: String,
-    /// `student`, `teacher` or `parent` (never `admin`).
-    #[schemars(schema_with = "registrable_role_schema")]
-    pub role: String,
-}
-
-fn registrable_role_schema(_: &mut schemars::r#gen::SchemaGenerator) -> schemars::schema::Schema {
-    schemars::schema::SchemaObject {
-        instance_type: Some(schemars::schema::InstanceType::String.into()),
-        enum_values: Some(vec!["student".into(), "teacher".into(), "parent".into()]),
-        ..Default::default()
-    }
-    .into()
-}
-
-/// `POST /auth/login`.
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct LoginRequest {
-    #[schemars(email)]
-    pub email: String,
-    pub password: String,
-}
-
-/// `POST /auth/refresh`.
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct RefreshRequest {
-    pub refresh_token: String,
-}
-
-/// `POST /auth/forgot-password`.
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct ForgotPasswordRequest {
-    #[schemars(email)]
-    pub email: String,
-}
-
-/// `POST /auth/confirm-forgot-password`.
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct ConfirmForgotPasswordRequest {
-    #[schemars(email)]
-    pub email: String,
-    /// The code from the reset link's `token` (base64url JSON `{email, code}`).
-    pub code: String,
-    /// At least 8 characters.
-    #[schemars(length(min = 8, max = 1024))]
-    pub new_password: String,
-}
-
-/// The user of a session.
-#[derive(Debug, Serialize, JsonSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct SessionUser {
-    /// `users.id`.
-    pub id: String,
-    pub email: String,
-    pub role: RoleName,
-    /// Teacher id for teachers, parent id for parents, otherwise the student id (also for
-    /// admins, as the reference); null when there is none.
-    pub profile_id: Option<String>,
-    /// The identity provider's user id (the tokens' `sub`).
-    pub supabase_uid: Option<String>,
-    pub token_version: i32,
-}
-
-/// Tokens and the signed-in user (`register`, `login`, `refresh`).
-#[derive(Debug, Serialize, JsonSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct Session {
-    /// Bearer token for every protected route.
-    pub access_token: String,
-    /// Single use: `refresh` returns a new one.
-    pub refresh_token: String,
-    /// Always `Bearer`.
-    pub token_type: String,
-    /// Lifetime of the access token.
-    pub expires_in_seconds: u64,
-    pub user: SessionUser,
-}
-
-/// The current user.
-#[derive(Debug, Serialize, JsonSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct Me {
-    /// `users.id`.
-    pub id: String,
-    pub email: String,
-    /// From the token's metadata, else the email's local part.
-    pub name: String,
-    pub role: RoleName,
-    /// As in [`SessionUser::profile_id`].
-    pub profile_id: Option<String>,
-}
-
-/// A plain confirmation.
-#[derive(Debug, Serialize, JsonSchema)]
-pub struct MessageResponse {
-    pub message: String,
-}
-
-fn message(text: &str) -> MessageResponse {
-    MessageResponse {
-        message: text.to_owned(),
-    }
-}
-
-// ---- validation ----------------------------------------------------------------------------
-
-fn check_email(email: &str, errors: &mut Vec<String>) {
-    if !is_valid_email(email) {
-        errors.push("email must be an email".into());
-    }
-}
-
-fn check_password(field: &str, password: &str, errors: &mut Vec<String>) {
-    let len = password.chars().count();
-    if len < MIN_PASSWORD_LEN {
-        errors.push(format!(
-            "{field} must be longer than or equal to {MIN_PASSWORD_LEN} characters"
-        ));
-    } else if len > MAX_PASSWORD_LEN {
-        errors.push(format!(
-            "{field} must be shorter than or equal to {MAX_PASSWORD_LEN} characters"
-        ));
-    }
-}
-
-fn validated(errors: Vec<String>) -> Result<(), ApiError> {
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(ApiError::validation(errors))
-    }
-}
-
-fn registrable_role(role: &str) -> Option<Role> {
-    match role {
-        "student" => Some(Role::Student),
-        "teacher" => Some(Role::Teacher),
-        "parent" => Some(Role::Parent),
-        _ => None,
-    }
-}
+/// The least time a `forgot-password` answer takes: longer than looking the account up and
+/// sending its e-mail usually take, so that known and unknown emails answer alike.
+pub const RESET_ANSWER_FLOOR: Duration = Duration::from_millis(800);
 
 // ---- handlers ------------------------------------------------------------------------------
 
 pub async fn register(
     rqctx: RequestContext<ApiContext>,
-    body: TypedBody<RegisterRequest>,
+    body: JsonBody<RegisterRequest>,
 ) -> ApiCreated<Session> {
-    let body = body.into_inner();
-    let mut errors = Vec::new();
-    check_email(&body.email, &mut errors);
-    check_password("password", &body.password, &mut errors);
-    let role = registrable_role(&body.role);
-    if role.is_none() {
-        errors.push("role must be one of the following values: student, teacher, parent".into());
-    }
-    validated(errors)?;
+    let body = body.parse()?;
+    let role = body.role().unwrap_or(Role::Student);
     let email = normalize_email(&body.email);
     let ctx = rqctx.context();
     ctx.auth_limits.check(&client_ip(&rqctx), Some(&email))?;
-
     // An email known here (seeded, provisioned, registered earlier) is taken even if the
     // provider has never seen it.
     if users::user_by_email(&ctx.db, &email).await?.is_some() {
         return Err(IdentityError::EmailTaken.into());
     }
-    let role = role.unwrap_or(Role::Student);
-    ctx.identity
-        .provider
-        .create_user(&email, &body.password, role)
-        .await?;
-    let tokens = ctx
-        .identity
-        .provider
-        .password_grant(&email, &body.password)
-        .await?;
-    let session = session(ctx, tokens).await?;
-    envelope::created(&rqctx, session)
+    let provider = &ctx.identity.provider;
+    provider.create_user(&email, &body.password, role).await?;
+    let tokens = provider.password_grant(&email, &body.password).await?;
+    envelope::created(&rqctx, session(ctx, tokens).await?)
 }
 
 pub async fn login(
     rqctx: RequestContext<ApiContext>,
-    body: TypedBody<LoginRequest>,
+    body: JsonBody<LoginRequest>,
 ) -> ApiCreated<Session> {
-    let body = body.into_inner();
-    let mut errors = Vec::new();
-    check_email(&body.email, &mut errors);
-    if body.password.is_empty() {
-        errors.push("password should not be empty".into());
-    } else if body.password.chars().count() > MAX_PASSWORD_LEN {
-        errors.push(format!(
-            "password must be shorter than or equal to {MAX_PASSWORD_LEN} characters"
-        ));
-    }
-    validated(errors)?;
+    let body = body.parse()?;
     let email = normalize_email(&body.email);
     let ctx = rqctx.context();
     ctx.auth_limits.check(&client_ip(&rqctx), Some(&email))?;
@@ -287,56 +87,45 @@ pub async fn login(
         .provider
         .password_grant(&email, &body.password)
         .await?;
-    let session = session(ctx, tokens).await?;
-    envelope::created(&rqctx, session)
+    envelope::created(&rqctx, session(ctx, tokens).await?)
 }
 
 pub async fn refresh(
     rqctx: RequestContext<ApiContext>,
-    body: TypedBody<RefreshRequest>,
+    body: JsonBody<RefreshRequest>,
 ) -> ApiCreated<Session> {
-    let body = body.into_inner();
+    let body = body.parse()?;
     let token = body.refresh_token.trim();
-    if token.is_empty() {
-        return Err(ApiError::validation(vec![
-            "refreshToken should not be empty".into(),
-        ]));
-    }
     let ctx = rqctx.context();
     ctx.auth_limits.check(&client_ip(&rqctx), None)?;
-    if token.len() > 4096 {
+    if token.len() > MAX_REFRESH_TOKEN_LEN {
         return Err(IdentityError::InvalidRefreshToken.into());
     }
     let tokens = ctx.identity.provider.refresh_grant(token).await?;
-    let session = session(ctx, tokens).await?;
-    envelope::created(&rqctx, session)
+    envelope::created(&rqctx, session(ctx, tokens).await?)
 }
 
 pub async fn forgot_password(
     rqctx: RequestContext<ApiContext>,
-    body: TypedBody<ForgotPasswordRequest>,
+    body: JsonBody<ForgotPasswordRequest>,
 ) -> ApiAccepted<MessageResponse> {
-    let body = body.into_inner();
-    let mut errors = Vec::new();
-    check_email(&body.email, &mut errors);
-    validated(errors)?;
+    let body = body.parse()?;
     let email = normalize_email(&body.email);
     let ctx = rqctx.context();
     ctx.auth_limits.check(&client_ip(&rqctx), Some(&email))?;
 
-    // Everything else happens after the answer: same response, same timing, for every email.
-    let db = ctx.db.clone();
-    let mailer = ctx.mailer.clone();
+    // Same answer, and no sooner than the floor, for every email: the work is done here, before
+    // answering, because nothing runs after the answer on Lambda.
+    let answer_at = tokio::time::Instant::now() + RESET_ANSWER_FLOOR;
     let app_url = ctx.config.public_app_url.as_ref().map(|u| u.to_string());
     let needs_uid = ctx.identity.provider.kind() == innova_core::identity::ProviderKind::Supabase;
-    tokio::spawn(async move {
-        if let Err(e) =
-            send_reset(&db, mailer.as_ref(), app_url.as_deref(), &email, needs_uid).await
-        {
-            tracing::error!(error = %e, "password-reset e-mail failed");
-        }
-    });
-    envelope::accepted(&rqctx, message(RESET_REQUESTED_MESSAGE))
+    if let Err(e) =
+        send_reset(&ctx.db, ctx.mailer.as_ref(), app_url.as_deref(), &email, needs_uid).await
+    {
+        tracing::error!(error = %e, "password-reset e-mail failed");
+    }
+    tokio::time::sleep_until(answer_at).await;
+    envelope::accepted(&rqctx, MessageResponse::new(RESET_REQUESTED_MESSAGE))
 }
 
 async fn send_reset(
@@ -378,16 +167,9 @@ pub fn reset_link(app_url: &str, email: &str, code: &str) -> String {
 
 pub async fn confirm_forgot_password(
     rqctx: RequestContext<ApiContext>,
-    body: TypedBody<ConfirmForgotPasswordRequest>,
+    body: JsonBody<ConfirmForgotPasswordRequest>,
 ) -> ApiCreated<MessageResponse> {
-    let body = body.into_inner();
-    let mut errors = Vec::new();
-    check_email(&body.email, &mut errors);
-    if body.code.trim().is_empty() {
-        errors.push("code should not be empty".into());
-    }
-    check_password("newPassword", &body.new_password, &mut errors);
-    validated(errors)?;
+    let body = body.parse()?;
     let email = normalize_email(&body.email);
     let ctx = rqctx.context();
     ctx.auth_limits.check(&client_ip(&rqctx), Some(&email))?;
@@ -409,12 +191,11 @@ pub async fn confirm_forgot_password(
     if let Some(uid) = &user.supabase_uid {
         ctx.callers.forget(uid);
     }
-    envelope::created(&rqctx, message(PASSWORD_UPDATED_MESSAGE))
+    envelope::created(&rqctx, MessageResponse::new(PASSWORD_UPDATED_MESSAGE))
 }
 
 pub async fn me(rqctx: RequestContext<ApiContext>) -> ApiOk<Me> {
-    let auth = auth::authorize(&rqctx).await?;
-    let caller = auth.caller;
+    let caller = auth::authorize(&rqctx).await?.role_only()?.clone();
     let profile_id = profile_id(&rqctx.context().db, &caller).await?;
     let me = Me {
         id: caller.user_id,
@@ -427,13 +208,14 @@ pub async fn me(rqctx: RequestContext<ApiContext>) -> ApiOk<Me> {
 }
 
 pub async fn logout(rqctx: RequestContext<ApiContext>) -> ApiCreated<MessageResponse> {
-    let auth = auth::authorize(&rqctx).await?;
+    let gate = auth::authorize(&rqctx).await?;
+    let caller = gate.role_only()?;
     let ctx = rqctx.context();
     ctx.identity
         .provider
-        .logout(&auth.caller.account(), &auth.caller.access_token)
+        .logout(&caller.account(), &caller.access_token)
         .await?;
-    envelope::created(&rqctx, message(LOGGED_OUT_MESSAGE))
+    envelope::created(&rqctx, MessageResponse::new(LOGGED_OUT_MESSAGE))
 }
 
 /// The embedded provider's public keys (`GET /auth/v1/.well-known/jwks.json`); 404 when
@@ -514,19 +296,32 @@ mod tests {
 
     #[test]
     fn validation_names_the_fields() {
-        let mut e = Vec::new();
-        check_email("nope", &mut e);
-        check_password("password", "short", &mut e);
-        check_password("newPassword", &"x".repeat(2000), &mut e);
+        use crate::validate::validated;
+        let e = validated(RegisterRequest {
+            email: "nope".into(),
+            password: "short".into(),
+            role: "admin".into(),
+        })
+        .unwrap_err();
         assert_eq!(
-            e,
-            [
-                "email must be an email",
-                "password must be longer than or equal to 8 characters",
-                "newPassword must be shorter than or equal to 1024 characters"
-            ]
+            e.message(),
+            &crate::error::ErrorMessage::Many(vec![
+                "email must be an email".into(),
+                "password must be longer than or equal to 8 characters".into(),
+                "role must be one of the following values: student, teacher, parent".into(),
+            ])
         );
-        assert_eq!(registrable_role("admin"), None);
-        assert_eq!(registrable_role("teacher"), Some(Role::Teacher));
+        let e = validated(ConfirmForgotPasswordRequest {
+            email: "a@b.co".into(),
+            code: "c".into(),
+            new_password: "x".repeat(2000),
+        })
+        .unwrap_err();
+        assert_eq!(
+            e.message(),
+            &crate::error::ErrorMessage::Many(vec![
+                "newPassword must be shorter than or equal to 1024 characters".into()
+            ])
+        );
     }
 }

@@ -9,36 +9,10 @@ use bytes::Bytes;
 use dropshot::{Body, Path, Query, RequestContext, UntypedBody};
 use http::{Response, StatusCode};
 use innova_core::objects::{Bucket, LocalStore, ObjectError, ObjectStore};
-use schemars::JsonSchema;
-use serde::Deserialize;
 
+use crate::api::types::local_objects::{LocalObjectPath, LocalObjectQuery};
 use crate::context::ApiContext;
 use crate::error::ApiError;
-
-/// Largest upload accepted (guide PDFs, photos).
-pub const MAX_UPLOAD_BYTES: usize = 50 * 1024 * 1024;
-
-#[derive(Debug, Deserialize, JsonSchema)]
-pub struct LocalObjectPath {
-    pub bucket: String,
-    /// The key's segments (a wildcard path parameter), percent-decoded.
-    pub key: Vec<String>,
-}
-
-impl LocalObjectPath {
-    fn key(&self) -> String {
-        self.key.join("/")
-    }
-}
-
-/// Optional so that a URL without them is a 403, as S3 answers, rather than a 400.
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct LocalObjectQuery {
-    pub expires: Option<i64>,
-    pub signature: Option<String>,
-    pub content_type: Option<String>,
-}
 
 fn not_found() -> ApiError {
     ApiError::not_found("Object not found")

@@ -1,5 +1,6 @@
-//! Handlers, one module per resource. Each reads as a use case: authorize, load, decide (a pure
-//! `innova_domain` call), store, publish.
+//! Handlers, one module per resource, each a recipe of about ten lines: authorize (the policy
+//! table's role rule, then the ownership rule for the named target) → parse and validate the
+//! body → one `innova_app` call → map the result to the contract's type.
 
 pub mod attempts;
 pub mod auth;

@@ -353,7 +353,7 @@ async fn refresh_rotates_and_refuses_garbage(mode: Mode) {
         .client
         .auth_refresh()
         .body(types::RefreshRequest {
-            refresh_token: session.refresh_token.clone(),
+            refresh_token: session.refresh_token.clone().try_into().unwrap(),
         })
         .send()
         .await
@@ -524,7 +524,7 @@ async fn forgot_password_does_not_tell_and_the_code_works_once(mode: Mode) {
         .auth_confirm_forgot_password()
         .body(types::ConfirmForgotPasswordRequest {
             email: "forgetful@example.com".into(),
-            code: code.clone(),
+            code: code.clone().try_into().unwrap(),
             new_password: "new-password".try_into().unwrap(),
         })
         .send()

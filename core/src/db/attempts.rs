@@ -2,19 +2,10 @@
 //! reports disputing it.
 
 use chrono::NaiveDateTime;
+pub use innova_domain::vocab::{AttemptStatus, ClassifierSource, InputMode};
 use sqlx::PgExecutor;
 
 use super::DbResult;
-
-/// `attempts.status` values this backend writes.
-pub const STATUS_PENDING: &str = "PENDING";
-pub const STATUS_CLASSIFIED: &str = "CLASSIFIED";
-/// `attempts.classifier_source` values.
-pub const SOURCE_RULE: &str = "RULE";
-pub const SOURCE_LLM: &str = "LLM";
-/// `attempts.input_mode` values.
-pub const INPUT_DIGITAL: &str = "DIGITAL";
-pub const INPUT_SCAN_ADHOC: &str = "SCAN_ADHOC";
 
 /// An attempt to insert. The caller chooses the id (it goes into queue messages too).
 #[derive(Debug, Clone)]
@@ -25,10 +16,10 @@ pub struct NewAttempt<'a> {
     pub course_id: Option<&'a str>,
     pub is_correct: bool,
     pub error_tag_id: Option<&'a str>,
-    pub classifier_source: &'a str,
+    pub classifier_source: ClassifierSource,
     pub confidence: Option<f64>,
-    pub input_mode: &'a str,
-    pub status: &'a str,
+    pub input_mode: InputMode,
+    pub status: AttemptStatus,
     pub trace_id: &'a str,
 }
 
@@ -47,10 +38,10 @@ pub async fn insert(exec: impl PgExecutor<'_>, a: &NewAttempt<'_>) -> DbResult<(
     .bind(a.course_id)
     .bind(a.is_correct)
     .bind(a.error_tag_id)
-    .bind(a.classifier_source)
+    .bind(a.classifier_source.as_str())
     .bind(a.confidence)
-    .bind(a.input_mode)
-    .bind(a.status)
+    .bind(a.input_mode.as_str())
+    .bind(a.status.as_str())
     .bind(a.trace_id)
     .execute(exec)
     .await?;
@@ -103,29 +94,63 @@ pub struct AttemptView {
     pub student_id: String,
     pub course_id: Option<String>,
     pub exercise_id: Option<String>,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: AttemptStatus,
     pub is_correct: bool,
-    pub classifier_source: String,
+    #[sqlx(try_from = "String")]
+    pub classifier_source: ClassifierSource,
     pub confidence: Option<f64>,
     pub trace_id: String,
     pub error_tag_id: Option<String>,
     pub error_tag_code: Option<String>,
     pub error_tag_name: Option<String>,
-    pub input_mode: String,
+    #[sqlx(try_from = "String")]
+    pub input_mode: InputMode,
     pub created_at: NaiveDateTime,
     pub classified_at: Option<NaiveDateTime>,
 }
 
+const VIEW_COLUMNS: &str = "a.id, a.student_id, a.course_id, a.exercise_id, a.status, a.is_correct,
+     a.classifier_source, a.confidence, a.trace_id, a.error_tag_id,
+     t.code AS error_tag_code, t.name AS error_tag_name, a.input_mode,
+     a.created_at, a.classified_at";
+
 pub async fn view(exec: impl PgExecutor<'_>, id: &str) -> DbResult<Option<AttemptView>> {
-    Ok(sqlx::query_as(
-        "SELECT a.id, a.student_id, a.course_id, a.exercise_id, a.status, a.is_correct,
-                a.classifier_source, a.confidence, a.trace_id, a.error_tag_id,
-                t.code AS error_tag_code, t.name AS error_tag_name, a.input_mode,
-                a.created_at, a.classified_at
-         FROM attempts a LEFT JOIN error_tags t ON t.id = a.error_tag_id
-         WHERE a.id = $1",
-    )
+    Ok(sqlx::query_as(&format!(
+        "SELECT {VIEW_COLUMNS} FROM attempts a LEFT JOIN error_tags t ON t.id = a.error_tag_id
+         WHERE a.id = $1"
+    ))
     .bind(id)
+    .fetch_optional(exec)
+    .await?)
+}
+
+/// Serialises, until the transaction ends, the requests of one student carrying one trace id
+/// (a client's retries of one request), so that the second sees what the first stored.
+pub async fn lock_trace(exec: impl PgExecutor<'_>, student_id: &str, trace_id: &str) -> DbResult<()> {
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1 || chr(31) || $2, 7))")
+        .bind(student_id)
+        .bind(trace_id)
+        .execute(exec)
+        .await?;
+    Ok(())
+}
+
+/// The student's attempt of this input mode stored under `trace_id`, if any (the first one).
+pub async fn by_trace(
+    exec: impl PgExecutor<'_>,
+    student_id: &str,
+    trace_id: &str,
+    input_mode: InputMode,
+) -> DbResult<Option<AttemptView>> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {VIEW_COLUMNS} FROM attempts a LEFT JOIN error_tags t ON t.id = a.error_tag_id
+         WHERE a.student_id = $1 AND a.trace_id = $2 AND a.input_mode = $3
+         ORDER BY a.created_at, a.id LIMIT 1"
+    ))
+    .bind(student_id)
+    .bind(trace_id)
+    .bind(input_mode.as_str())
     .fetch_optional(exec)
     .await?)
 }
@@ -225,8 +250,8 @@ pub async fn pending_adhoc_by_trace(
     )
     .bind(student_id)
     .bind(trace_id)
-    .bind(INPUT_SCAN_ADHOC)
-    .bind(STATUS_PENDING)
+    .bind(InputMode::ScanAdhoc.as_str())
+    .bind(AttemptStatus::Pending.as_str())
     .fetch_optional(exec)
     .await?)
 }

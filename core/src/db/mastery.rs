@@ -259,7 +259,8 @@ pub struct CourseAttempt {
     pub tag_domain_id: Option<String>,
     pub tag_subdomain_code: Option<String>,
     pub exercise_subdomain_id: Option<String>,
-    pub classifier_source: String,
+    #[sqlx(try_from = "String")]
+    pub classifier_source: innova_domain::vocab::ClassifierSource,
     pub confidence: Option<f64>,
     pub created_at: NaiveDateTime,
 }

@@ -24,8 +24,12 @@ pub mod tags;
 
 use serde::Serialize;
 
-/// One step of the student's work as sent in `rawSteps`.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+/// One step of the student's work as sent in `rawSteps`, and as every queue message carries
+/// it (`{expression, isFinal}`).
+#[derive(
+    Debug, Clone, PartialEq, Eq, Default, Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "camelCase")]
 pub struct RawStep {
     /// The step as typed (LaTeX-ish text such as `53 - 26`).
     pub expression: String,

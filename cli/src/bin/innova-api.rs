@@ -1,5 +1,11 @@
-//! The local HTTP server: `PORT` (default 3000), embedded defaults for everything not configured.
+//! The local server, and the composition root of a local process: the API
+//! (`innova-api-server`) with every worker (`innova-workers`) consuming its embedded queue
+//! in-process. `PORT` (default 3000); embedded defaults for everything not configured.
+//!
+//! Only here are both visible: the API crate does not depend on the workers, and the Lambda
+//! `bootstrap` links none of them (there each worker is its own function).
 
+use innova_api_server::context::ApiContext;
 use innova_core::config::Config;
 
 #[tokio::main]
@@ -23,7 +29,10 @@ async fn run(config: Config) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {addr} (PORT): {e}"))?;
-    let api = innova_api_server::server::serve(config, listener).await?;
+    let context = ApiContext::new(config)?;
+    let workers = innova_workers::register_embedded(&context.config, &context.services, &context.db);
+    tracing::info!(queues = ?workers, "workers consuming embedded queues");
+    let api = innova_api_server::server::serve_context(context, listener).await?;
     tracing::info!(addr = %api.addr, "innova-api listening");
     tokio::signal::ctrl_c().await?;
     tracing::info!("shutting down");

@@ -1,22 +1,23 @@
-//! The HTTP contract: one dropshot API trait. `openapi.yaml` at the repository root is generated
-//! from it (`innova openapi > openapi.yaml`) and a test fails when the two differ.
-//!
-//! Request and response types live next to their handlers (`crate::handlers::*`) or, when the
-//! workers share them, in `innova-core`.
+//! The HTTP contract: one dropshot API trait and its wire types ([`types`]). `openapi.yaml` at
+//! the repository root is generated from it (`innova openapi > openapi.yaml`) and a test fails
+//! when the two differ. The handlers implementing it live apart, in `crate::handlers`.
 
-use dropshot::{Body, MultipartBody, Path, RequestContext};
+pub mod types;
+
+use dropshot::{Body, Path, Query, RequestContext, UntypedBody};
 use http::Response;
 
-use dropshot::TypedBody;
-
-use crate::body::JsonBody;
+use crate::body::{ImageUpload, JsonBody};
 use crate::envelope::{ApiAccepted, ApiCreated, ApiOk};
-use crate::handlers::auth::{
-    ConfirmForgotPasswordRequest, ForgotPasswordRequest, LoginRequest, Me, MessageResponse,
-    RefreshRequest, RegisterRequest, Session,
+use crate::error::ApiError;
+use types::auth::{
+    ConfirmForgotPasswordRequest, ForgotPasswordRequest, LoginRequest, Me, RefreshRequest,
+    RegisterRequest, Session,
 };
-use crate::handlers::meta::HealthResponse;
-use crate::handlers::{attempts, mastery};
+use types::common::MessageResponse;
+use types::local_objects::{self, LocalObjectPath, LocalObjectQuery};
+use types::meta::HealthResponse;
+use types::{attempts, mastery};
 
 /// The Innova API.
 #[dropshot::api_description]
@@ -36,47 +37,47 @@ pub trait InnovaApi {
     #[endpoint { method = GET, path = "/health", tags = ["app"] }]
     async fn health(
         rqctx: RequestContext<Self::Context>,
-    ) -> Result<HealthResponse, crate::error::ApiError>;
+    ) -> Result<HealthResponse, ApiError>;
 
     /// This OpenAPI document, as YAML.
     #[endpoint { method = GET, path = "/openapi.yaml", tags = ["app"] }]
     async fn openapi_yaml(
         rqctx: RequestContext<Self::Context>,
-    ) -> Result<Response<Body>, crate::error::ApiError>;
+    ) -> Result<Response<Body>, ApiError>;
 
     /// This OpenAPI document, as JSON.
     #[endpoint { method = GET, path = "/openapi.json", tags = ["app"] }]
     async fn openapi_json(
         rqctx: RequestContext<Self::Context>,
-    ) -> Result<Response<Body>, crate::error::ApiError>;
+    ) -> Result<Response<Body>, ApiError>;
 
     /// A readable API reference (HTML) rendering this OpenAPI document.
     #[endpoint { method = GET, path = "/docs", tags = ["app"] }]
     async fn docs(
         rqctx: RequestContext<Self::Context>,
-    ) -> Result<Response<Body>, crate::error::ApiError>;
+    ) -> Result<Response<Body>, ApiError>;
 
     /// Download from the local object store through a signed URL (local mode only; unpublished).
     #[endpoint { method = GET, path = "/local-objects/{bucket}/{key:.*}", unpublished = true }]
     async fn local_object_get(
         rqctx: RequestContext<Self::Context>,
-        path: dropshot::Path<crate::handlers::local_objects::LocalObjectPath>,
-        query: dropshot::Query<crate::handlers::local_objects::LocalObjectQuery>,
-    ) -> Result<Response<Body>, crate::error::ApiError>;
+        path: Path<LocalObjectPath>,
+        query: Query<LocalObjectQuery>,
+    ) -> Result<Response<Body>, ApiError>;
 
     /// Upload to the local object store through a signed URL (local mode only; unpublished).
     #[endpoint {
         method = PUT,
         path = "/local-objects/{bucket}/{key:.*}",
         unpublished = true,
-        request_body_max_bytes = crate::handlers::local_objects::MAX_UPLOAD_BYTES,
+        request_body_max_bytes = local_objects::MAX_UPLOAD_BYTES,
     }]
     async fn local_object_put(
         rqctx: RequestContext<Self::Context>,
-        path: dropshot::Path<crate::handlers::local_objects::LocalObjectPath>,
-        query: dropshot::Query<crate::handlers::local_objects::LocalObjectQuery>,
-        body: dropshot::UntypedBody,
-    ) -> Result<Response<Body>, crate::error::ApiError>;
+        path: Path<LocalObjectPath>,
+        query: Query<LocalObjectQuery>,
+        body: UntypedBody,
+    ) -> Result<Response<Body>, ApiError>;
 
     /// The embedded identity provider's public keys (JWKS).
     ///
@@ -86,7 +87,7 @@ pub trait InnovaApi {
     #[endpoint { method = GET, path = "/auth/v1/.well-known/jwks.json", tags = ["auth"] }]
     async fn auth_jwks(
         rqctx: RequestContext<Self::Context>,
-    ) -> Result<Response<Body>, crate::error::ApiError>;
+    ) -> Result<Response<Body>, ApiError>;
 
     /// Create an account and sign in.
     ///
@@ -96,7 +97,7 @@ pub trait InnovaApi {
     #[endpoint { method = POST, path = "/auth/register", tags = ["auth"] }]
     async fn auth_register(
         rqctx: RequestContext<Self::Context>,
-        body: TypedBody<RegisterRequest>,
+        body: JsonBody<RegisterRequest>,
     ) -> ApiCreated<Session>;
 
     /// Sign in with email and password.
@@ -106,7 +107,7 @@ pub trait InnovaApi {
     #[endpoint { method = POST, path = "/auth/login", tags = ["auth"] }]
     async fn auth_login(
         rqctx: RequestContext<Self::Context>,
-        body: TypedBody<LoginRequest>,
+        body: JsonBody<LoginRequest>,
     ) -> ApiCreated<Session>;
 
     /// Exchange a refresh token for new tokens.
@@ -116,7 +117,7 @@ pub trait InnovaApi {
     #[endpoint { method = POST, path = "/auth/refresh", tags = ["auth"] }]
     async fn auth_refresh(
         rqctx: RequestContext<Self::Context>,
-        body: TypedBody<RefreshRequest>,
+        body: JsonBody<RefreshRequest>,
     ) -> ApiCreated<Session>;
 
     /// Ask for a password-reset e-mail.
@@ -127,7 +128,7 @@ pub trait InnovaApi {
     #[endpoint { method = POST, path = "/auth/forgot-password", tags = ["auth"] }]
     async fn auth_forgot_password(
         rqctx: RequestContext<Self::Context>,
-        body: TypedBody<ForgotPasswordRequest>,
+        body: JsonBody<ForgotPasswordRequest>,
     ) -> ApiAccepted<MessageResponse>;
 
     /// Set a new password with a reset code.
@@ -138,7 +139,7 @@ pub trait InnovaApi {
     #[endpoint { method = POST, path = "/auth/confirm-forgot-password", tags = ["auth"] }]
     async fn auth_confirm_forgot_password(
         rqctx: RequestContext<Self::Context>,
-        body: TypedBody<ConfirmForgotPasswordRequest>,
+        body: JsonBody<ConfirmForgotPasswordRequest>,
     ) -> ApiCreated<MessageResponse>;
 
     /// The current user.
@@ -163,7 +164,9 @@ pub trait InnovaApi {
     /// The rule engine names the procedural error (or `CORRECT`); the attempt, its steps and the
     /// student's mastery (BKT) are stored together; the attempt is published to the telemetry
     /// stream and, when no rule explains a wrong answer (`UNCLASSIFIED`), to the LLM classifier.
-    /// Students only, for their own `studentId`.
+    /// Students only, for their own `studentId`. Safe to retry: a request repeated with the same
+    /// `x-trace-id` header answers the attempt the first one stored (mastery is applied once);
+    /// the same trace id with a different attempt is 409.
     #[endpoint { method = POST, path = "/attempts", tags = ["attempts"] }]
     async fn attempts_create(
         rqctx: RequestContext<Self::Context>,
@@ -194,7 +197,7 @@ pub trait InnovaApi {
     }]
     async fn attempts_ocr_extract(
         rqctx: RequestContext<Self::Context>,
-        body: MultipartBody,
+        body: ImageUpload<attempts::PhotoForm>,
     ) -> ApiCreated<attempts::OcrResult>;
 
     /// An attempt's classification.
@@ -205,7 +208,7 @@ pub trait InnovaApi {
     async fn attempts_status(
         rqctx: RequestContext<Self::Context>,
         path: Path<attempts::AttemptPath>,
-    ) -> ApiOk<attempts::AttemptStatus>;
+    ) -> ApiOk<attempts::AttemptClassification>;
 
     /// An attempt with its steps and photos.
     ///

@@ -1,0 +1,116 @@
+//! Field validation: every problem of a request body collected into one 400 whose `message` is
+//! the list of them (the reference's format), one message per offending field, named as the
+//! client sent it. Each request type states its rules once, in its [`Validate`] impl next to
+//! the type in the contract; [`crate::body::JsonBody::parse`] runs them, so no handler builds
+//! its own list.
+
+use crate::error::ApiError;
+
+/// The rules of a request type beyond its shape.
+pub trait Validate {
+    fn validate(&self, problems: &mut Problems);
+}
+
+/// The problems found so far.
+#[derive(Debug, Default)]
+pub struct Problems(Vec<String>);
+
+impl Problems {
+    /// Records `message` unless `ok`.
+    pub fn check(&mut self, ok: bool, message: impl FnOnce() -> String) {
+        if !ok {
+            self.0.push(message());
+        }
+    }
+
+    /// `<field> should not be empty` for an empty or blank string.
+    pub fn not_blank(&mut self, field: &str, value: &str) {
+        self.check(!value.trim().is_empty(), || {
+            format!("{field} should not be empty")
+        });
+    }
+
+    /// [`Self::not_blank`] for an optional field: absent is fine, blank is not.
+    pub fn not_blank_if_present(&mut self, field: &str, value: Option<&str>) {
+        if let Some(value) = value {
+            self.not_blank(field, value);
+        }
+    }
+
+    /// `<field> must be longer than or equal to <min> characters`, and the same for `max`.
+    pub fn chars_between(&mut self, field: &str, value: &str, min: usize, max: usize) {
+        let n = value.chars().count();
+        if n < min {
+            self.0.push(format!(
+                "{field} must be longer than or equal to {min} characters"
+            ));
+        } else if n > max {
+            self.0.push(format!(
+                "{field} must be shorter than or equal to {max} characters"
+            ));
+        }
+    }
+
+    /// `<field> must be an integer from <min> to <max>`.
+    pub fn in_range(&mut self, field: &str, value: Option<i64>, min: i64, max: i64) {
+        if let Some(v) = value {
+            self.check((min..=max).contains(&v), || {
+                format!("{field} must be an integer from {min} to {max}")
+            });
+        }
+    }
+
+    /// `<field> must be an email`.
+    pub fn email(&mut self, field: &str, value: &str) {
+        self.check(innova_core::identity::is_valid_email(value), || {
+            format!("{field} must be an email")
+        });
+    }
+
+    /// `Ok` when nothing was found, else the 400 listing everything.
+    pub fn finish(self) -> Result<(), ApiError> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(ApiError::validation(self.0))
+        }
+    }
+}
+
+/// Runs `value`'s rules.
+pub fn validated<T: Validate>(value: T) -> Result<T, ApiError> {
+    let mut problems = Problems::default();
+    value.validate(&mut problems);
+    problems.finish().map(|()| value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn problems_are_collected_in_order_and_name_their_fields() {
+        let mut p = Problems::default();
+        p.not_blank("studentId", " ");
+        p.not_blank_if_present("courseId", None);
+        p.not_blank_if_present("exerciseId", Some(""));
+        p.chars_between("password", "short", 8, 1024);
+        p.chars_between("comment", &"x".repeat(501), 0, 500);
+        p.in_range("gradeLevel", Some(13), 1, 12);
+        p.in_range("gradeLevel", None, 1, 12);
+        p.email("email", "nope");
+        let e = p.finish().unwrap_err();
+        assert_eq!(
+            e.message(),
+            &crate::error::ErrorMessage::Many(vec![
+                "studentId should not be empty".into(),
+                "exerciseId should not be empty".into(),
+                "password must be longer than or equal to 8 characters".into(),
+                "comment must be shorter than or equal to 500 characters".into(),
+                "gradeLevel must be an integer from 1 to 12".into(),
+                "email must be an email".into(),
+            ])
+        );
+        assert!(Problems::default().finish().is_ok());
+    }
+}

@@ -1,0 +1,39 @@
+//! Innova's use cases, one module per resource, shared by the API (`api-server`) and the
+//! workers: each function loads, decides (a pure `innova_domain` call), stores what belongs
+//! together in one transaction, and publishes. Nothing here authorizes (the API has done that
+//! before calling, from the policy table) or knows HTTP; errors are [`AppError`].
+//!
+//! ```ignore
+//! let recorded = innova_app::attempts::record(&app, attempt, &trace_id).await?;
+//! ```
+
+pub mod attempts;
+pub mod error;
+pub mod mastery;
+
+use std::sync::Arc;
+
+use innova_core::config::Config;
+use innova_core::db::PgPool;
+use innova_core::services::Services;
+
+pub use error::{AppError, AppResult};
+
+/// What every use case can reach: configuration, the database, the ports' adapters. Built once
+/// per process (per cold start on Lambda) and cheap to clone.
+#[derive(Clone)]
+pub struct App {
+    pub config: Arc<Config>,
+    pub db: PgPool,
+    pub services: Services,
+}
+
+impl App {
+    pub fn new(config: Arc<Config>, db: PgPool, services: Services) -> Self {
+        App {
+            config,
+            db,
+            services,
+        }
+    }
+}

@@ -1,0 +1,132 @@
+//! The stored vocabulary of attempts: `attempts.status`, `attempts.classifier_source` and
+//! `attempts.input_mode` are TEXT columns (data-model.md §2.3), but each takes a closed set of
+//! values. Here they are enums, so the API contract lists the values and nothing misspells one.
+//!
+//! Each enum lists every value the reference wrote or documented, so any row it left reads back.
+
+use std::fmt;
+use std::str::FromStr;
+
+/// A stored text that is not one of an enum's values.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{value}` is not a valid {kind}")]
+pub struct UnknownValue {
+    pub kind: &'static str,
+    pub value: String,
+}
+
+macro_rules! text_enum {
+    ($(#[$meta:meta])* $name:ident ($kind:literal) { $($(#[$vmeta:meta])* $variant:ident = $label:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(
+            Debug, Clone, Copy, PartialEq, Eq, Hash,
+            serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+        )]
+        pub enum $name {
+            $(
+                $(#[$vmeta])*
+                #[serde(rename = $label)]
+                $variant,
+            )+
+        }
+
+        impl $name {
+            /// Every value.
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            /// The stored text.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $label,)+
+                }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = UnknownValue;
+
+            /// Exact, case-sensitive stored values.
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                match s {
+                    $($label => Ok($name::$variant),)+
+                    _ => Err(UnknownValue { kind: $kind, value: s.to_owned() }),
+                }
+            }
+        }
+
+        impl TryFrom<String> for $name {
+            type Error = UnknownValue;
+
+            fn try_from(s: String) -> Result<Self, Self::Error> {
+                s.parse()
+            }
+        }
+    };
+}
+
+text_enum! {
+    /// Where an attempt is in its classification (`attempts.status`).
+    AttemptStatus ("attempt status") {
+        /// Waiting for a classifier (LLM, OCR, solver).
+        Pending = "PENDING",
+        Classified = "CLASSIFIED",
+        /// Transcribed by OCR, not yet classified.
+        OcrDone = "OCR_DONE",
+        /// Graded through a guide submission.
+        Graded = "GRADED",
+        PendingOcr = "PENDING_OCR",
+        LowConfidenceReview = "LOW_CONFIDENCE_REVIEW",
+    }
+}
+
+text_enum! {
+    /// Who classified an attempt (`attempts.classifier_source`).
+    ClassifierSource ("classifier source") {
+        /// The deterministic rule engine.
+        Rule = "RULE",
+        /// The LLM classifier (also: waiting for it).
+        Llm = "LLM",
+        OcrPassthrough = "OCR_PASSTHROUGH",
+    }
+}
+
+text_enum! {
+    /// How an attempt was entered (`attempts.input_mode`).
+    InputMode ("input mode") {
+        /// Typed in the app.
+        Digital = "DIGITAL",
+        PhotoOcr = "PHOTO_OCR",
+        /// A photo of a guide question (submission pipeline).
+        PhotoGuide = "PHOTO_GUIDE",
+        /// A free problem sent to the ad-hoc solver.
+        ScanAdhoc = "SCAN_ADHOC",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stored_values_round_trip_and_others_are_refused() {
+        for s in AttemptStatus::ALL {
+            assert_eq!(s.as_str().parse::<AttemptStatus>(), Ok(*s));
+        }
+        for s in ClassifierSource::ALL {
+            assert_eq!(ClassifierSource::try_from(s.as_str().to_owned()), Ok(*s));
+        }
+        assert_eq!(InputMode::ALL.len(), 4);
+        let e = "pending".parse::<AttemptStatus>().unwrap_err();
+        assert_eq!(e.to_string(), "`pending` is not a valid attempt status");
+        assert_eq!(
+            serde_json::to_string(&InputMode::ScanAdhoc).unwrap(),
+            "\"SCAN_ADHOC\""
+        );
+    }
+}
