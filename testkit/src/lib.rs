@@ -1,5 +1,6 @@
-//! Test support shared by the integration tests of every crate: per-test databases (below) and
-//! the other test services ([`services`]: moto queues, FerretDB databases).
+//! Test support shared by the integration tests of every crate: per-test databases (below), the
+//! other test services ([`services`]: moto queues, FerretDB databases) and test worlds ([`world`]:
+//! teachers, students, parents, courses, enrollments and parent links, declared then inserted).
 //!
 //! # Per-test databases
 //!
@@ -30,6 +31,9 @@
 //!   `INNOVA_TEST_KEEP_DB=1` to keep it for inspection; its name is printed.
 
 pub mod services;
+pub mod world;
+
+pub use world::World;
 
 use std::collections::HashSet;
 use std::sync::Mutex;

@@ -11,7 +11,9 @@ use innova_core::db::{accounts, seed};
 use innova_domain::access::{Grant, POLICIES, path_shape, policy};
 use innova_testkit::TestDb;
 
-use crate::support::{TempDir, embedded_key_pem};
+use crate::support::{
+    COURSE_B, PARENT_B, STUDENT_B, TEACHER_B, TempDir, embedded_key_pem, two_courses,
+};
 
 #[test]
 fn every_operation_of_the_contract_has_a_policy_with_its_method_and_path() {
@@ -48,38 +50,18 @@ fn every_operation_of_the_contract_has_a_policy_with_its_method_and_path() {
     assert_eq!(pending + seen.len(), POLICIES.len());
 }
 
-/// A context on a seeded database plus: course B taught by teacher B, a student in course B
-/// only, a parent with an unconfirmed link to student 1.
+/// A context on the two-course world (`support::two_courses`): the demo data plus course B
+/// taught by teacher B, a student in course B only, a parent with an unconfirmed link to
+/// student 1.
 struct World {
     ctx: ApiContext,
     _db: TestDb,
     _dir: TempDir,
 }
 
-const COURSE_B: &str = "test-course-b";
-const TEACHER_B: &str = "test-teacher-b";
-const STUDENT_B: &str = "test-student-b";
-const PARENT_B: &str = "test-parent-b";
-
 async fn world() -> World {
     let db = innova_testkit::seeded_db().await;
-    sqlx::raw_sql(
-        "INSERT INTO users (id, supabase_uid, email, auth_role, updated_at) VALUES
-            ('u-teacher-b', 'sub-teacher-b', 'teacher.b@example.com', 'teacher', CURRENT_TIMESTAMP),
-            ('u-student-b', 'sub-student-b', 'student.b@example.com', 'student', CURRENT_TIMESTAMP),
-            ('u-parent-b', 'sub-parent-b', 'parent.b@example.com', 'parent', CURRENT_TIMESTAMP);
-         INSERT INTO teachers (id, user_id) VALUES ('test-teacher-b', 'u-teacher-b');
-         INSERT INTO students (id, user_id, display_name) VALUES ('test-student-b', 'u-student-b', 'Bea');
-         INSERT INTO parents (id, user_id) VALUES ('test-parent-b', 'u-parent-b');
-         INSERT INTO courses (id, school_id, subject_id, name, grade_level, academic_year)
-            VALUES ('test-course-b', 'seed-school-001', 'seed-subject-001', '8° B', 8, 2026);
-         INSERT INTO course_teachers (course_id, teacher_id) VALUES ('test-course-b', 'test-teacher-b');
-         INSERT INTO enrollments (id, course_id, student_id) VALUES ('e-b', 'test-course-b', 'test-student-b');
-         INSERT INTO parent_links (parent_id, student_id, relationship) VALUES ('test-parent-b', 'seed-student-001', 'MADRE');",
-    )
-    .execute(&db.pool)
-    .await
-    .unwrap();
+    two_courses().insert(&db.pool).await;
     let dir = TempDir::new();
     let key = dir.0.join(innova_core::identity::keys::KEY_FILE);
     std::fs::create_dir_all(key.parent().unwrap()).unwrap();

@@ -10,5 +10,6 @@ mod contract;
 mod fakes;
 mod lambda;
 mod mastery;
+mod matrix;
 mod meta;
 mod support;

@@ -168,6 +168,32 @@ async fn spawn_inner(database_url: String, db: Option<TestDb>, extra: &[(&str, &
     }
 }
 
+/// The second course of the two-course world: taught by teacher B, with student B (ACTIVE in it
+/// only) and parent B (an unconfirmed link to student 1).
+pub const COURSE_B: &str = "test-course-b";
+pub const TEACHER_B: &str = "test-teacher-b";
+pub const STUDENT_B: &str = "test-student-b";
+pub const PARENT_B: &str = "test-parent-b";
+pub const TEACHER_B_EMAIL: &str = "teacher.b@example.com";
+pub const STUDENT_B_EMAIL: &str = "student.b@example.com";
+pub const PARENT_B_EMAIL: &str = "parent.b@example.com";
+
+/// The demo data (course A: the demo teacher, students 1–5 ACTIVE, the demo parent confirmed
+/// for student 1) plus course B, taught by teacher B, with student B ACTIVE in it only, and
+/// parent B with an **unconfirmed** link to student 1. Insert it with `.insert(pool)`.
+pub fn two_courses() -> innova_testkit::World {
+    use innova_core::db::seed::STUDENT_IDS;
+    use innova_testkit::world::Link;
+    innova_testkit::World::demo()
+        .teacher(TEACHER_B, TEACHER_B_EMAIL)
+        .student(STUDENT_B, STUDENT_B_EMAIL)
+        .parent(PARENT_B, PARENT_B_EMAIL)
+        .course(COURSE_B, "8° B")
+        .taught_by(COURSE_B, TEACHER_B)
+        .enroll(COURSE_B, STUDENT_B)
+        .parent_of(PARENT_B, STUDENT_IDS[0], Link::Unconfirmed)
+}
+
 pub use innova_testkit::services::{
     TestQueue as MotoQueue, create_queue as moto_queue, receive_event, required_env,
     sqs as moto_sqs,

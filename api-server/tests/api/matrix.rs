@@ -1,0 +1,633 @@
+//! The authorization matrix: every operation of the contract, asked by every kind of caller,
+//! through the running server — and the status each cell must answer is computed from the policy
+//! table (`innova_domain::access::POLICIES`), not written by hand (after omicron's
+//! `unauthorized.rs` and `unauthorized_coverage.rs`).
+//!
+//! The story:
+//!
+//! 1. **The world** ([`support::two_courses`]): course A (the demo course, its teacher, students
+//!    1–5, the demo parent confirmed for student 1) and course B (teacher B, student B, parent B
+//!    unconfirmed for student 1); plus, made through the API, one attempt of student 1 in course
+//!    A and one of student B in course B.
+//! 2. **The identities**: anonymous, student 1, student B, the demo teacher, teacher B, the
+//!    confirmed parent, the unconfirmed parent, the admin.
+//! 3. **The table** ([`cases`]): one or more requests per operation, each valid for a caller the
+//!    policy lets in, with the [`Target`] it addresses and the status such a caller gets.
+//! 4. **The oracle** ([`expected`]): 401 without a token where one is needed, 403 for a role the
+//!    policy does not admit, else the success status when the policy has no grants or one of its
+//!    grants holds *in the world as declared* ([`grant_holds`]), else the policy's denial.
+//! 5. **The run**: every case × every identity, one real HTTP request each; all mismatches are
+//!    reported together. A second test fails when an operation of `openapi.yaml` has no case.
+//!
+//! Adding a route = adding its case(s) to [`cases`].
+
+use std::collections::{BTreeSet, HashSet};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
+
+use innova_api_server::auth::{Profile, Role, Target};
+use innova_core::db::seed::{COURSE_ID as COURSE_A, STUDENT_IDS};
+use innova_domain::access::{Denial, Grant, Policy, policy};
+use innova_testkit::World;
+use innova_testkit::world::Kind;
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::support::{
+    COURSE_B, PARENT_B_EMAIL, STUDENT_B, STUDENT_B_EMAIL, TEACHER_B_EMAIL, TestApp,
+    spawn_seeded_with, two_courses,
+};
+
+// ---- 1. the world -------------------------------------------------------------------------
+
+/// Student 1: in course A, the confirmed parent's child (and the unconfirmed parent's).
+const STUDENT_1: &str = STUDENT_IDS[0];
+
+/// What the run makes through the API before the matrix: resources whose ids the server picks.
+struct Made {
+    /// An attempt of student 1 in course A.
+    attempt_1: String,
+    /// An attempt of student B in course B.
+    attempt_b: String,
+}
+
+impl Made {
+    /// Stand-in ids, for reading the table without a server (the coverage test).
+    fn placeholders() -> Self {
+        Made {
+            attempt_1: "attempt-of-student-1".into(),
+            attempt_b: "attempt-of-student-b".into(),
+        }
+    }
+}
+
+/// The user whose password the `auth_login` cells use.
+const LOGIN_EMAIL: &str = "matrix.login@example.com";
+/// The user whose password the `auth_confirm_forgot_password` cells reset.
+const RESET_EMAIL: &str = "matrix.reset@example.com";
+const PASSWORD: &str = "matrix-password-1";
+
+/// An error tag of the demo catalogue (for `attempts_report`).
+const ERROR_TAG: &str = "ARITH_SUB_BORROW_OMITTED_TENS_G3";
+
+// ---- 2. the identities --------------------------------------------------------------------
+
+/// Who sends a request: their token's email, and what the server resolves from it.
+struct Identity {
+    name: &'static str,
+    /// None: no `Authorization` header.
+    email: Option<&'static str>,
+    role: Option<Role>,
+    profile: Profile,
+}
+
+/// Every kind of caller, with role and profile read off the world's declaration.
+fn identities(world: &World) -> Vec<Identity> {
+    let person = |name: &'static str, email: &'static str| {
+        let p = world
+            .person_by_email(email)
+            .unwrap_or_else(|| panic!("{email} is not in the world"));
+        let (role, profile) = match p.kind {
+            Kind::Teacher => (Role::Teacher, Profile::Teacher(p.id.clone())),
+            Kind::Student => (Role::Student, Profile::Student(p.id.clone())),
+            Kind::Parent => (Role::Parent, Profile::Parent(p.id.clone())),
+        };
+        Identity {
+            name,
+            email: Some(email),
+            role: Some(role),
+            profile,
+        }
+    };
+    vec![
+        Identity {
+            name: "anonymous",
+            email: None,
+            role: None,
+            profile: Profile::None,
+        },
+        person("student", "student1@innova.demo"),
+        person("other student", STUDENT_B_EMAIL),
+        person("teacher", "teacher@innova.demo"),
+        person("other teacher", TEACHER_B_EMAIL),
+        person("parent (confirmed)", "parent@innova.demo"),
+        person("parent (unconfirmed)", PARENT_B_EMAIL),
+        Identity {
+            name: "admin",
+            email: Some("admin@innova.demo"),
+            role: Some(Role::Admin),
+            profile: Profile::None,
+        },
+    ]
+}
+
+// ---- 3. the table -------------------------------------------------------------------------
+
+/// The body of a case's request.
+enum Body {
+    None,
+    Json(Value),
+    /// A JPEG in the multipart file field `image` (`attempts_ocr_extract`).
+    Photo,
+    /// A body good for one request only, made anew for every cell.
+    Once(Once),
+}
+
+enum Once {
+    /// `POST /auth/register` with an email not yet taken.
+    Registration,
+    /// `POST /auth/refresh` with a refresh token not yet used.
+    RefreshToken,
+    /// `POST /auth/confirm-forgot-password` with a reset code just issued.
+    ResetCode,
+}
+
+/// One request of the matrix.
+struct Case {
+    operation: &'static str,
+    /// What the request addresses, in words (for the report).
+    about: &'static str,
+    method: Method,
+    path: String,
+    body: Body,
+    /// The resource as the handler names it to the grants.
+    target: Target<'static>,
+    /// What a caller the policy lets in gets.
+    success: u16,
+}
+
+fn case(operation: &'static str, method: Method, path: impl Into<String>) -> Case {
+    let success = match method {
+        Method::POST => 201,
+        _ => 200,
+    };
+    Case {
+        operation,
+        about: "",
+        method,
+        path: path.into(),
+        body: Body::None,
+        target: Target::default(),
+        success,
+    }
+}
+
+fn get(operation: &'static str, path: impl Into<String>) -> Case {
+    case(operation, Method::GET, path)
+}
+
+fn post(operation: &'static str, path: impl Into<String>, body: Value) -> Case {
+    case(operation, Method::POST, path).body(Body::Json(body))
+}
+
+impl Case {
+    fn about(mut self, about: &'static str) -> Self {
+        self.about = about;
+        self
+    }
+
+    fn on(mut self, target: Target<'static>) -> Self {
+        self.target = target;
+        self
+    }
+
+    fn body(mut self, body: Body) -> Self {
+        self.body = body;
+        self
+    }
+
+    fn answers(mut self, status: u16) -> Self {
+        self.success = status;
+        self
+    }
+}
+
+/// A digital attempt of `student` (53 − 26 answered 33: a borrow error, so never "recently
+/// solved" for the recommender).
+fn attempt_body(student: &str, course: &str) -> Value {
+    json!({"studentId": student, "topicCode": "SUB", "exerciseId": "seed-ex-sub-001",
+           "courseId": course, "rawSteps": [{"expression": "53 - 26", "isFinal": false},
+           {"expression": "33", "isFinal": true}],
+           "expectedAnswer": 27, "studentAnswer": 33, "minuend": 53, "subtrahend": 26})
+}
+
+fn adhoc_body(student: &str) -> Value {
+    json!({"studentId": student, "problemLatex": "\\frac{1}{2} + \\frac{1}{3}",
+           "studentSteps": ["\\frac{2}{5}"], "studentFinalAnswer": "\\frac{2}{5}", "gradeLevel": 6})
+}
+
+/// Every case, one or more per operation of the contract: the request, what it addresses (`on`),
+/// and, when it is not 200 for GET / 201 for POST, what an allowed caller gets (`answers`).
+/// Cases that address the other course's resources are what catch a grant checked too loosely.
+#[rustfmt::skip]
+fn cases(made: &Made) -> Vec<Case> {
+    let (a1, ab) = (&made.attempt_1, &made.attempt_b);
+    let student_1 = Target::student(STUDENT_1);
+    let student_b = Target::student(STUDENT_B);
+    let course_a = Target::course(COURSE_A);
+    let course_b = Target::course(COURSE_B);
+    let report = json!({"errorTagCode": ERROR_TAG});
+    vec![
+        // ---- app (public) ---------------------------------------------------------------
+        get("root", "/"),
+        get("health", "/health"),
+        get("openapi_yaml", "/openapi.yaml"),
+        get("openapi_json", "/openapi.json"),
+        get("docs", "/docs"),
+        // ---- auth -----------------------------------------------------------------------
+        get("auth_jwks", "/auth/v1/.well-known/jwks.json"),
+        case("auth_register", Method::POST, "/auth/register").body(Body::Once(Once::Registration)),
+        post("auth_login", "/auth/login", json!({"email": LOGIN_EMAIL, "password": PASSWORD})),
+        case("auth_refresh", Method::POST, "/auth/refresh").body(Body::Once(Once::RefreshToken)),
+        post("auth_forgot_password", "/auth/forgot-password", json!({"email": RESET_EMAIL})).answers(202),
+        case("auth_confirm_forgot_password", Method::POST, "/auth/confirm-forgot-password")
+            .body(Body::Once(Once::ResetCode)),
+        get("auth_me", "/auth/me"),
+        // Revokes the caller's refresh tokens only: their access token still works in later cells.
+        case("auth_logout", Method::POST, "/auth/logout"),
+        // ---- attempts -------------------------------------------------------------------
+        post("attempts_create", "/attempts", attempt_body(STUDENT_1, COURSE_A)).about("for student 1").on(student_1),
+        post("attempts_create", "/attempts", attempt_body(STUDENT_B, COURSE_B)).about("for student B").on(student_b),
+        post("attempts_solve_adhoc", "/attempts/solve-adhoc", adhoc_body(STUDENT_1)).about("for student 1").on(student_1),
+        post("attempts_solve_adhoc", "/attempts/solve-adhoc", adhoc_body(STUDENT_B)).about("for student B").on(student_b),
+        // 201 thanks to the fake Gemini of `Run::start` (without an OCR provider: 503).
+        case("attempts_ocr_extract", Method::POST, "/attempts/ocr-extract").body(Body::Photo),
+        get("attempts_status", format!("/attempts/{a1}/status")).about("attempt of student 1").on(student_1),
+        get("attempts_status", format!("/attempts/{ab}/status")).about("attempt of student B").on(student_b),
+        get("attempts_detail", format!("/attempts/{a1}/detail")).about("attempt of student 1").on(student_1),
+        get("attempts_detail", format!("/attempts/{ab}/detail")).about("attempt of student B").on(student_b),
+        post("attempts_report", format!("/attempts/{a1}/report"), report.clone()).about("attempt of student 1").on(student_1),
+        post("attempts_report", format!("/attempts/{ab}/report"), report).about("attempt of student B").on(student_b),
+        // ---- mastery --------------------------------------------------------------------
+        get("mastery_student", format!("/mastery/{STUDENT_1}")).about("student 1").on(student_1),
+        get("mastery_student", format!("/mastery/{STUDENT_B}")).about("student B").on(student_b),
+        get("mastery_course", format!("/mastery/course/{COURSE_A}")).about("course A").on(course_a),
+        get("mastery_course", format!("/mastery/course/{COURSE_B}")).about("course B").on(course_b),
+        get("mastery_course_heatmap", format!("/mastery/course/{COURSE_A}/heatmap")).about("course A").on(course_a),
+        get("mastery_course_heatmap", format!("/mastery/course/{COURSE_B}/heatmap")).about("course B").on(course_b),
+        get("mastery_classroom", format!("/mastery/classroom/{COURSE_A}")).about("course A").on(course_a),
+        get("mastery_classroom", format!("/mastery/classroom/{COURSE_B}")).about("course B").on(course_b),
+        get("mastery_recommend", format!("/mastery/recommend/{COURSE_A}/{STUDENT_1}"))
+            .about("course A, student 1 (enrolled)").on(Target::student_in_course(STUDENT_1, COURSE_A)),
+        get("mastery_recommend", format!("/mastery/recommend/{COURSE_B}/{STUDENT_B}"))
+            .about("course B, student B (enrolled)").on(Target::student_in_course(STUDENT_B, COURSE_B)),
+        get("mastery_recommend", format!("/mastery/recommend/{COURSE_A}/{STUDENT_B}"))
+            .about("course A, student B (not enrolled)").on(Target::student_in_course(STUDENT_B, COURSE_A)),
+        get("mastery_recommend", format!("/mastery/recommend/{COURSE_B}/{STUDENT_1}"))
+            .about("course B, student 1 (not enrolled)").on(Target::student_in_course(STUDENT_1, COURSE_B)),
+    ]
+}
+
+// ---- 4. the oracle ------------------------------------------------------------------------
+
+/// The status `who` must get for `case`, from the operation's policy and the world's facts.
+fn expected(world: &World, policy: &Policy, who: &Identity, case: &Case) -> u16 {
+    let Some(role) = who.role else {
+        return if policy.callers.needs_token() {
+            401
+        } else {
+            case.success
+        };
+    };
+    if !policy.callers.admits(role) {
+        return 403;
+    }
+    let granted = policy.role_only()
+        || policy
+            .grants
+            .iter()
+            .any(|grant| grant_holds(world, who, *grant, &case.target));
+    match (granted, policy.denial) {
+        (true, _) => case.success,
+        (false, Denial::Forbidden) => 403,
+        (false, Denial::NotFound) => 404,
+    }
+}
+
+/// Whether one grant holds for `who` on `target`, from the world as declared (the server asks
+/// its database; this asks the declaration). No `_` arm: a new grant must be taught here.
+fn grant_holds(world: &World, who: &Identity, grant: Grant, target: &Target) -> bool {
+    let p = &who.profile;
+    let (student, course, teacher) = (target.student, target.course, target.teacher);
+    match grant {
+        Grant::Admin => who.role == Some(Role::Admin),
+        Grant::TheStudent => p.student_id().is_some() && p.student_id() == student,
+        Grant::TheStudentEnrolled => match (p.student_id(), student, course) {
+            (Some(me), Some(s), Some(c)) => me == s && world.active_in(me, c),
+            _ => false,
+        },
+        Grant::TeacherOfStudent => match (p.teacher_id(), student) {
+            (Some(me), Some(s)) => world.teaches_student(me, s),
+            _ => false,
+        },
+        Grant::ConfirmedParent => match (p.parent_id(), student) {
+            (Some(me), Some(s)) => world.confirmed_parent(me, s),
+            _ => false,
+        },
+        Grant::CourseTeacher => match (p.teacher_id(), course) {
+            (Some(me), Some(c)) => world.teaches(me, c),
+            _ => false,
+        },
+        Grant::EnrolledStudent => match (p.student_id(), course) {
+            (Some(me), Some(c)) => world.active_in(me, c),
+            _ => false,
+        },
+        Grant::TheTeacher => p.teacher_id().is_some() && p.teacher_id() == teacher,
+        Grant::CourseTeacherOfEnrolled => match (p.teacher_id(), student, course) {
+            (Some(me), Some(s), Some(c)) => world.teaches(me, c) && world.active_in(s, c),
+            _ => false,
+        },
+    }
+}
+
+// ---- 5. the run ---------------------------------------------------------------------------
+
+/// The server, the world in its database, and what the cells need.
+struct Run {
+    app: TestApp,
+    /// Tokens by email.
+    tokens: Vec<(&'static str, String)>,
+    fresh: AtomicUsize,
+    _gemini: wiremock::MockServer,
+}
+
+impl Run {
+    async fn start(world: &World) -> Run {
+        // OCR: a fake Gemini reading one exercise off any photo.
+        use wiremock::matchers::method;
+        use wiremock::{Mock, MockServer, ResponseTemplate};
+        let gemini = MockServer::start().await;
+        let read = json!({"exercises": [{"problem": "52 - 17 = ?", "latex_steps": ["52 - 17", "35"],
+            "final_answer": "35", "overall_confidence": 0.9, "topic_hint": "resta"}]});
+        Mock::given(method("POST"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+                "candidates": [{"content": {"role": "model", "parts": [{"text": read.to_string()}]},
+                                "finishReason": "STOP"}],
+                "usageMetadata": {"promptTokenCount": 10, "candidatesTokenCount": 10}
+            })))
+            .mount(&gemini)
+            .await;
+        let app = spawn_seeded_with(&[
+            ("AUTH_RATE_LIMIT_PER_IP", "0"),
+            ("AUTH_RATE_LIMIT_PER_EMAIL", "0"),
+            ("GEMINI_API_KEY", "test-key"),
+            ("GEMINI_BASE_URL", &gemini.uri()),
+        ])
+        .await;
+        world.insert(app.pool()).await;
+        let mut tokens = Vec::new();
+        for who in identities(world) {
+            if let Some(email) = who.email {
+                tokens.push((email, app.token_for(email).await));
+            }
+        }
+        let run = Run {
+            app,
+            tokens,
+            fresh: AtomicUsize::new(0),
+            _gemini: gemini,
+        };
+        for email in [LOGIN_EMAIL, RESET_EMAIL] {
+            let body = json!({"email": email, "password": PASSWORD, "role": "student"});
+            run.expect_ok(None, Method::POST, "/auth/register", &body)
+                .await;
+        }
+        run
+    }
+
+    fn token(&self, email: &str) -> &str {
+        &self.tokens.iter().find(|(e, _)| *e == email).unwrap().1
+    }
+
+    /// A request that must succeed (setting the world up); its `data`.
+    async fn expect_ok(
+        &self,
+        email: Option<&str>,
+        method: Method,
+        path: &str,
+        body: &Value,
+    ) -> Value {
+        let mut req = self
+            .app
+            .http
+            .request(method, format!("{}{path}", self.app.base_url))
+            .json(body);
+        if let Some(email) = email {
+            req = req.bearer_auth(self.token(email));
+        }
+        let resp = req.send().await.unwrap();
+        let status = resp.status();
+        let body: Value = resp.json().await.unwrap_or(Value::Null);
+        assert!(status.is_success(), "{path}: {status} {body}");
+        body["data"].clone()
+    }
+
+    /// The resources the table addresses that only the server can make.
+    async fn make(&self) -> Made {
+        Made {
+            attempt_1: self
+                .attempt("student1@innova.demo", STUDENT_1, COURSE_A)
+                .await,
+            attempt_b: self.attempt(STUDENT_B_EMAIL, STUDENT_B, COURSE_B).await,
+        }
+    }
+
+    /// An attempt posted by `email` for `student` in `course` (it also gives the student mastery
+    /// rows, which `mastery_recommend` needs to answer 200).
+    async fn attempt(&self, email: &str, student: &str, course: &str) -> String {
+        let body = attempt_body(student, course);
+        let data = self
+            .expect_ok(Some(email), Method::POST, "/attempts", &body)
+            .await;
+        data["attemptId"].as_str().unwrap().to_owned()
+    }
+
+    async fn once(&self, once: &Once) -> Value {
+        let n = self.fresh.fetch_add(1, Ordering::Relaxed);
+        match once {
+            Once::Registration => json!({"email": format!("matrix.{n}@example.com"),
+                                         "password": PASSWORD, "role": "student"}),
+            Once::RefreshToken => {
+                let login = json!({"email": LOGIN_EMAIL, "password": PASSWORD});
+                let session = self
+                    .expect_ok(None, Method::POST, "/auth/login", &login)
+                    .await;
+                json!({"refreshToken": session["refreshToken"]})
+            }
+            Once::ResetCode => {
+                use innova_core::db::{accounts, users};
+                let pool = self.app.pool();
+                let user = users::user_by_email(pool, RESET_EMAIL)
+                    .await
+                    .unwrap()
+                    .unwrap();
+                let code = format!("matrix-reset-code-{n}");
+                let expires = innova_core::db::now() + chrono::Duration::minutes(15);
+                let hash = innova_core::identity::password::sha256_hex(&code);
+                accounts::set_reset_code(pool, &user.id, &hash, expires)
+                    .await
+                    .unwrap();
+                json!({"email": RESET_EMAIL, "code": code, "newPassword": PASSWORD})
+            }
+        }
+    }
+
+    /// One cell: the case's request as `who`; the status and the start of the body.
+    async fn send(&self, case: &Case, who: &Identity) -> (u16, String) {
+        let url = format!("{}{}", self.app.base_url, case.path);
+        let mut req = self.app.http.request(case.method.clone(), url);
+        if let Some(email) = who.email {
+            req = req.bearer_auth(self.token(email));
+        }
+        req = match &case.body {
+            Body::None => req,
+            Body::Json(body) => req.json(body),
+            Body::Photo => {
+                let mut jpeg = vec![0xFF, 0xD8, 0xFF, 0xE0];
+                jpeg.extend_from_slice(&[0u8; 64]);
+                let part = reqwest::multipart::Part::bytes(jpeg)
+                    .file_name("photo.jpg")
+                    .mime_str("image/jpeg")
+                    .unwrap();
+                req.multipart(reqwest::multipart::Form::new().part("image", part))
+            }
+            Body::Once(once) => req.json(&self.once(once).await),
+        };
+        let resp = req.send().await.unwrap();
+        let status = resp.status().as_u16();
+        let text = resp.text().await.unwrap_or_default();
+        // The error's message says most; otherwise the start of the body.
+        let message = serde_json::from_str::<Value>(&text)
+            .ok()
+            .and_then(|v| v.get("message").map(Value::to_string));
+        let excerpt = message.unwrap_or(text).chars().take(120).collect();
+        (status, excerpt)
+    }
+}
+
+/// One cell that answered otherwise than the policy says.
+struct Mismatch {
+    operation: &'static str,
+    about: &'static str,
+    identity: &'static str,
+    expected: u16,
+    got: u16,
+    body: String,
+}
+
+#[tokio::test]
+async fn every_cell_of_the_authorization_matrix_answers_as_the_policy_says() {
+    let world = two_courses();
+    let run = Run::start(&world).await;
+    let made = run.make().await;
+    let identities = identities(&world);
+    let started = Instant::now();
+    let mut cells = 0;
+    let mut by_status = std::collections::BTreeMap::<u16, usize>::new();
+    let mut mismatches = Vec::new();
+    for case in cases(&made) {
+        let policy = policy(case.operation)
+            .unwrap_or_else(|| panic!("{}: no policy for this operation", case.operation));
+        for who in &identities {
+            let expected = expected(&world, policy, who, &case);
+            let (got, body) = run.send(&case, who).await;
+            cells += 1;
+            *by_status.entry(expected).or_default() += 1;
+            if got != expected {
+                mismatches.push(Mismatch {
+                    operation: case.operation,
+                    about: case.about,
+                    identity: who.name,
+                    expected,
+                    got,
+                    body,
+                });
+            }
+        }
+    }
+    let by_status: Vec<String> = by_status.iter().map(|(s, n)| format!("{s}: {n}")).collect();
+    eprintln!(
+        "authorization matrix: {cells} cells checked in {:.1?} (expected {})",
+        started.elapsed(),
+        by_status.join(", ")
+    );
+    if !mismatches.is_empty() {
+        let mut table = format!(
+            "{} of {cells} cells answered otherwise than the policy says:\n\
+             {:<30} {:<42} {:<22} {:>8} {:>4}  body\n",
+            mismatches.len(),
+            "operation",
+            "case",
+            "identity",
+            "expected",
+            "got"
+        );
+        for m in &mismatches {
+            table.push_str(&format!(
+                "{:<30} {:<42} {:<22} {:>8} {:>4}  {}\n",
+                m.operation, m.about, m.identity, m.expected, m.got, m.body
+            ));
+        }
+        panic!("{table}");
+    }
+}
+
+/// Every operation of the contract has at least one case, and every case names one of its
+/// operations (routes not published in `openapi.yaml` are not in the matrix).
+#[test]
+fn every_operation_of_the_contract_has_a_case_in_the_matrix() {
+    let doc: serde_yaml::Value = serde_yaml::from_str(innova_api_server::openapi::YAML).unwrap();
+    let mut contract = BTreeSet::new();
+    for (_, item) in doc["paths"].as_mapping().unwrap() {
+        for (_, op) in item.as_mapping().unwrap() {
+            contract.insert(op["operationId"].as_str().unwrap().to_owned());
+        }
+    }
+    let table: HashSet<String> = cases(&Made::placeholders())
+        .iter()
+        .map(|c| c.operation.to_owned())
+        .collect();
+    let missing: Vec<_> = contract.iter().filter(|op| !table.contains(*op)).collect();
+    assert!(
+        missing.is_empty(),
+        "operations of openapi.yaml without a case in the authorization matrix: {missing:?}"
+    );
+    let unknown: Vec<_> = table.iter().filter(|op| !contract.contains(*op)).collect();
+    assert!(
+        unknown.is_empty(),
+        "cases naming operations that openapi.yaml does not publish: {unknown:?}"
+    );
+    // Each case is allowed to someone: its request is valid, and the matrix sees it succeed.
+    let world = two_courses();
+    let identities = identities(&world);
+    for c in cases(&Made::placeholders()) {
+        let p = policy(c.operation).unwrap();
+        assert!(
+            identities
+                .iter()
+                .any(|who| expected(&world, p, who, &c) == c.success),
+            "{} ({}): no identity of the matrix is allowed; the case checks denials only",
+            c.operation,
+            c.about
+        );
+    }
+    // Each case's method and path are the operation's.
+    let fits = |template: &str, path: &str| {
+        let (t, p): (Vec<_>, Vec<_>) = (template.split('/').collect(), path.split('/').collect());
+        t.len() == p.len()
+            && t.iter()
+                .zip(&p)
+                .all(|(t, p)| t == p || (t.starts_with('{') && !p.is_empty()))
+    };
+    for c in cases(&Made::placeholders()) {
+        let p = policy(c.operation).unwrap();
+        assert_eq!(c.method.as_str(), p.method, "{}: method", c.operation);
+        assert!(
+            fits(p.path, &c.path),
+            "{}: {} is not {}",
+            c.operation,
+            c.path,
+            p.path
+        );
+    }
+}
