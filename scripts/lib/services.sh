@@ -1,10 +1,12 @@
 # shellcheck shell=bash
 # Helpers shared by scripts/dev and scripts/test: install (once, cached) and start the services
-# Innova needs on this machine — PostgreSQL, FerretDB, moto — on free loopback ports.
+# Innova needs on this machine — PostgreSQL, FerretDB, moto — on free loopback ports; and the
+# contract fuzzer (schemathesis) scripts/fuzz-contract runs.
 
 INNOVA_CACHE_DIR=${INNOVA_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/innova}
 FERRETDB_VERSION=v1.24.2
 MOTO_VERSION=5.2.5
+SCHEMATHESIS_VERSION=4.32.5
 
 log() { printf '\033[1m[%s]\033[0m %s\n' "$(basename "$0")" "$*" >&2; }
 die() { log "error: $*"; exit 1; }
@@ -128,4 +130,17 @@ moto_start() {
   "$bin" -H 127.0.0.1 -p "$port" >"$dir/log" 2>&1 &
   echo $!
   wait_port "$port" 60 || { cat "$dir/log" >&2; die "moto did not start"; }
+}
+
+# schemathesis (pinned) in a virtualenv in the cache, once. Prints the path of its `st` command.
+schemathesis_bin() {
+  local venv="$INNOVA_CACHE_DIR/schemathesis-$SCHEMATHESIS_VERSION"
+  if [ ! -x "$venv/bin/st" ]; then
+    log "installing schemathesis $SCHEMATHESIS_VERSION (once)…"
+    rm -rf "$venv"
+    python3 -m venv "$venv" >&2 || die "cannot create a Python virtualenv (python3-venv)"
+    "$venv/bin/pip" install -q --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION" >&2 \
+      || die "cannot install schemathesis"
+  fi
+  echo "$venv/bin/st"
 }
