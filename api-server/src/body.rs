@@ -86,9 +86,11 @@ fn nul_field(bytes: &[u8]) -> Option<String> {
             }
         };
         match value {
-            serde_json::Value::String(s) if s.contains('\0') => {
-                Some(if path.is_empty() { ".".into() } else { path.into() })
-            }
+            serde_json::Value::String(s) if s.contains('\0') => Some(if path.is_empty() {
+                ".".into()
+            } else {
+                path.into()
+            }),
             serde_json::Value::Array(items) => items
                 .iter()
                 .enumerate()
@@ -177,7 +179,9 @@ impl<F: JsonSchema> JsonSchema for SchemaOnly<F> {
 
 impl<'de, F> serde::Deserialize<'de> for SchemaOnly<F> {
     fn deserialize<D: serde::Deserializer<'de>>(_: D) -> Result<Self, D::Error> {
-        Err(serde::de::Error::custom("a schema-only type is never deserialised"))
+        Err(serde::de::Error::custom(
+            "a schema-only type is never deserialised",
+        ))
     }
 }
 
@@ -188,20 +192,14 @@ mod tests {
     #[test]
     fn nul_characters_are_found_where_they_are() {
         assert_eq!(nul_field(br#"{"a": "ok"}"#), None);
-        assert_eq!(
-            nul_field(br#"{"a": "x\u0000y"}"#).as_deref(),
-            Some("a")
-        );
+        assert_eq!(nul_field(br#"{"a": "x\u0000y"}"#).as_deref(), Some("a"));
         assert_eq!(
             nul_field(br#"{"rawSteps": [{"expression": "1"}, {"expression": "\u0000"}]}"#)
                 .as_deref(),
             Some("rawSteps.1.expression")
         );
         assert_eq!(nul_field(br#""\u0000""#).as_deref(), Some("."));
-        assert_eq!(
-            nul_field(br#"{"k\u0000": 1}"#).as_deref(),
-            Some("k\\u0000")
-        );
+        assert_eq!(nul_field(br#"{"k\u0000": 1}"#).as_deref(), Some("k\\u0000"));
         // An escaped backslash followed by "u0000" is no NUL.
         assert_eq!(nul_field(br#"{"a": "\\u0000"}"#), None);
     }

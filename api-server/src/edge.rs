@@ -206,6 +206,9 @@ async fn forward(
     req: Request<EdgeBody>,
 ) -> Response<EdgeBody> {
     let (mut parts, body) = req.into_parts();
+    if let Some(refused) = nul_in_uri(&parts.uri) {
+        return refused;
+    }
     let pq = parts
         .uri
         .path_and_query()
@@ -222,6 +225,34 @@ async fn forward(
             plain_status(StatusCode::BAD_GATEWAY)
         }
     }
+}
+
+/// A NUL character (`%00`) in the path or the query, which no route can serve (PostgreSQL's
+/// `text` cannot hold one): a path is then a resource that cannot exist (404), a query
+/// parameter is bad input (400 naming it). Checked once here, for every route.
+fn nul_in_uri(uri: &http::Uri) -> Option<Response<EdgeBody>> {
+    let has_nul = |s: &str| {
+        s.as_bytes()
+            .windows(3)
+            .any(|w| w.eq_ignore_ascii_case(b"%00"))
+    };
+    if has_nul(uri.path()) {
+        return Some(plain_status(StatusCode::NOT_FOUND));
+    }
+    let query = uri.query().filter(|q| has_nul(q))?;
+    let param = url::form_urlencoded::parse(query.as_bytes())
+        .find(|(k, v)| k.contains('\0') || v.contains('\0'))
+        .map(|(k, _)| k.replace('\0', "%00"))
+        .unwrap_or_else(|| "query".into());
+    let body = serde_json::json!({
+        "code": "Bad Request",
+        "message": [format!("{param} must not contain NUL characters")],
+    });
+    let mut resp = Response::new(full(body.to_string().into_bytes()));
+    *resp.status_mut() = StatusCode::BAD_REQUEST;
+    resp.headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    Some(resp)
 }
 
 /// Erases a body's type. A named function rather than a closure: with `Into::into` in a closure,

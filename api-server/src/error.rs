@@ -271,9 +271,7 @@ impl From<innova_app::AppError> for ApiError {
             AppError::NotFound(message) => ApiError::not_found(message),
             AppError::Conflict(message) => ApiError::conflict(message),
             AppError::Unavailable(message) => ApiError::unavailable(message),
-            AppError::Upstream(message) => {
-                ApiError::new(ErrorStatusCode::BAD_GATEWAY, message)
-            }
+            AppError::Upstream(message) => ApiError::new(ErrorStatusCode::BAD_GATEWAY, message),
             AppError::Db(e) => e.into(),
             AppError::Internal(cause) => ApiError::internal(cause),
         }

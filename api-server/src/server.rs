@@ -4,8 +4,8 @@
 use std::net::SocketAddr;
 
 use dropshot::{
-    ApiDescription, Body, ConfigDropshot, HandlerTaskMode, HttpServer, Path, Query,
-    RequestContext, ServerBuilder, UntypedBody,
+    ApiDescription, Body, ConfigDropshot, HandlerTaskMode, HttpServer, Path, Query, RequestContext,
+    ServerBuilder, UntypedBody,
 };
 use http::Response;
 use hyper_util::rt::{TokioExecutor, TokioIo};
@@ -83,7 +83,10 @@ impl InnovaApi for InnovaImpl {
         query: Query<LocalObjectQuery>,
         body: UntypedBody,
     ) -> Result<Response<Body>, ApiError> {
-        traced!(rqctx, handlers::local_objects::put(rqctx, path, query, body))
+        traced!(
+            rqctx,
+            handlers::local_objects::put(rqctx, path, query, body)
+        )
     }
 
     async fn auth_jwks(rqctx: RequestContext<ApiContext>) -> Result<Response<Body>, ApiError> {
@@ -227,9 +230,9 @@ pub fn start_dropshot(context: ApiContext) -> anyhow::Result<HttpServer<ApiConte
         default_handler_task_mode: HandlerTaskMode::Detached,
         ..Default::default()
     };
-    // Dropshot logs through slog: into our tracing subscriber, under the `dropshot` target
-    // (its per-request lines repeat the edge's access log, so the default filter keeps only
-    // its warnings and errors; `LOG_LEVEL=dropshot=info,info` shows them).
+    // Dropshot logs through slog: into our tracing subscriber, under the target `slog` (its
+    // per-request lines repeat the edge's access log, so the default filter keeps only its
+    // warnings and errors; `LOG_LEVEL=slog=info,info` shows them).
     let log = slog::Logger::root(tracing_slog::TracingSlogDrain, slog::o!());
     ServerBuilder::new(api_description(), context, log)
         .config(config)

@@ -286,8 +286,7 @@ pub struct AdhocProblem {
 /// [`AppError::Unavailable`] and the attempt stays PENDING; a retry with the same trace id
 /// reuses it instead of storing another.
 pub async fn solve_adhoc(app: &App, problem: AdhocProblem, trace_id: &str) -> AppResult<String> {
-    let existing =
-        attempts::pending_adhoc_by_trace(&app.db, &problem.student_id, trace_id).await?;
+    let existing = attempts::pending_adhoc_by_trace(&app.db, &problem.student_id, trace_id).await?;
     let attempt_id = match existing {
         Some(id) => id,
         None => {

@@ -140,7 +140,8 @@ pub async fn heatmap(app: &App, course_id: &str) -> AppResult<Heatmap> {
         .students
         .iter()
         .map(|s| {
-            let facts: Vec<AttemptFact> = data.attempts_of(&s.student_id).iter().map(fact).collect();
+            let facts: Vec<AttemptFact> =
+                data.attempts_of(&s.student_id).iter().map(fact).collect();
             views::subdomain_mastery(&subdomains, &facts, &data.mastery_of(&s.student_id))
         })
         .collect();

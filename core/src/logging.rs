@@ -10,22 +10,37 @@ use tracing_subscriber::util::SubscriberInitExt;
 ///
 /// A target list rather than `EnvFilter`'s span and field filters: those need a regex engine,
 /// about 250 KB of the Lambda binary, for a syntax our logs do not use.
+///
+/// Events carry their span's fields (`span`: the API's request span with the trace id). Logs
+/// forwarded from slog (dropshot's own, target `slog`) are kept from `warn` up unless the spec
+/// names `slog`: their per-request lines repeat the edge's access log.
 pub fn init(level: &str) {
-    let filter = std::env::var("RUST_LOG")
+    let spec = std::env::var("RUST_LOG")
         .ok()
-        .and_then(|spec| parse(&spec))
-        .or_else(|| parse(level))
-        .unwrap_or_else(|| Targets::new().with_default(LevelFilter::INFO));
+        .filter(|spec| parse(spec).is_some())
+        .unwrap_or_else(|| level.to_owned());
+    let filter = filter(&spec);
     let json = tracing_subscriber::fmt::layer()
         .json()
         .flatten_event(true)
-        .with_current_span(false)
+        .with_current_span(true)
         .with_span_list(false)
         .with_writer(std::io::stdout);
     let _ = tracing_subscriber::registry()
         .with(json)
         .with(filter)
         .try_init();
+}
+
+/// The filter of a spec: as written (`info` when empty or malformed), with slog's lines at `warn`
+/// unless the spec names them.
+fn filter(spec: &str) -> Targets {
+    let targets = parse(spec).unwrap_or_else(|| Targets::new().with_default(LevelFilter::INFO));
+    if spec.contains("slog") {
+        targets
+    } else {
+        targets.with_target("slog", LevelFilter::WARN)
+    }
 }
 
 /// The filter `spec` describes; `None` when it is empty or malformed.
@@ -56,5 +71,12 @@ mod tests {
 
         assert!(parse("").is_none());
         assert!(parse("sqlx=loud").is_none());
+
+        let quiet = filter("debug");
+        assert!(!quiet.would_enable("slog", &Level::INFO));
+        assert!(quiet.would_enable("slog", &Level::WARN));
+        assert!(quiet.would_enable("innova_api_server", &Level::DEBUG));
+        assert!(filter("slog=info,info").would_enable("slog", &Level::INFO));
+        assert!(filter("sqlx=loud").would_enable("hyper", &Level::INFO));
     }
 }

@@ -73,12 +73,12 @@ macro_rules! text_enum {
 text_enum! {
     /// Where an attempt is in its classification (`attempts.status`).
     AttemptStatus ("attempt status") {
-        /// Waiting for a classifier (LLM, OCR, solver).
+        // Waiting for a classifier (LLM, OCR, solver).
         Pending = "PENDING",
         Classified = "CLASSIFIED",
-        /// Transcribed by OCR, not yet classified.
+        // Transcribed by OCR, not yet classified.
         OcrDone = "OCR_DONE",
-        /// Graded through a guide submission.
+        // Graded through a guide submission.
         Graded = "GRADED",
         PendingOcr = "PENDING_OCR",
         LowConfidenceReview = "LOW_CONFIDENCE_REVIEW",
@@ -88,9 +88,9 @@ text_enum! {
 text_enum! {
     /// Who classified an attempt (`attempts.classifier_source`).
     ClassifierSource ("classifier source") {
-        /// The deterministic rule engine.
+        // The deterministic rule engine.
         Rule = "RULE",
-        /// The LLM classifier (also: waiting for it).
+        // The LLM classifier (also: waiting for it).
         Llm = "LLM",
         OcrPassthrough = "OCR_PASSTHROUGH",
     }
@@ -99,12 +99,12 @@ text_enum! {
 text_enum! {
     /// How an attempt was entered (`attempts.input_mode`).
     InputMode ("input mode") {
-        /// Typed in the app.
+        // Typed in the app.
         Digital = "DIGITAL",
         PhotoOcr = "PHOTO_OCR",
-        /// A photo of a guide question (submission pipeline).
+        // A photo of a guide question (submission pipeline).
         PhotoGuide = "PHOTO_GUIDE",
-        /// A free problem sent to the ad-hoc solver.
+        // A free problem sent to the ad-hoc solver.
         ScanAdhoc = "SCAN_ADHOC",
     }
 }

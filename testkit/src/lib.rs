@@ -407,6 +407,11 @@ mod tests {
     #[test]
     fn template_names_fit_postgres_identifiers() {
         assert!(format!("{}_build", Template::Seeded.name()).len() <= 63);
-        assert_eq!(Template::Migrated.name(), Template::Migrated.name());
+        // One name per kind and fingerprint: the seeded template never reuses the migrated one.
+        assert_ne!(Template::Migrated.name(), Template::Seeded.name());
+        assert_eq!(
+            Template::Seeded.name(),
+            format!("innova_tpl_seeded_{:016x}", fingerprint())
+        );
     }
 }

@@ -4,8 +4,9 @@
 
 use std::sync::Arc;
 
+use innova_app::AppError;
 use innova_core::config::Config;
-use innova_core::queue::QueueName;
+use innova_core::queue::{QueueName, SqsBatchResponse};
 use innova_core::services::{Runtime, Services};
 use sqlx::PgPool;
 
@@ -23,4 +24,43 @@ pub fn register_embedded(config: &Config, services: &Services, db: &PgPool) -> V
         registered.push(QueueName::AttemptStream);
     }
     registered
+}
+
+/// The one place where a use case's error becomes a failed record (ReportBatchItemFailures):
+/// logged with its cause, the record reported failed so SQS delivers it again — and, for errors
+/// no retry can mend, after the queue's `maxReceiveCount`, to its dead-letter queue. A worker
+/// never drops a message it could not handle.
+pub fn record_failed(response: &mut SqsBatchResponse, message_id: &str, error: &AppError) {
+    if error.is_transient() {
+        tracing::warn!(message_id, error = %error, "record failed, will be retried");
+    } else {
+        tracing::error!(message_id, error = %error, "record failed: retries will not help, it goes to the dead-letter queue");
+    }
+    response.add_failure(message_id);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failed_use_case_fails_its_record_only() {
+        let mut response = SqsBatchResponse::default();
+        record_failed(
+            &mut response,
+            "m-1",
+            &AppError::Unavailable("queue down".into()),
+        );
+        record_failed(
+            &mut response,
+            "m-3",
+            &AppError::invalid("rawSteps must not be empty"),
+        );
+        let ids: Vec<_> = response
+            .batch_item_failures
+            .iter()
+            .map(|f| f.item_identifier.as_str())
+            .collect();
+        assert_eq!(ids, ["m-1", "m-3"]);
+    }
 }

@@ -35,27 +35,21 @@ pub trait InnovaApi {
     /// 200 `{status: "ok", db: "ok"}` when the database answers within one second,
     /// 503 `{status: "degraded", db: "unavailable"}` when it does not.
     #[endpoint { method = GET, path = "/health", tags = ["app"] }]
-    async fn health(
-        rqctx: RequestContext<Self::Context>,
-    ) -> Result<HealthResponse, ApiError>;
+    async fn health(rqctx: RequestContext<Self::Context>) -> Result<HealthResponse, ApiError>;
 
     /// This OpenAPI document, as YAML.
     #[endpoint { method = GET, path = "/openapi.yaml", tags = ["app"] }]
-    async fn openapi_yaml(
-        rqctx: RequestContext<Self::Context>,
-    ) -> Result<Response<Body>, ApiError>;
+    async fn openapi_yaml(rqctx: RequestContext<Self::Context>)
+    -> Result<Response<Body>, ApiError>;
 
     /// This OpenAPI document, as JSON.
     #[endpoint { method = GET, path = "/openapi.json", tags = ["app"] }]
-    async fn openapi_json(
-        rqctx: RequestContext<Self::Context>,
-    ) -> Result<Response<Body>, ApiError>;
+    async fn openapi_json(rqctx: RequestContext<Self::Context>)
+    -> Result<Response<Body>, ApiError>;
 
     /// A readable API reference (HTML) rendering this OpenAPI document.
     #[endpoint { method = GET, path = "/docs", tags = ["app"] }]
-    async fn docs(
-        rqctx: RequestContext<Self::Context>,
-    ) -> Result<Response<Body>, ApiError>;
+    async fn docs(rqctx: RequestContext<Self::Context>) -> Result<Response<Body>, ApiError>;
 
     /// Download from the local object store through a signed URL (local mode only; unpublished).
     #[endpoint { method = GET, path = "/local-objects/{bucket}/{key:.*}", unpublished = true }]
@@ -85,9 +79,7 @@ pub trait InnovaApi {
     /// (local use). With Supabase, the keys are Supabase's and this route answers 404. The
     /// document is a bare JWKS (`{keys: [...]}`), not wrapped in the envelope.
     #[endpoint { method = GET, path = "/auth/v1/.well-known/jwks.json", tags = ["auth"] }]
-    async fn auth_jwks(
-        rqctx: RequestContext<Self::Context>,
-    ) -> Result<Response<Body>, ApiError>;
+    async fn auth_jwks(rqctx: RequestContext<Self::Context>) -> Result<Response<Body>, ApiError>;
 
     /// Create an account and sign in.
     ///

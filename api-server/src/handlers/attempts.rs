@@ -79,10 +79,9 @@ pub async fn report(
     let (reporter, attempt) = visible_attempt(&rqctx, &gate, &path.into_inner().id).await?;
     let body = body.parse()?;
     let (tag, comment) = (&body.error_tag_code, body.comment.as_deref());
-    let reporter = &reporter.user_id;
-    attempts::report(rqctx.context(), &attempt.id, tag, comment, reporter).await?;
-    let (attempt_id, reported) = (attempt.id, true);
-    envelope::created(&rqctx, AttemptReported { attempt_id, reported })
+    let by = &reporter.user_id;
+    attempts::report(rqctx.context(), &attempt.id, tag, comment, by).await?;
+    envelope::created(&rqctx, AttemptReported::new(attempt.id))
 }
 
 /// Loads an attempt the caller may see: 404 `Attempt <id> not found` both when it does not
@@ -199,4 +198,3 @@ fn sniff_image(bytes: &[u8]) -> Option<&'static str> {
         _ => None,
     }
 }
-

@@ -119,8 +119,14 @@ pub async fn forgot_password(
     let answer_at = tokio::time::Instant::now() + RESET_ANSWER_FLOOR;
     let app_url = ctx.config.public_app_url.as_ref().map(|u| u.to_string());
     let needs_uid = ctx.identity.provider.kind() == innova_core::identity::ProviderKind::Supabase;
-    if let Err(e) =
-        send_reset(&ctx.db, ctx.mailer.as_ref(), app_url.as_deref(), &email, needs_uid).await
+    if let Err(e) = send_reset(
+        &ctx.db,
+        ctx.mailer.as_ref(),
+        app_url.as_deref(),
+        &email,
+        needs_uid,
+    )
+    .await
     {
         tracing::error!(error = %e, "password-reset e-mail failed");
     }

@@ -60,7 +60,10 @@ pub async fn recommend(
     path: Path<RecommendPath>,
 ) -> ApiOk<Recommendation> {
     let gate = auth::authorize(&rqctx).await?;
-    let RecommendPath { course_id, student_id } = path.into_inner();
+    let RecommendPath {
+        course_id,
+        student_id,
+    } = path.into_inner();
     gate.require(Target::student_in_course(&student_id, &course_id))
         .await?;
     let pick = mastery::recommend(rqctx.context(), &course_id, &student_id).await?;

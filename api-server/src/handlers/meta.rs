@@ -5,8 +5,8 @@ use std::time::Duration;
 use dropshot::{Body, RequestContext};
 use http::{Response, StatusCode};
 
-use crate::context::ApiContext;
 use crate::api::types::meta::{Health, HealthResponse};
+use crate::context::ApiContext;
 use crate::envelope::{self, ApiOk};
 use crate::error::ApiError;
 use crate::openapi;

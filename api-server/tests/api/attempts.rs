@@ -286,10 +286,7 @@ async fn a_correct_answer_on_a_topic_without_a_strategy_is_correct() {
         .data;
     assert!(created.is_correct);
     assert_eq!(
-        (
-            created.error_tag_code.as_str(),
-            created.classifier_source
-        ),
+        (created.error_tag_code.as_str(), created.classifier_source),
         ("CORRECT", types::ClassifierSource::Rule)
     );
     assert_eq!(created.confidence, 1.0);
@@ -539,6 +536,10 @@ async fn bad_input_is_a_400_naming_the_field_and_writes_nothing() {
     nested["rawSteps"] = json!([{"expression": "33", "isFinal": true, "color": "red"}]);
     let mut empty_id = valid_body(STUDENT_IDS[0]);
     empty_id["topicCode"] = json!("  ");
+    let mut nul = valid_body(STUDENT_IDS[0]);
+    nul["topicCode"] = json!("SUB\u{0}");
+    let mut nested_nul = valid_body(STUDENT_IDS[0]);
+    nested_nul["rawSteps"] = json!([{"expression": "3\u{0}3", "isFinal": true}]);
 
     let cases: Vec<(&str, String, &str)> = vec![
         ("missing field", missing.to_string(), "topicCode"),
@@ -559,8 +560,31 @@ async fn bad_input_is_a_400_naming_the_field_and_writes_nothing() {
             "topicCode should not be empty",
         ),
         ("empty body", String::new(), "body"),
-        ("malformed JSON", "{\"studentId\": ".to_string(), ""),
-        ("not an object", "[1, 2]".to_string(), ""),
+        (
+            "malformed JSON",
+            "{\"studentId\": ".to_string(),
+            "EOF while parsing",
+        ),
+        (
+            "not an object",
+            "[1, 2]".to_string(),
+            "invalid type: integer `1`, expected a string",
+        ),
+        (
+            "trailing bytes",
+            format!("{} garbage", valid_body(STUDENT_IDS[0])),
+            "trailing characters",
+        ),
+        (
+            "a NUL character",
+            nul.to_string(),
+            "topicCode must not contain NUL characters",
+        ),
+        (
+            "a nested NUL character",
+            nested_nul.to_string(),
+            "rawSteps.0.expression must not contain NUL characters",
+        ),
     ];
     for (case, body, names) in cases {
         let resp = app
@@ -596,10 +620,8 @@ async fn unknown_references_are_named_and_nothing_is_written() {
         let mut body = valid_body(STUDENT_IDS[0]);
         body[field] = json!(value);
         let (status, body) = post_attempt_as(&app, STUDENT1, body).await;
-        assert!(
-            status == StatusCode::NOT_FOUND || status == StatusCode::UNPROCESSABLE_ENTITY,
-            "{field}: {status}"
-        );
+        // Decision 5: a well-formed id of no row is unprocessable content, naming the field.
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{field}");
         assert!(
             body["message"].to_string().contains(field),
             "{field}: {body}"
@@ -913,4 +935,79 @@ async fn detail_lists_short_lived_photo_urls_of_the_submission() {
         reqwest::get(&tampered).await.unwrap().status(),
         StatusCode::FORBIDDEN
     );
+}
+
+// ---- retries -------------------------------------------------------------------------------
+
+async fn post_with_trace(
+    app: &TestApp,
+    token: &str,
+    trace: &str,
+    body: &Value,
+) -> (StatusCode, Value) {
+    let resp = app
+        .http
+        .post(format!("{}/attempts", app.base_url))
+        .bearer_auth(token)
+        .header("x-trace-id", trace)
+        .json(body)
+        .send()
+        .await
+        .unwrap();
+    (resp.status(), resp.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn a_retried_attempt_is_answered_again_and_applied_once() {
+    let app = spawn_seeded().await;
+    let token = app.token_for(STUDENT1).await;
+    let body = valid_body(STUDENT_IDS[0]);
+
+    let (status, first) = post_with_trace(&app, &token, "retry-1", &body).await;
+    assert_eq!(status, StatusCode::CREATED, "{first}");
+    // The client lost the answer and sends the same request again.
+    let (status, again) = post_with_trace(&app, &token, "retry-1", &body).await;
+    assert_eq!(status, StatusCode::CREATED, "{again}");
+    assert_eq!(
+        again["data"], first["data"],
+        "the stored verdict, not a new one"
+    );
+    assert_eq!(app.count("attempts").await, 1);
+    assert_eq!(app.count("attempt_steps").await, 1);
+    let (_, count, _) = mastery_row(&app, STUDENT_IDS[0], "SUB").await.unwrap();
+    assert_eq!(count, 1, "BKT applied once");
+
+    // The same trace id for another answer is a client bug, not a retry.
+    let mut other = body.clone();
+    other["rawSteps"] = json!([{"expression": "21", "isFinal": true}]);
+    other["studentAnswer"] = json!(21);
+    let (status, conflict) = post_with_trace(&app, &token, "retry-1", &other).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{conflict}");
+    assert!(conflict["message"].as_str().unwrap().contains("x-trace-id"));
+    assert_eq!(app.count("attempts").await, 1);
+
+    // Without a trace id every request is a new attempt.
+    let (status, _) = post_attempt_as(&app, STUDENT1, body.clone()).await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(app.count("attempts").await, 2);
+}
+
+#[tokio::test]
+async fn concurrent_duplicates_store_one_attempt_and_apply_bkt_once() {
+    let app = spawn_seeded().await;
+    let token = app.token_for(STUDENT1).await;
+    let body = valid_body(STUDENT_IDS[0]);
+    let sends = (0..6).map(|_| post_with_trace(&app, &token, "dup-burst", &body));
+    let answers = futures::future::join_all(sends).await;
+    let ids: std::collections::HashSet<String> = answers
+        .iter()
+        .map(|(status, body)| {
+            assert_eq!(*status, StatusCode::CREATED, "{body}");
+            body["data"]["attemptId"].as_str().unwrap().to_owned()
+        })
+        .collect();
+    assert_eq!(ids.len(), 1, "every duplicate answers the same attempt");
+    assert_eq!(app.count("attempts").await, 1);
+    let (_, count, _) = mastery_row(&app, STUDENT_IDS[0], "SUB").await.unwrap();
+    assert_eq!(count, 1);
 }

@@ -12,4 +12,5 @@ mod lambda;
 mod mastery;
 mod matrix;
 mod meta;
+mod probes;
 mod support;

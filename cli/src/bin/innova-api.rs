@@ -30,7 +30,8 @@ async fn run(config: Config) -> anyhow::Result<()> {
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {addr} (PORT): {e}"))?;
     let context = ApiContext::new(config)?;
-    let workers = innova_workers::register_embedded(&context.config, &context.services, &context.db);
+    let workers =
+        innova_workers::register_embedded(&context.config, &context.services, &context.db);
     tracing::info!(queues = ?workers, "workers consuming embedded queues");
     let api = innova_api_server::server::serve_context(context, listener).await?;
     tracing::info!(addr = %api.addr, "innova-api listening");

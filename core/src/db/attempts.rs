@@ -127,7 +127,11 @@ pub async fn view(exec: impl PgExecutor<'_>, id: &str) -> DbResult<Option<Attemp
 
 /// Serialises, until the transaction ends, the requests of one student carrying one trace id
 /// (a client's retries of one request), so that the second sees what the first stored.
-pub async fn lock_trace(exec: impl PgExecutor<'_>, student_id: &str, trace_id: &str) -> DbResult<()> {
+pub async fn lock_trace(
+    exec: impl PgExecutor<'_>,
+    student_id: &str,
+    trace_id: &str,
+) -> DbResult<()> {
     sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1 || chr(31) || $2, 7))")
         .bind(student_id)
         .bind(trace_id)

@@ -133,6 +133,12 @@ fn map_pg_error(pg: PgDatabaseError) -> DbError {
                 .unwrap_or_else(|| "value".into()),
             message: pg.message().to_owned(),
         },
+        // character_not_in_repertoire: a NUL character, which `text` cannot hold. The API
+        // refuses NUL before any query; this is the safety net for other callers.
+        "22021" => DbError::Invalid {
+            field: "value".into(),
+            message: "must not contain NUL characters".into(),
+        },
         _ => DbError::Other(sqlx::Error::Database(Box::new(pg))),
     }
 }

@@ -332,5 +332,15 @@ impl Validate for ReportAttempt {
 #[serde(rename_all = "camelCase")]
 pub struct AttemptReported {
     pub attempt_id: String,
+    /// Always true.
     pub reported: bool,
+}
+
+impl AttemptReported {
+    pub fn new(attempt_id: String) -> Self {
+        AttemptReported {
+            attempt_id,
+            reported: true,
+        }
+    }
 }

@@ -43,7 +43,12 @@ impl RegisterRequest {
 impl Validate for RegisterRequest {
     fn validate(&self, p: &mut Problems) {
         p.email("email", &self.email);
-        p.chars_between("password", &self.password, MIN_PASSWORD_LEN, MAX_PASSWORD_LEN);
+        p.chars_between(
+            "password",
+            &self.password,
+            MIN_PASSWORD_LEN,
+            MAX_PASSWORD_LEN,
+        );
         p.check(self.role().is_some(), || {
             "role must be one of the following values: student, teacher, parent".into()
         });

@@ -28,4 +28,3 @@ pub struct LocalObjectQuery {
     pub signature: Option<String>,
     pub content_type: Option<String>,
 }
-

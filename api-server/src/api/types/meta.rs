@@ -45,4 +45,3 @@ impl HttpResponse for HealthResponse {
         StatusCode::from_u16(self.0.status_code).unwrap_or(StatusCode::OK)
     }
 }
-
