@@ -353,7 +353,18 @@ pub fn describe_json_error(raw: &str) -> String {
         return "request body must be a JSON object".to_string();
     }
     if path == "." {
-        inner.to_string()
+        // Not a shape problem of a field: the bytes are not JSON at all.
+        let shape = [
+            "invalid type",
+            "invalid value",
+            "invalid length",
+            "unknown variant",
+        ];
+        if shape.iter().any(|p| inner.starts_with(p)) {
+            inner.to_string()
+        } else {
+            format!("request body is not valid JSON: {inner}")
+        }
     } else {
         format!("{path}: {inner}")
     }
@@ -406,6 +417,18 @@ mod tests {
             (
                 "EOF while parsing a value at line 1 column 0",
                 "request body must be a JSON object",
+            ),
+            (
+                "expected value at line 1 column 1",
+                "request body is not valid JSON: expected value",
+            ),
+            (
+                "trailing characters at line 1 column 12",
+                "request body is not valid JSON: trailing characters",
+            ),
+            (
+                "invalid type: sequence, expected struct X at line 1 column 0",
+                "invalid type: sequence, expected struct X",
             ),
         ];
         for (raw, want) in cases {

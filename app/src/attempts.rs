@@ -80,8 +80,8 @@ pub struct Recorded {
 ///
 /// Retries are safe: a second request of the same student with the same trace id (a client
 /// repeating a request whose answer it lost) waits for the first, finds its attempt and
-/// answers with it, so BKT is applied once. The same trace id with a different attempt is a
-/// conflict.
+/// answers with it, so BKT is applied once (the key is claimed in the attempt's transaction:
+/// one statement more per attempt). The same trace id with a different attempt is a conflict.
 pub async fn record(app: &App, attempt: DigitalAttempt, trace_id: &str) -> AppResult<Recorded> {
     let topic =
         curriculum::topic_by_code(&app.db, &attempt.topic_code, attempt.course_id.as_deref())
@@ -97,16 +97,16 @@ pub async fn record(app: &App, attempt: DigitalAttempt, trace_id: &str) -> AppRe
         (ClassifierSource::Rule, AttemptStatus::Classified)
     };
 
+    let attempt_id = db::new_id();
     let mut tx = db::begin(&app.db).await?;
-    attempts::lock_trace(&mut *tx, &attempt.student_id, trace_id).await?;
     if let Some(stored) =
-        attempts::by_trace(&mut *tx, &attempt.student_id, trace_id, InputMode::Digital).await?
+        attempts::claim_trace(&mut tx, &attempt.student_id, trace_id, &attempt_id).await?
     {
         drop(tx);
+        let stored = find(app, &stored).await?;
         return replay(app, &attempt, stored, trace_id).await;
     }
 
-    let attempt_id = db::new_id();
     let error_tag_id = error_tags::id_by_code(&mut *tx, verdict.error_type).await?;
     attempts::insert(
         &mut *tx,

@@ -3,7 +3,7 @@
 
 use chrono::NaiveDateTime;
 pub use innova_domain::vocab::{AttemptStatus, ClassifierSource, InputMode};
-use sqlx::PgExecutor;
+use sqlx::{PgConnection, PgExecutor};
 
 use super::DbResult;
 
@@ -125,37 +125,36 @@ pub async fn view(exec: impl PgExecutor<'_>, id: &str) -> DbResult<Option<Attemp
     .await?)
 }
 
-/// Serialises, until the transaction ends, the requests of one student carrying one trace id
-/// (a client's retries of one request), so that the second sees what the first stored.
-pub async fn lock_trace(
-    exec: impl PgExecutor<'_>,
+/// Claims the retry key `(student_id, trace_id)` for `attempt_id`, inside the attempt's
+/// transaction (`innova.attempt_requests`). `None`: claimed, store the attempt. `Some(id)`: the
+/// key already belongs to attempt `id` (a retry). A concurrent claim of the same key waits until
+/// the first transaction ends: on commit it gets `Some`, on rollback it claims the key itself.
+pub async fn claim_trace(
+    conn: &mut PgConnection,
     student_id: &str,
     trace_id: &str,
-) -> DbResult<()> {
-    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1 || chr(31) || $2, 7))")
-        .bind(student_id)
-        .bind(trace_id)
-        .execute(exec)
-        .await?;
-    Ok(())
-}
-
-/// The student's attempt of this input mode stored under `trace_id`, if any (the first one).
-pub async fn by_trace(
-    exec: impl PgExecutor<'_>,
-    student_id: &str,
-    trace_id: &str,
-    input_mode: InputMode,
-) -> DbResult<Option<AttemptView>> {
-    Ok(sqlx::query_as(&format!(
-        "SELECT {VIEW_COLUMNS} FROM attempts a LEFT JOIN error_tags t ON t.id = a.error_tag_id
-         WHERE a.student_id = $1 AND a.trace_id = $2 AND a.input_mode = $3
-         ORDER BY a.created_at, a.id LIMIT 1"
-    ))
+    attempt_id: &str,
+) -> DbResult<Option<String>> {
+    let claimed = sqlx::query(
+        "INSERT INTO innova.attempt_requests (student_id, trace_id, attempt_id)
+         VALUES ($1, $2, $3) ON CONFLICT (student_id, trace_id) DO NOTHING",
+    )
     .bind(student_id)
     .bind(trace_id)
-    .bind(input_mode.as_str())
-    .fetch_optional(exec)
+    .bind(attempt_id)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected()
+        == 1;
+    if claimed {
+        return Ok(None);
+    }
+    Ok(sqlx::query_scalar(
+        "SELECT attempt_id FROM innova.attempt_requests WHERE student_id = $1 AND trace_id = $2",
+    )
+    .bind(student_id)
+    .bind(trace_id)
+    .fetch_optional(&mut *conn)
     .await?)
 }
 
