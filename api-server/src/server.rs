@@ -230,9 +230,9 @@ pub fn start_dropshot(context: ApiContext) -> anyhow::Result<HttpServer<ApiConte
         default_handler_task_mode: HandlerTaskMode::Detached,
         ..Default::default()
     };
-    // Dropshot logs through slog: into our tracing subscriber, under the target `slog` (its
-    // per-request lines repeat the edge's access log, so the default filter keeps only its
-    // warnings and errors; `LOG_LEVEL=slog=info,info` shows them).
+    // Dropshot logs through slog: into our tracing subscriber (filtered by module,
+    // `dropshot::…`; its per-request lines repeat the edge's access log, so the default filter
+    // keeps only its warnings and errors; `LOG_LEVEL=dropshot=info,info` shows them).
     let log = slog::Logger::root(tracing_slog::TracingSlogDrain, slog::o!());
     ServerBuilder::new(api_description(), context, log)
         .config(config)

@@ -11,9 +11,10 @@ use tracing_subscriber::util::SubscriberInitExt;
 /// A target list rather than `EnvFilter`'s span and field filters: those need a regex engine,
 /// about 250 KB of the Lambda binary, for a syntax our logs do not use.
 ///
-/// Events carry their span's fields (`span`: the API's request span with the trace id). Logs
-/// forwarded from slog (dropshot's own, target `slog`) are kept from `warn` up unless the spec
-/// names `slog`: their per-request lines repeat the edge's access log.
+/// Events carry their span's fields (`span`: the API's request span with the trace id).
+/// Dropshot's own logs (forwarded from slog: filtered by their module, `dropshot::…`, and
+/// printed with target `slog`) are kept from `warn` up unless the spec names `dropshot`: their
+/// per-request lines repeat the edge's access log.
 pub fn init(level: &str) {
     let spec = std::env::var("RUST_LOG")
         .ok()
@@ -32,14 +33,14 @@ pub fn init(level: &str) {
         .try_init();
 }
 
-/// The filter of a spec: as written (`info` when empty or malformed), with slog's lines at `warn`
-/// unless the spec names them.
+/// The filter of a spec: as written (`info` when empty or malformed), with dropshot's lines at
+/// `warn` unless the spec names them.
 fn filter(spec: &str) -> Targets {
     let targets = parse(spec).unwrap_or_else(|| Targets::new().with_default(LevelFilter::INFO));
-    if spec.contains("slog") {
+    if spec.contains("dropshot") {
         targets
     } else {
-        targets.with_target("slog", LevelFilter::WARN)
+        targets.with_target("dropshot", LevelFilter::WARN)
     }
 }
 
@@ -73,10 +74,10 @@ mod tests {
         assert!(parse("sqlx=loud").is_none());
 
         let quiet = filter("debug");
-        assert!(!quiet.would_enable("slog", &Level::INFO));
-        assert!(quiet.would_enable("slog", &Level::WARN));
+        assert!(!quiet.would_enable("dropshot::server", &Level::INFO));
+        assert!(quiet.would_enable("dropshot::server", &Level::WARN));
         assert!(quiet.would_enable("innova_api_server", &Level::DEBUG));
-        assert!(filter("slog=info,info").would_enable("slog", &Level::INFO));
+        assert!(filter("dropshot=info,info").would_enable("dropshot::server", &Level::INFO));
         assert!(filter("sqlx=loud").would_enable("hyper", &Level::INFO));
     }
 }
