@@ -29,6 +29,7 @@ use crate::edge::Edge;
 use crate::envelope::{ApiAccepted, ApiCreated, ApiOk};
 use crate::error::ApiError;
 use crate::handlers;
+use crate::query::QueryParams;
 
 /// Largest JSON body accepted, as the reference's body parser (100 kB). Routes taking uploads
 /// raise it for themselves.
@@ -216,7 +217,7 @@ impl InnovaApi for InnovaImpl {
 
     async fn alerts_list(
         rqctx: RequestContext<ApiContext>,
-        query: Query<alerts::AlertsQuery>,
+        query: QueryParams<alerts::AlertsQuery>,
     ) -> ApiOk<Vec<alerts::AlertView>> {
         traced!(rqctx, handlers::alerts::list(rqctx, query))
     }

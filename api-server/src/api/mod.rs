@@ -10,6 +10,7 @@ use http::Response;
 use crate::body::{ImageUpload, JsonBody};
 use crate::envelope::{ApiAccepted, ApiCreated, ApiOk};
 use crate::error::ApiError;
+use crate::query::QueryParams;
 use types::auth::{
     ConfirmForgotPasswordRequest, ForgotPasswordRequest, LoginRequest, Me, RefreshRequest,
     RegisterRequest, Session,
@@ -273,11 +274,11 @@ pub trait InnovaApi {
     ///
     /// The alerts of `courseId` (or its alias `classroomId`) not yet resolved, newest first.
     /// Teachers of the course only (403 otherwise). A missing course or an unknown query
-    /// parameter is 400.
+    /// parameter is 400 naming it (after authentication: without a token, 401).
     #[endpoint { method = GET, path = "/alerts", tags = ["alerts"] }]
     async fn alerts_list(
         rqctx: RequestContext<Self::Context>,
-        query: Query<alerts::AlertsQuery>,
+        query: QueryParams<alerts::AlertsQuery>,
     ) -> ApiOk<Vec<alerts::AlertView>>;
 
     /// Raise an alert.

@@ -1,7 +1,7 @@
 //! `/alerts`: a course's unresolved teacher alerts, raising one, resolving one
 //! ([`innova_app::alerts`]).
 
-use dropshot::{Path, Query, RequestContext};
+use dropshot::{Path, RequestContext};
 use innova_app::alerts;
 
 use crate::api::types::alerts::{AlertPath, AlertView, AlertsQuery, CreateAlert};
@@ -9,14 +9,14 @@ use crate::auth::{self, Target};
 use crate::body::JsonBody;
 use crate::context::ApiContext;
 use crate::envelope::{self, ApiCreated, ApiOk};
-use crate::validate::validated;
+use crate::query::QueryParams;
 
 pub async fn list(
     rqctx: RequestContext<ApiContext>,
-    query: Query<AlertsQuery>,
+    query: QueryParams<AlertsQuery>,
 ) -> ApiOk<Vec<AlertView>> {
     let gate = auth::authorize(&rqctx).await?;
-    let query = validated(query.into_inner())?;
+    let query = query.parse()?;
     gate.require(Target::course(query.course())).await?;
     let rows = alerts::unresolved(rqctx.context(), query.course()).await?;
     envelope::ok(&rqctx, rows.into_iter().map(Into::into).collect())

@@ -185,7 +185,7 @@ async fn bad_alert_input_is_a_400_naming_the_field_and_writes_nothing() {
         ("/alerts?courseId=", "courseId should not be empty"),
         (
             &format!("/alerts?courseId={COURSE_ID}&status=open") as &str,
-            "status",
+            "property status should not exist",
         ),
         (
             &format!("/alerts?courseId={COURSE_ID}&classroomId=other") as &str,
@@ -203,6 +203,16 @@ async fn bad_alert_input_is_a_400_naming_the_field_and_writes_nothing() {
             "{path}: {answer} does not name {field}"
         );
     }
+    // Authentication first: without a token, bad parameters and bodies are a 401.
+    let (status, _) = send(app.http.get(format!("{}/alerts?status=open", app.base_url))).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, _) = send(
+        app.http
+            .post(format!("{}/alerts", app.base_url))
+            .json(&json!({"x": 1})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(app.count("teacher_alerts").await, 0);
     // The good body is good.
     let (status, answer) = create(&app, TEACHER, &good).await;
