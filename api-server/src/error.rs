@@ -269,6 +269,7 @@ impl From<innova_app::AppError> for ApiError {
         match e {
             AppError::Invalid(messages) => ApiError::validation(messages),
             AppError::NotFound(message) => ApiError::not_found(message),
+            AppError::Unprocessable(message) => ApiError::unprocessable(message),
             AppError::Conflict(message) => ApiError::conflict(message),
             AppError::Unavailable(message) => ApiError::unavailable(message),
             AppError::Upstream(message) => ApiError::new(ErrorStatusCode::BAD_GATEWAY, message),

@@ -17,6 +17,7 @@ pub mod error;
 pub mod handlers;
 pub mod lambda;
 pub mod openapi;
+pub mod query;
 pub mod routes;
 pub mod server;
 pub mod trace;

@@ -21,7 +21,7 @@ use crate::api::types::auth::{
 use crate::api::types::common::MessageResponse;
 use crate::api::types::local_objects::{LocalObjectPath, LocalObjectQuery};
 use crate::api::types::meta::HealthResponse;
-use crate::api::types::{attempts, mastery};
+use crate::api::types::{alerts, attempts, mastery};
 use crate::api::{InnovaApi, innova_api_mod};
 use crate::body::{ImageUpload, JsonBody};
 use crate::context::ApiContext;
@@ -29,6 +29,7 @@ use crate::edge::Edge;
 use crate::envelope::{ApiAccepted, ApiCreated, ApiOk};
 use crate::error::ApiError;
 use crate::handlers;
+use crate::query::QueryParams;
 
 /// Largest JSON body accepted, as the reference's body parser (100 kB). Routes taking uploads
 /// raise it for themselves.
@@ -212,6 +213,27 @@ impl InnovaApi for InnovaImpl {
         path: Path<mastery::StudentPath>,
     ) -> ApiOk<Vec<mastery::TopicMastery>> {
         traced!(rqctx, handlers::mastery::of_student(rqctx, path))
+    }
+
+    async fn alerts_list(
+        rqctx: RequestContext<ApiContext>,
+        query: QueryParams<alerts::AlertsQuery>,
+    ) -> ApiOk<Vec<alerts::AlertView>> {
+        traced!(rqctx, handlers::alerts::list(rqctx, query))
+    }
+
+    async fn alerts_create(
+        rqctx: RequestContext<ApiContext>,
+        body: JsonBody<alerts::CreateAlert>,
+    ) -> ApiCreated<alerts::AlertView> {
+        traced!(rqctx, handlers::alerts::create(rqctx, body))
+    }
+
+    async fn alerts_resolve(
+        rqctx: RequestContext<ApiContext>,
+        path: Path<alerts::AlertPath>,
+    ) -> ApiOk<alerts::AlertView> {
+        traced!(rqctx, handlers::alerts::resolve(rqctx, path))
     }
 }
 

@@ -12,6 +12,10 @@ pub enum AppError {
     /// The addressed thing does not exist (the message names it).
     #[error("{0}")]
     NotFound(String),
+    /// The input is well formed but refers to something that does not exist or does not belong
+    /// where it is used (a topic of another course); the message names the field.
+    #[error("{0}")]
+    Unprocessable(String),
     /// The request contradicts what is stored (a reused idempotency key, a state transition).
     #[error("{0}")]
     Conflict(String),

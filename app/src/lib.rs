@@ -7,6 +7,7 @@
 //! let recorded = innova_app::attempts::record(&app, attempt, &trace_id).await?;
 //! ```
 
+pub mod alerts;
 pub mod attempts;
 pub mod error;
 pub mod mastery;

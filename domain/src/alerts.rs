@@ -9,6 +9,7 @@
 use serde_json::{Value, json};
 
 use crate::js;
+use crate::vocab::UnknownValue;
 
 /// `teacher_alerts.alert_type` values.
 #[derive(
@@ -48,10 +49,24 @@ impl AlertType {
     }
 }
 
-/// `teacher_alerts.severity` values.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// `teacher_alerts.severity` values (the column's default: `MED`).
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Default,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema,
+)]
+#[serde(rename_all = "UPPERCASE")]
+#[schemars(rename = "AlertSeverity")]
 pub enum Severity {
     Low,
+    #[default]
     Med,
     High,
 }
@@ -66,6 +81,61 @@ impl Severity {
         }
     }
 }
+
+impl AlertType {
+    /// Every value.
+    pub const ALL: &'static [AlertType] = &[
+        AlertType::AtRiskStudent,
+        AlertType::CommonErrorInTopic,
+        AlertType::StudentDrop,
+        AlertType::UnitOffTrack,
+        AlertType::GuideReadyForReview,
+        AlertType::GuideGradingComplete,
+        AlertType::GuideCommonError,
+    ];
+}
+
+impl Severity {
+    /// Every value.
+    pub const ALL: &'static [Severity] = &[Severity::Low, Severity::Med, Severity::High];
+}
+
+macro_rules! stored_text {
+    ($name:ident, $kind:literal) => {
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = UnknownValue;
+
+            /// Exact, case-sensitive stored values.
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                $name::ALL
+                    .iter()
+                    .copied()
+                    .find(|v| v.as_str() == s)
+                    .ok_or_else(|| UnknownValue {
+                        kind: $kind,
+                        value: s.to_owned(),
+                    })
+            }
+        }
+
+        impl TryFrom<String> for $name {
+            type Error = UnknownValue;
+
+            fn try_from(s: String) -> Result<Self, Self::Error> {
+                s.parse()
+            }
+        }
+    };
+}
+
+stored_text!(AlertType, "alert type");
+stored_text!(Severity, "alert severity");
 
 /// AT_RISK_STUDENT: a topic is at risk below this pKnown …
 pub const AT_RISK_THRESHOLD: f64 = 0.4;
@@ -496,5 +566,19 @@ mod tests {
             ..existing(midnight, None)
         };
         assert_eq!(count_drops(&[other_student]), 1);
+    }
+
+    #[test]
+    fn alert_types_and_severities_read_back_what_they_store() {
+        for t in AlertType::ALL {
+            assert_eq!(t.as_str().parse::<AlertType>(), Ok(*t));
+            assert_eq!(serde_json::to_value(t).unwrap(), t.as_str());
+        }
+        for s in Severity::ALL {
+            assert_eq!(s.as_str().parse::<Severity>(), Ok(*s));
+            assert_eq!(serde_json::to_value(s).unwrap(), s.as_str());
+        }
+        assert!("MEDIUM".parse::<Severity>().is_err());
+        assert_eq!(Severity::default(), Severity::Med);
     }
 }

@@ -10,6 +10,7 @@ use http::Response;
 use crate::body::{ImageUpload, JsonBody};
 use crate::envelope::{ApiAccepted, ApiCreated, ApiOk};
 use crate::error::ApiError;
+use crate::query::QueryParams;
 use types::auth::{
     ConfirmForgotPasswordRequest, ForgotPasswordRequest, LoginRequest, Me, RefreshRequest,
     RegisterRequest, Session,
@@ -17,7 +18,7 @@ use types::auth::{
 use types::common::MessageResponse;
 use types::local_objects::{self, LocalObjectPath, LocalObjectQuery};
 use types::meta::HealthResponse;
-use types::{attempts, mastery};
+use types::{alerts, attempts, mastery};
 
 /// The Innova API.
 #[dropshot::api_description]
@@ -266,4 +267,39 @@ pub trait InnovaApi {
         rqctx: RequestContext<Self::Context>,
         path: Path<mastery::StudentPath>,
     ) -> ApiOk<Vec<mastery::TopicMastery>>;
+
+    // ---- alerts ------------------------------------------------------------------------------
+
+    /// A course's unresolved alerts.
+    ///
+    /// The alerts of `courseId` (or its alias `classroomId`) not yet resolved, newest first.
+    /// Teachers of the course only (403 otherwise). A missing course or an unknown query
+    /// parameter is 400 naming it (after authentication: without a token, 401).
+    #[endpoint { method = GET, path = "/alerts", tags = ["alerts"] }]
+    async fn alerts_list(
+        rqctx: RequestContext<Self::Context>,
+        query: QueryParams<alerts::AlertsQuery>,
+    ) -> ApiOk<Vec<alerts::AlertView>>;
+
+    /// Raise an alert.
+    ///
+    /// The alert's teacher is the caller, who must teach `courseId` (403 otherwise); a
+    /// `teacherId` naming anyone else is 422. `topicId` must be a topic of the course's
+    /// curriculum and `studentId` a student with an ACTIVE enrollment in the course, else 422
+    /// naming the field. `severity` defaults to `MED`, `payload` to `{}`.
+    #[endpoint { method = POST, path = "/alerts", tags = ["alerts"] }]
+    async fn alerts_create(
+        rqctx: RequestContext<Self::Context>,
+        body: JsonBody<alerts::CreateAlert>,
+    ) -> ApiCreated<alerts::AlertView>;
+
+    /// Resolve an alert.
+    ///
+    /// Records when and by whom. Resolving an alert already resolved answers it as stored and
+    /// changes nothing. The alert's teacher only: for anyone else, as for an unknown id, 404.
+    #[endpoint { method = PATCH, path = "/alerts/{id}/resolve", tags = ["alerts"] }]
+    async fn alerts_resolve(
+        rqctx: RequestContext<Self::Context>,
+        path: Path<alerts::AlertPath>,
+    ) -> ApiOk<alerts::AlertView>;
 }

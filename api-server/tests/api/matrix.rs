@@ -26,7 +26,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use innova_api_server::auth::{Profile, Role, Target};
-use innova_core::db::seed::{COURSE_ID as COURSE_A, STUDENT_IDS};
+use innova_core::db::seed::{COURSE_ID as COURSE_A, STUDENT_IDS, TEACHER_ID as TEACHER_A};
 use innova_domain::access::{Denial, Grant, Policy, policy};
 use innova_testkit::World;
 use innova_testkit::world::Kind;
@@ -34,7 +34,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::support::{
-    COURSE_B, PARENT_B_EMAIL, STUDENT_B, STUDENT_B_EMAIL, TEACHER_B_EMAIL, TestApp,
+    COURSE_B, PARENT_B_EMAIL, STUDENT_B, STUDENT_B_EMAIL, TEACHER_B, TEACHER_B_EMAIL, TestApp,
     spawn_seeded_with, two_courses,
 };
 
@@ -49,6 +49,10 @@ struct Made {
     attempt_1: String,
     /// An attempt of student B in course B.
     attempt_b: String,
+    /// An alert of the demo teacher in course A.
+    alert_a: String,
+    /// An alert of teacher B in course B.
+    alert_b: String,
 }
 
 impl Made {
@@ -57,6 +61,8 @@ impl Made {
         Made {
             attempt_1: "attempt-of-student-1".into(),
             attempt_b: "attempt-of-student-b".into(),
+            alert_a: "alert-of-teacher-a".into(),
+            alert_b: "alert-of-teacher-b".into(),
         }
     }
 }
@@ -211,6 +217,12 @@ fn attempt_body(student: &str, course: &str) -> Value {
            "expectedAnswer": 27, "studentAnswer": 33, "minuend": 53, "subtrahend": 26})
 }
 
+/// An alert about `student` in `course` (the caller is its teacher).
+fn alert_body(course: &str, student: &str) -> Value {
+    json!({"courseId": course, "studentId": student, "alertType": "STUDENT_DROP", "severity": "LOW",
+           "payload": {"daysInactive": 4}})
+}
+
 fn adhoc_body(student: &str) -> Value {
     json!({"studentId": student, "problemLatex": "\\frac{1}{2} + \\frac{1}{3}",
            "studentSteps": ["\\frac{2}{5}"], "studentFinalAnswer": "\\frac{2}{5}", "gradeLevel": 6})
@@ -222,6 +234,7 @@ fn adhoc_body(student: &str) -> Value {
 #[rustfmt::skip]
 fn cases(made: &Made) -> Vec<Case> {
     let (a1, ab) = (&made.attempt_1, &made.attempt_b);
+    let (alert_a, alert_b) = (&made.alert_a, &made.alert_b);
     let student_1 = Target::student(STUDENT_1);
     let student_b = Target::student(STUDENT_B);
     let course_a = Target::course(COURSE_A);
@@ -275,6 +288,17 @@ fn cases(made: &Made) -> Vec<Case> {
             .about("course A, student B (not enrolled)").on(Target::student_in_course(STUDENT_B, COURSE_A)),
         get("mastery_recommend", format!("/mastery/recommend/{COURSE_B}/{STUDENT_1}"))
             .about("course B, student 1 (not enrolled)").on(Target::student_in_course(STUDENT_1, COURSE_B)),
+        // ---- alerts ---------------------------------------------------------------------
+        get("alerts_list", format!("/alerts?courseId={COURSE_A}")).about("course A").on(course_a),
+        get("alerts_list", format!("/alerts?courseId={COURSE_B}")).about("course B").on(course_b),
+        get("alerts_list", format!("/alerts?classroomId={COURSE_A}")).about("course A (classroomId)").on(course_a),
+        post("alerts_create", "/alerts", alert_body(COURSE_A, STUDENT_1)).about("course A, student 1").on(course_a),
+        post("alerts_create", "/alerts", alert_body(COURSE_B, STUDENT_B)).about("course B, student B").on(course_b),
+        // Idempotent: every allowed cell answers the alert, resolved by the first.
+        case("alerts_resolve", Method::PATCH, format!("/alerts/{alert_a}/resolve"))
+            .about("alert of the demo teacher").on(Target::teacher(TEACHER_A)),
+        case("alerts_resolve", Method::PATCH, format!("/alerts/{alert_b}/resolve"))
+            .about("alert of teacher B").on(Target::teacher(TEACHER_B)),
     ]
 }
 
@@ -429,7 +453,18 @@ impl Run {
                 .attempt("student1@innova.demo", STUDENT_1, COURSE_A)
                 .await,
             attempt_b: self.attempt(STUDENT_B_EMAIL, STUDENT_B, COURSE_B).await,
+            alert_a: self.alert("teacher@innova.demo", COURSE_A, STUDENT_1).await,
+            alert_b: self.alert(TEACHER_B_EMAIL, COURSE_B, STUDENT_B).await,
         }
+    }
+
+    /// An alert raised by the teacher `email` about `student` in `course`.
+    async fn alert(&self, email: &str, course: &str, student: &str) -> String {
+        let body = alert_body(course, student);
+        let data = self
+            .expect_ok(Some(email), Method::POST, "/alerts", &body)
+            .await;
+        data["id"].as_str().unwrap().to_owned()
     }
 
     /// An attempt posted by `email` for `student` in `course` (it also gives the student mastery
@@ -613,6 +648,7 @@ fn every_operation_of_the_contract_has_a_case_in_the_matrix() {
     }
     // Each case's method and path are the operation's.
     let fits = |template: &str, path: &str| {
+        let path = path.split('?').next().unwrap_or_default();
         let (t, p): (Vec<_>, Vec<_>) = (template.split('/').collect(), path.split('/').collect());
         t.len() == p.len()
             && t.iter()

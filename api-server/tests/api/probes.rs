@@ -186,6 +186,9 @@ fn the_contract_states_the_constraints_the_server_enforces() {
         ("RefreshRequest", "refreshToken"),
         ("ConfirmForgotPasswordRequest", "code"),
         ("LoginRequest", "password"),
+        ("CreateAlert", "courseId"),
+        ("CreateAlert", "topicId"),
+        ("CreateAlert", "studentId"),
     ] {
         assert_eq!(
             schema(name)["properties"][field]["minLength"],
@@ -205,6 +208,10 @@ fn the_contract_states_the_constraints_the_server_enforces() {
     for (name, field, values) in [
         ("AttemptCreated", "classifierSource", "ClassifierSource"),
         ("AttemptClassification", "status", "AttemptStatus"),
+        ("CreateAlert", "alertType", "AlertType"),
+        ("CreateAlert", "severity", "AlertSeverity"),
+        ("AlertView", "alertType", "AlertType"),
+        ("AlertView", "severity", "AlertSeverity"),
     ] {
         // A described reference is wrapped in `allOf`.
         let property = &schema(name)["properties"][field];

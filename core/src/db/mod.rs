@@ -31,6 +31,7 @@
 //!   [`error`].
 
 pub mod accounts;
+pub mod alerts;
 pub mod attempts;
 pub mod catalog;
 pub mod curriculum;

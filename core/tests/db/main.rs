@@ -2,6 +2,7 @@
 //! test build). Each test gets its own database from `innova-testkit`; the server comes from
 //! `INNOVA_TEST_PG_URL` (the tests fail, saying so, when it is not set).
 
+mod alerts;
 mod attempts;
 mod baseline;
 mod catalog_import;

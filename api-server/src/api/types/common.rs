@@ -43,6 +43,12 @@ pub struct Page<T> {
     pub page_size: u32,
 }
 
+/// A stored timestamp (UTC) as the API shows it: ISO-8601 with milliseconds and `Z`.
+pub fn iso(t: chrono::NaiveDateTime) -> String {
+    t.and_utc()
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
 /// A plain confirmation.
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct MessageResponse {

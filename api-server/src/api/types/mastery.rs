@@ -5,6 +5,7 @@ use innova_app::mastery as app;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use super::common::iso;
 use super::enums::ClassifierSource;
 
 // ---- GET /mastery/{studentId} ------------------------------------------------------------------
@@ -143,11 +144,6 @@ impl From<app::StudentCourseMastery> for StudentCourseMastery {
                 .collect(),
         }
     }
-}
-
-fn iso(t: chrono::NaiveDateTime) -> String {
-    t.and_utc()
-        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
 // ---- GET /mastery/course/{courseId}/heatmap ---------------------------------------------------

@@ -1,0 +1,169 @@
+//! `/alerts`: a course's unresolved teacher alerts, raising one, resolving one.
+
+use innova_app::alerts as app;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::common::iso;
+use super::enums::{AlertSeverity, AlertType};
+use crate::error::ApiError;
+use crate::validate::{Problems, Validate};
+
+// ---- GET /alerts ------------------------------------------------------------------------------
+
+/// `?courseId=` (or the reference's alias `?classroomId=`): the course whose alerts to list.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct AlertsQuery {
+    /// The course. Required unless `classroomId` is given.
+    #[serde(default)]
+    #[schemars(length(min = 1))]
+    pub course_id: Option<String>,
+    /// The course, under the name older clients use; when both are given they must be equal.
+    #[serde(default)]
+    #[schemars(length(min = 1))]
+    pub classroom_id: Option<String>,
+}
+
+impl AlertsQuery {
+    /// The course named (after [`Validate`] passed, never empty).
+    pub fn course(&self) -> &str {
+        self.course_id
+            .as_deref()
+            .or(self.classroom_id.as_deref())
+            .unwrap_or_default()
+    }
+}
+
+impl Validate for AlertsQuery {
+    fn validate(&self, p: &mut Problems) {
+        p.not_blank_if_present("courseId", self.course_id.as_deref());
+        p.not_blank_if_present("classroomId", self.classroom_id.as_deref());
+        match (&self.course_id, &self.classroom_id) {
+            (None, None) => p.check(false, || {
+                "courseId is required (or its alias classroomId)".into()
+            }),
+            (Some(c), Some(k)) => p.check(c == k, || {
+                "classroomId must equal courseId when both are given".into()
+            }),
+            _ => {}
+        }
+    }
+}
+
+// ---- POST /alerts -----------------------------------------------------------------------------
+
+/// An alert raised by the calling teacher.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct CreateAlert {
+    /// A course the caller teaches.
+    #[schemars(length(min = 1))]
+    pub course_id: String,
+    /// Accepted for the reference's clients, never trusted: the alert's teacher is always the
+    /// caller, and a `teacherId` that is not the caller's own teacher profile is refused (422).
+    #[serde(default)]
+    #[schemars(length(min = 1))]
+    pub teacher_id: Option<String>,
+    /// A topic of the course's curriculum.
+    #[serde(default)]
+    #[schemars(length(min = 1))]
+    pub topic_id: Option<String>,
+    /// A student with an ACTIVE enrollment in the course.
+    #[serde(default)]
+    #[schemars(length(min = 1))]
+    pub student_id: Option<String>,
+    pub alert_type: AlertType,
+    /// Default `MED`.
+    #[serde(default)]
+    pub severity: Option<AlertSeverity>,
+    /// Free-form details (default `{}`).
+    #[serde(default)]
+    pub payload: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+impl Validate for CreateAlert {
+    fn validate(&self, p: &mut Problems) {
+        p.not_blank("courseId", &self.course_id);
+        p.not_blank_if_present("teacherId", self.teacher_id.as_deref());
+        p.not_blank_if_present("topicId", self.topic_id.as_deref());
+        p.not_blank_if_present("studentId", self.student_id.as_deref());
+    }
+}
+
+impl CreateAlert {
+    /// The use case's input, with the caller's teacher profile as the alert's teacher; 422
+    /// naming `teacherId` when the body names another teacher.
+    pub fn into_new_alert(self, caller_teacher_id: &str) -> Result<app::NewAlert, ApiError> {
+        if let Some(named) = self
+            .teacher_id
+            .as_deref()
+            .filter(|t| *t != caller_teacher_id)
+        {
+            return Err(ApiError::unprocessable(format!(
+                "teacherId: {named} is not the caller's teacher profile (omit teacherId: the \
+                 alert's teacher is always the caller)"
+            )));
+        }
+        Ok(app::NewAlert {
+            teacher_id: caller_teacher_id.to_owned(),
+            course_id: self.course_id,
+            topic_id: self.topic_id,
+            student_id: self.student_id,
+            alert_type: self.alert_type,
+            severity: self.severity.unwrap_or_default(),
+            payload: serde_json::Value::Object(self.payload.unwrap_or_default()),
+        })
+    }
+}
+
+// ---- PATCH /alerts/{id}/resolve ---------------------------------------------------------------
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct AlertPath {
+    /// The alert id.
+    pub id: String,
+}
+
+// ---- responses --------------------------------------------------------------------------------
+
+/// A teacher alert.
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AlertView {
+    pub id: String,
+    /// The teacher the alert is for.
+    pub teacher_id: String,
+    pub course_id: String,
+    pub topic_id: Option<String>,
+    pub student_id: Option<String>,
+    pub alert_type: AlertType,
+    pub severity: AlertSeverity,
+    /// Free-form details (an object).
+    pub payload: serde_json::Value,
+    /// ISO-8601 UTC.
+    pub created_at: String,
+    /// ISO-8601 UTC; `null` while unresolved.
+    pub resolved_at: Option<String>,
+    /// The user id of whoever resolved it; `null` while unresolved (and for alerts resolved by
+    /// the reference, which did not record it).
+    pub resolved_by: Option<String>,
+}
+
+impl From<app::AlertRow> for AlertView {
+    fn from(r: app::AlertRow) -> Self {
+        AlertView {
+            id: r.id,
+            teacher_id: r.teacher_id,
+            course_id: r.course_id,
+            topic_id: r.topic_id,
+            student_id: r.student_id,
+            alert_type: r.alert_type,
+            severity: r.severity,
+            payload: r.payload,
+            created_at: iso(r.created_at),
+            resolved_at: r.resolved_at.map(iso),
+            resolved_by: r.resolved_by,
+        }
+    }
+}
