@@ -5,6 +5,7 @@ mod import_catalog;
 mod migrate;
 mod openapi;
 mod seed;
+mod seed_auth;
 mod token;
 
 use std::path::PathBuf;
@@ -31,6 +32,14 @@ enum Command {
     },
     /// Load the demo data (idempotent).
     Seed,
+    /// Create or update the demo users in Supabase Auth (GoTrue admin API), with the fixed ids
+    /// the demo data expects and the role in app_metadata. Refused unless ALLOW_SEED=1; needs
+    /// SUPABASE_URL, SUPABASE_SERVICE_ROLE_KEY and SEED_DEMO_PASSWORD (at least 8 characters).
+    SeedAuth {
+        /// Also set existing users' password to SEED_DEMO_PASSWORD (new users always get it).
+        #[arg(long)]
+        reset_passwords: bool,
+    },
     /// Import an error-tag catalogue in JSON Lines format (upsert by code).
     ImportCatalog {
         /// The `.jsonl` file to import.
@@ -60,6 +69,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Openapi => openapi::run(&mut std::io::stdout().lock()),
         Command::Migrate { baseline } => migrate::run(&database_url()?, baseline).await,
         Command::Seed => seed::run(&database_url()?).await,
+        Command::SeedAuth { reset_passwords } => seed_auth::run(reset_passwords).await,
         Command::ImportCatalog { file, activate } => {
             import_catalog::run(&database_url()?, &file, activate).await
         }
