@@ -1,6 +1,7 @@
 //! `innova seed-auth` against a wiremock fake of GoTrue's admin API (the binary itself, run as
 //! the seed-prod workflow runs it): creates the demo users on an empty project, changes nothing
-//! on a second run, fixes a wrong role, and sends nothing without `ALLOW_SEED=1`.
+//! on a second run, fixes a wrong role, and sends nothing without `ALLOW_SEED=1` or its variables;
+//! an email already held under another id fails that user only; `--reset-passwords`.
 
 use std::collections::BTreeMap;
 use std::process::Output;
@@ -159,8 +160,13 @@ impl FakeGoTrue {
 }
 
 async fn seed_auth(vars: &[(&str, String)]) -> Output {
+    seed_auth_with(&[], vars).await
+}
+
+async fn seed_auth_with(args: &[&str], vars: &[(&str, String)]) -> Output {
     let out = Command::new(env!("CARGO_BIN_EXE_innova"))
         .arg("seed-auth")
+        .args(args)
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .envs(vars.iter().map(|(k, v)| (k, v)))
@@ -345,4 +351,53 @@ async fn refuses_without_its_variables_naming_them() {
         assert!(err.contains(missing), "{missing}: {err}");
     }
     assert!(fake.requests().await.is_empty());
+}
+
+#[tokio::test]
+async fn an_email_held_by_another_id_fails_that_user_only() {
+    let fake = FakeGoTrue::start().await;
+    let parent = DEMO_USERS.iter().find(|u| u.role == "parent").unwrap();
+    fake.put_user(json!({
+        "id": "11111111-1111-1111-1111-111111111111", "email": parent.email,
+        "email_confirmed_at": "2025-01-01T00:00:00Z",
+        "app_metadata": {"role": "parent"}, "user_metadata": {},
+    }));
+    let out = seed_auth(&fake.env()).await;
+    assert!(!out.status.success(), "a conflict is an error");
+    let printed = stdout(&out);
+    let parent_line = line(&printed, parent.email);
+    assert!(
+        parent_line.contains("failed (create answered 422")
+            && parent_line.contains("already been registered"),
+        "{parent_line}"
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("1 of 8 demo users"));
+    // Every other user was still created.
+    assert_eq!(fake.users().len(), DEMO_USERS.len());
+    assert!(!fake.users().contains_key(parent.supabase_uid));
+}
+
+#[tokio::test]
+async fn reset_passwords_sets_the_password_of_existing_users() {
+    let fake = FakeGoTrue::start().await;
+    assert_success(&seed_auth(&fake.env()).await);
+    for u in fake.users().into_values() {
+        let mut u = u;
+        u["password"] = json!("changed-by-someone");
+        fake.put_user(u);
+    }
+    let out = seed_auth_with(&["--reset-passwords"], &fake.env()).await;
+    assert_success(&out);
+    let printed = stdout(&out);
+    for demo in &DEMO_USERS {
+        assert!(
+            line(&printed, demo.email).ends_with(": updated (password)"),
+            "{printed}"
+        );
+    }
+    assert!(
+        fake.users()
+            .values()
+            .all(|u| u["password"] == json!(PASSWORD))
+    );
 }
