@@ -21,7 +21,7 @@ use crate::api::types::auth::{
 use crate::api::types::common::MessageResponse;
 use crate::api::types::local_objects::{LocalObjectPath, LocalObjectQuery};
 use crate::api::types::meta::HealthResponse;
-use crate::api::types::{alerts, attempts, mastery};
+use crate::api::types::{alerts, attempts, error_tags, mastery};
 use crate::api::{InnovaApi, innova_api_mod};
 use crate::body::{ImageUpload, JsonBody};
 use crate::context::ApiContext;
@@ -234,6 +234,21 @@ impl InnovaApi for InnovaImpl {
         path: Path<alerts::AlertPath>,
     ) -> ApiOk<alerts::AlertView> {
         traced!(rqctx, handlers::alerts::resolve(rqctx, path))
+    }
+
+    async fn admin_error_tags_list(
+        rqctx: RequestContext<ApiContext>,
+        query: QueryParams<error_tags::ErrorTagsQuery>,
+    ) -> ApiOk<error_tags::ErrorTagPage> {
+        traced!(rqctx, handlers::error_tags::list(rqctx, query))
+    }
+
+    async fn admin_error_tags_set_status(
+        rqctx: RequestContext<ApiContext>,
+        path: Path<error_tags::ErrorTagPath>,
+        body: JsonBody<error_tags::UpdateErrorTagStatus>,
+    ) -> ApiOk<error_tags::ErrorTagAdminView> {
+        traced!(rqctx, handlers::error_tags::set_status(rqctx, path, body))
     }
 }
 

@@ -10,6 +10,7 @@
 pub mod alerts;
 pub mod attempts;
 pub mod error;
+pub mod error_tags;
 pub mod mastery;
 
 use std::sync::Arc;

@@ -18,7 +18,7 @@ use types::auth::{
 use types::common::MessageResponse;
 use types::local_objects::{self, LocalObjectPath, LocalObjectQuery};
 use types::meta::HealthResponse;
-use types::{alerts, attempts, mastery};
+use types::{alerts, attempts, error_tags, mastery};
 
 /// The Innova API.
 #[dropshot::api_description]
@@ -302,4 +302,32 @@ pub trait InnovaApi {
         rqctx: RequestContext<Self::Context>,
         path: Path<alerts::AlertPath>,
     ) -> ApiOk<alerts::AlertView>;
+
+    // ---- admin -------------------------------------------------------------------------------
+
+    /// Browse the error catalogue.
+    ///
+    /// Tags ordered by code, `limit` (1–100, default 50) per page, strictly after `cursor` (the
+    /// previous page's `nextCursor`; `null` on the last page). Filters: `status`, `source`,
+    /// `domainCode`, and `q` (trimmed; a case-insensitive substring of the code, the name or
+    /// the description). `total` counts the filtered tags over all pages; `statusCounts` and
+    /// `domains` describe the whole catalogue, unfiltered. Admins only (403 otherwise). An
+    /// unknown parameter, an unknown enum value or a malformed cursor is 400 naming it.
+    #[endpoint { method = GET, path = "/admin/error-tags", tags = ["admin"] }]
+    async fn admin_error_tags_list(
+        rqctx: RequestContext<Self::Context>,
+        query: QueryParams<error_tags::ErrorTagsQuery>,
+    ) -> ApiOk<error_tags::ErrorTagPage>;
+
+    /// Set an error tag's status.
+    ///
+    /// Any status to any (no transition rules); setting the status a tag already has changes
+    /// nothing. Only the status changes (a deprecated tag's successor link is kept). Admins
+    /// only (403 otherwise); an unknown code is 404 `Error tag <code> not found`.
+    #[endpoint { method = PATCH, path = "/admin/error-tags/{code}/status", tags = ["admin"] }]
+    async fn admin_error_tags_set_status(
+        rqctx: RequestContext<Self::Context>,
+        path: Path<error_tags::ErrorTagPath>,
+        body: JsonBody<error_tags::UpdateErrorTagStatus>,
+    ) -> ApiOk<error_tags::ErrorTagAdminView>;
 }

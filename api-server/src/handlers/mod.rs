@@ -5,6 +5,7 @@
 pub mod alerts;
 pub mod attempts;
 pub mod auth;
+pub mod error_tags;
 pub mod local_objects;
 pub mod mastery;
 pub mod meta;

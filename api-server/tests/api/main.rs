@@ -3,6 +3,7 @@
 //! One test binary for the whole suite keeps link time down.
 
 mod access;
+mod admin;
 mod alerts;
 mod attempts;
 mod auth;

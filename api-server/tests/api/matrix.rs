@@ -73,6 +73,9 @@ const LOGIN_EMAIL: &str = "matrix.login@example.com";
 const RESET_EMAIL: &str = "matrix.reset@example.com";
 const PASSWORD: &str = "matrix-password-1";
 
+/// A tag the admin cells re-status to the status it has.
+const ADMIN_TAG: &str = "ARITH_SUB_BORROW_FROM_ZERO_G3";
+
 /// An error tag of the demo catalogue (for `attempts_report`).
 const ERROR_TAG: &str = "ARITH_SUB_BORROW_OMITTED_TENS_G3";
 
@@ -299,6 +302,13 @@ fn cases(made: &Made) -> Vec<Case> {
             .about("alert of the demo teacher").on(Target::teacher(TEACHER_A)),
         case("alerts_resolve", Method::PATCH, format!("/alerts/{alert_b}/resolve"))
             .about("alert of teacher B").on(Target::teacher(TEACHER_B)),
+        // ---- admin ----------------------------------------------------------------------
+        get("admin_error_tags_list", "/admin/error-tags"),
+        get("admin_error_tags_list", "/admin/error-tags?status=ACTIVE&domainCode=ARITH&q=borrow&limit=2")
+            .about("filtered, one page"),
+        // The status the tag already has: every allowed cell answers it, nothing changes.
+        case("admin_error_tags_set_status", Method::PATCH, format!("/admin/error-tags/{ADMIN_TAG}/status"))
+            .body(Body::Json(json!({"status": "ACTIVE"}))).about("an ACTIVE tag, to ACTIVE"),
     ]
 }
 

@@ -212,6 +212,10 @@ fn the_contract_states_the_constraints_the_server_enforces() {
         ("CreateAlert", "severity", "AlertSeverity"),
         ("AlertView", "alertType", "AlertType"),
         ("AlertView", "severity", "AlertSeverity"),
+        ("UpdateErrorTagStatus", "status", "ErrorStatus"),
+        ("ErrorTagAdminView", "status", "ErrorStatus"),
+        ("ErrorTagAdminView", "source", "ErrorSource"),
+        ("ErrorTagAdminView", "severity", "ErrorSeverity"),
     ] {
         // A described reference is wrapped in `allOf`.
         let property = &schema(name)["properties"][field];
@@ -229,6 +233,26 @@ fn the_contract_states_the_constraints_the_server_enforces() {
                 .is_some_and(|v| !v.is_empty())
         );
     }
+    let browse = doc["paths"]["/admin/error-tags"]["get"]["parameters"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let param = |name: &str| {
+        browse
+            .iter()
+            .find(|p| p["name"] == name)
+            .unwrap_or_else(|| panic!("parameter {name}"))["schema"]
+            .clone()
+    };
+    assert_eq!(
+        (
+            param("limit")["minimum"].clone(),
+            param("limit")["maximum"].clone()
+        ),
+        (json!(1), json!(100))
+    );
+    assert!(param("cursor")["pattern"].is_string());
+    assert_eq!(param("q")["maxLength"], json!(200));
     let ocr = &doc["paths"]["/attempts/ocr-extract"]["post"]["requestBody"]["content"]["multipart/form-data"]
         ["schema"];
     let form = schema(ocr["$ref"].as_str().unwrap().rsplit('/').next().unwrap());

@@ -282,3 +282,149 @@ pub async fn upsert_batch(
         unchanged: total.saturating_sub(inserted + updated),
     })
 }
+
+// ---- the admin catalogue (`/admin/error-tags`) --------------------------------------------------
+
+/// A tag as the admin catalogue shows it: its own columns and its domain's code and name.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct AdminTagRow {
+    pub code: String,
+    pub name: String,
+    pub domain_code: Option<String>,
+    pub domain_name: Option<String>,
+    pub subdomain_code: Option<String>,
+    pub source: ErrorSource,
+    pub status: ErrorStatus,
+    pub severity: ErrorSeverity,
+    pub applicable_grades: Vec<i32>,
+    pub diagnostic_hint: Option<String>,
+}
+
+/// The columns of [`AdminTagRow`], over `error_tags t LEFT JOIN domains d`.
+const ADMIN_COLUMNS: &str = "t.code, t.name, d.code AS domain_code, d.name AS domain_name, \
+     t.subdomain_code, t.source, t.status, t.severity, \
+     COALESCE(t.applicable_grades, '{}') AS applicable_grades, t.diagnostic_hint";
+
+/// The filters of the admin browse; `None` filters nothing.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TagFilter {
+    pub status: Option<ErrorStatus>,
+    /// A domain code (an unknown one matches no tag).
+    pub domain_code: Option<String>,
+    pub source: Option<ErrorSource>,
+    /// Case-insensitive substring of the code, the name or the description.
+    pub q: Option<String>,
+}
+
+/// The `WHERE` of a filtered browse over `t` / `d`, its parameters `$1`..`$4` bound by
+/// [`bind_filter`].
+const FILTER: &str = "($1::\"ErrorStatus\" IS NULL OR t.status = $1)
+      AND ($2::text IS NULL OR d.code = $2)
+      AND ($3::\"ErrorSource\" IS NULL OR t.source = $3)
+      AND ($4::text IS NULL OR strpos(lower(t.code), lower($4)) > 0
+           OR strpos(lower(t.name), lower($4)) > 0
+           OR strpos(lower(t.description), lower($4)) > 0)";
+
+fn bind_filter<'q, O>(
+    query: sqlx::query::QueryAs<'q, sqlx::Postgres, O, sqlx::postgres::PgArguments>,
+    filter: &'q TagFilter,
+) -> sqlx::query::QueryAs<'q, sqlx::Postgres, O, sqlx::postgres::PgArguments> {
+    query
+        .bind(filter.status)
+        .bind(filter.domain_code.as_deref())
+        .bind(filter.source)
+        .bind(filter.q.as_deref())
+}
+
+/// Up to `limit` filtered tags ordered by code, strictly after the code `after` (keyset). An
+/// `after` that is no tag's code yields nothing (the reference's cursor semantics).
+pub async fn browse(
+    exec: impl PgExecutor<'_>,
+    filter: &TagFilter,
+    after: Option<&str>,
+    limit: i64,
+) -> DbResult<Vec<AdminTagRow>> {
+    let sql = format!(
+        "SELECT {ADMIN_COLUMNS} FROM error_tags t LEFT JOIN domains d ON d.id = t.domain_id
+         WHERE {FILTER}
+           AND ($5::text IS NULL
+                OR (t.code > $5 AND EXISTS (SELECT 1 FROM error_tags c WHERE c.code = $5)))
+         ORDER BY t.code
+         LIMIT $6"
+    );
+    Ok(bind_filter(sqlx::query_as(&sql), filter)
+        .bind(after)
+        .bind(limit)
+        .fetch_all(exec)
+        .await?)
+}
+
+/// How many tags the filter matches (the whole filtered list, not a page).
+pub async fn count_filtered(exec: impl PgExecutor<'_>, filter: &TagFilter) -> DbResult<i64> {
+    let sql = format!(
+        "SELECT count(*) FROM error_tags t LEFT JOIN domains d ON d.id = t.domain_id
+         WHERE {FILTER}"
+    );
+    let (n,): (i64,) = bind_filter(sqlx::query_as(&sql), filter)
+        .fetch_one(exec)
+        .await?;
+    Ok(n)
+}
+
+/// A domain and how many tags (of any status) it has.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct DomainTagCount {
+    pub code: String,
+    pub name: String,
+    pub count: i64,
+}
+
+/// Every domain, by code, with its number of tags (domains without tags included, as 0).
+pub async fn count_by_domain(exec: impl PgExecutor<'_>) -> DbResult<Vec<DomainTagCount>> {
+    Ok(sqlx::query_as(
+        "SELECT d.code, d.name, count(t.id) AS count
+         FROM domains d LEFT JOIN error_tags t ON t.domain_id = d.id
+         GROUP BY d.id, d.code, d.name
+         ORDER BY d.code",
+    )
+    .fetch_all(exec)
+    .await?)
+}
+
+/// One tag in the admin view.
+pub async fn admin_by_code(exec: impl PgExecutor<'_>, code: &str) -> DbResult<Option<AdminTagRow>> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {ADMIN_COLUMNS} FROM error_tags t LEFT JOIN domains d ON d.id = t.domain_id
+         WHERE t.code = $1"
+    ))
+    .bind(code)
+    .fetch_optional(exec)
+    .await?)
+}
+
+/// Sets a tag's status in one statement and answers its admin view; `None` for an unknown
+/// code (nothing written). Setting the status it already has writes nothing (`updated_at`
+/// stays). Only the status changes: `deprecated_by_id` is kept as it is.
+pub async fn set_status_admin(
+    exec: impl PgExecutor<'_>,
+    code: &str,
+    status: ErrorStatus,
+) -> DbResult<Option<AdminTagRow>> {
+    Ok(sqlx::query_as(&format!(
+        "WITH changed AS (
+             UPDATE error_tags SET status = $2, updated_at = CURRENT_TIMESTAMP
+             WHERE code = $1 AND status <> $2
+             RETURNING *
+         ),
+         current AS (
+             SELECT * FROM changed
+             UNION ALL
+             SELECT * FROM error_tags WHERE code = $1 AND NOT EXISTS (SELECT 1 FROM changed)
+         )
+         SELECT {ADMIN_COLUMNS} FROM current t LEFT JOIN domains d ON d.id = t.domain_id"
+    ))
+    .bind(code)
+    .bind(status)
+    .fetch_optional(exec)
+    .await?)
+}

@@ -1,7 +1,9 @@
 //! The closed sets of values the contract shows, one definition each. The stored vocabularies
 //! are the domain's own types; the API shows them as they are stored.
 
-pub use innova_core::db::enums::{GuideQuestionStatus, SubmissionStatus};
+pub use innova_core::db::enums::{
+    ErrorSeverity, ErrorSource, ErrorStatus, GuideQuestionStatus, SubmissionStatus,
+};
 pub use innova_domain::alerts::{AlertType, Severity as AlertSeverity};
 pub use innova_domain::guides::GuideStatus;
 pub use innova_domain::vocab::{AttemptStatus, ClassifierSource, InputMode};

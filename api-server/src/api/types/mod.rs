@@ -11,6 +11,7 @@ pub mod attempts;
 pub mod auth;
 pub mod common;
 pub mod enums;
+pub mod error_tags;
 pub mod local_objects;
 pub mod mastery;
 pub mod meta;
