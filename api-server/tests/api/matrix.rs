@@ -22,6 +22,7 @@
 //! Adding a route = adding its case(s) to [`cases`].
 
 use std::collections::{BTreeSet, HashSet};
+use std::io::Write;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
@@ -591,7 +592,10 @@ async fn every_cell_of_the_authorization_matrix_answers_as_the_policy_says() {
         }
     }
     let by_status: Vec<String> = by_status.iter().map(|(s, n)| format!("{s}: {n}")).collect();
-    eprintln!(
+    // Straight to the process's stderr, past the test harness's capture: the count belongs in
+    // every run's output (CI's included), not only in a failing test's.
+    let _ = writeln!(
+        std::io::stderr(),
         "authorization matrix: {cells} cells checked in {:.1?} (expected {})",
         started.elapsed(),
         by_status.join(", ")
