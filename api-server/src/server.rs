@@ -21,7 +21,7 @@ use crate::api::types::auth::{
 use crate::api::types::common::MessageResponse;
 use crate::api::types::local_objects::{LocalObjectPath, LocalObjectQuery};
 use crate::api::types::meta::HealthResponse;
-use crate::api::types::{alerts, attempts, error_tags, mastery};
+use crate::api::types::{admin_status, alerts, attempts, error_tags, mastery};
 use crate::api::{InnovaApi, innova_api_mod};
 use crate::body::{ImageUpload, JsonBody};
 use crate::context::ApiContext;
@@ -249,6 +249,23 @@ impl InnovaApi for InnovaImpl {
         body: JsonBody<error_tags::UpdateErrorTagStatus>,
     ) -> ApiOk<error_tags::ErrorTagAdminView> {
         traced!(rqctx, handlers::error_tags::set_status(rqctx, path, body))
+    }
+
+    async fn admin_status(
+        rqctx: RequestContext<Self::Context>,
+    ) -> ApiOk<admin_status::AdminStatus> {
+        traced!(rqctx, handlers::admin_status::status(rqctx))
+    }
+
+    async fn admin_killswitch_set(
+        rqctx: RequestContext<Self::Context>,
+        path: Path<admin_status::KillswitchPath>,
+        body: JsonBody<admin_status::SetKillswitch>,
+    ) -> ApiOk<admin_status::KillswitchView> {
+        traced!(
+            rqctx,
+            handlers::admin_status::set_killswitch(rqctx, path, body)
+        )
     }
 }
 

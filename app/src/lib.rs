@@ -7,6 +7,8 @@
 //! let recorded = innova_app::attempts::record(&app, attempt, &trace_id).await?;
 //! ```
 
+pub mod admin_status;
+pub mod alert_generator;
 pub mod alerts;
 pub mod attempts;
 pub mod error;

@@ -1,5 +1,6 @@
 //! `innova`: the operator's command line.
 
+mod alerts;
 mod classify;
 mod import_catalog;
 mod migrate;
@@ -48,6 +49,11 @@ enum Command {
         #[arg(long)]
         activate: bool,
     },
+    /// Teacher alerts.
+    Alerts {
+        #[command(subcommand)]
+        command: AlertsCommand,
+    },
     /// Classify attempts read as JSON Lines on stdin; one JSON result line per input line.
     Classify,
     /// Print an access token for an existing user, from the embedded identity provider (local
@@ -62,6 +68,12 @@ enum Command {
     },
 }
 
+#[derive(Subcommand)]
+enum AlertsCommand {
+    /// Run one alert-generator cycle now and print what it did (JSON). Idempotent.
+    Run,
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
@@ -73,6 +85,9 @@ async fn main() -> anyhow::Result<()> {
         Command::ImportCatalog { file, activate } => {
             import_catalog::run(&database_url()?, &file, activate).await
         }
+        Command::Alerts {
+            command: AlertsCommand::Run,
+        } => alerts::run().await,
         Command::Classify => classify::run(std::io::stdin().lock(), std::io::stdout().lock()),
         Command::Token { email, ttl_seconds } => token::run(&email, ttl_seconds).await,
     }

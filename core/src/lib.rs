@@ -3,6 +3,7 @@ pub mod aws;
 pub mod config;
 pub mod db;
 pub mod identity;
+pub mod killswitch;
 pub mod logging;
 pub mod mail;
 pub mod messages;

@@ -6,6 +6,7 @@
 //! | queue, per queue | SQS (`SQS_*_URL`) | [`EmbeddedQueue`] | error naming the variable |
 //! | objects, per bucket | S3 (`S3_*_BUCKET`) | [`LocalStore`] | error naming the variable |
 //! | OCR | Gemini (`GEMINI_API_KEY`) | none (`ocr` is `None`: 503) | none |
+//! | killswitches | SSM (on Lambda, or locally with `AWS_ENDPOINT_URL`) | [`MemoryKillswitches`] | SSM |
 //!
 //! On Lambda (detected by `AWS_LAMBDA_FUNCTION_NAME`) nothing is embedded: a message or file
 //! kept in an instance's memory or `/tmp` would be lost, so an unconfigured queue or bucket fails
@@ -30,6 +31,7 @@ use url::Url;
 
 use crate::aws::Aws;
 use crate::config::Config;
+use crate::killswitch::{Killswitches, MemoryKillswitches, SsmKillswitches};
 use crate::objects::{Bucket, LocalStore, ObjectStore, RoutedStore, S3Store};
 use crate::ocr::{GeminiOcr, MathOcr};
 use crate::queue::{
@@ -62,6 +64,7 @@ pub struct Services {
     pub objects: Arc<dyn ObjectStore>,
     /// `None` when no OCR provider is configured.
     pub ocr: Option<Arc<dyn MathOcr>>,
+    pub killswitches: Arc<dyn Killswitches>,
     pub aws: Arc<Aws>,
     embedded: Option<EmbeddedQueue>,
     routed: Arc<RoutedQueue>,
@@ -109,10 +112,21 @@ impl Services {
             .as_ref()
             .map(|g| Arc::new(GeminiOcr::new(g)) as Arc<dyn MathOcr>);
 
+        // SSM wherever an AWS endpoint is at hand: always on Lambda, and locally against moto.
+        let killswitches: Arc<dyn Killswitches> = if !local || aws.has_endpoint_override() {
+            Arc::new(SsmKillswitches::new(
+                aws.clone(),
+                SsmKillswitches::DEFAULT_TTL,
+            ))
+        } else {
+            Arc::new(MemoryKillswitches::default())
+        };
+
         let services = Services {
             queue: routed.clone(),
             objects,
             ocr,
+            killswitches,
             aws,
             embedded,
             routed,
@@ -160,6 +174,7 @@ impl Services {
             embedded_queue = self.embedded.is_some(),
             s3_buckets = ?s3,
             ocr = if self.ocr.is_some() { "gemini" } else { "none" },
+            killswitches = self.killswitches.backend(),
             "services configured"
         );
     }

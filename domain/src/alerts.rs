@@ -1,13 +1,36 @@
-//! Teacher-alert rules of the hourly generator (domain.md §6.2), as pure functions over the rows
-//! the generator loads.
+//! Teacher-alert rules of the hourly generator (domain.md §6.2, workers-infra.md §2.4), as pure
+//! functions over the rows the generator loads.
 //!
-//! Per non-archived course, with its first teacher: for every ACTIVE enrollment an
-//! AT_RISK_STUDENT check then a STUDENT_DROP check; after the students, UNIT_OFF_TRACK per unit.
-//! Before each insert the daily dedup applies (same teacher, type, topic and student, unresolved,
-//! created since today 00:00 UTC), including alerts created earlier in the same run.
+//! Per non-archived course and **for every teacher of it**: for each ACTIVE enrollment an
+//! AT_RISK_STUDENT check then a STUDENT_DROP check; after the students, UNIT_OFF_TRACK per unit;
+//! then the guide rules. Thresholds and payload texts are the reference's.
+//!
+//! # The guide rules (decision 20: "plus the GUIDE_* alert types the schema defines")
+//!
+//! The reference defines GUIDE_READY_FOR_REVIEW, GUIDE_GRADING_COMPLETE and GUIDE_COMMON_ERROR
+//! but never raises them. Chosen so that each names something the teacher has to act on, from
+//! data the pipeline already keeps:
+//! * **GUIDE_READY_FOR_REVIEW** (MED): a guide is in REVIEW — the AI engine has extracted it and
+//!   drafted its answer key, and nothing reaches the students until the teacher publishes it.
+//! * **GUIDE_GRADING_COMPLETE** (LOW, or MED when students are missing): a PUBLISHED guide whose
+//!   due date has passed and that has no submission still being transcribed or graded — the
+//!   results are final; the payload counts the enrolled students with no graded submission.
+//! * **GUIDE_COMMON_ERROR** (MED): in a PUBLISHED guide, one procedural error shared by at least
+//!   3 students and at least 30% of the students graded on that question (each student's latest
+//!   graded try, the teacher's override winning over the grader's tag) — worth reteaching.
+//!
+//! # Deduplication (the reference's gaps fixed)
+//!
+//! The key is teacher, **course**, type, student and the alert's *subject*: the unit for
+//! UNIT_OFF_TRACK, the guide for the guide-level types, the question for GUIDE_COMMON_ERROR, the
+//! topic for other types (AT_RISK_STUDENT's "first at-risk topic" is not part of it: it can change
+//! between runs). An alert with the same key blocks a new one while it is unresolved, and also
+//! when it was created or resolved today (UTC): a resolved alert is not re-created the same day,
+//! and an open one is not duplicated every day.
 
 use serde_json::{Value, json};
 
+use crate::guides::GuideStatus;
 use crate::js;
 use crate::vocab::UnknownValue;
 
@@ -161,21 +184,54 @@ pub struct MasteryEntry<'a> {
 pub struct StudentSnapshot<'a> {
     pub student_id: &'a str,
     pub display_name: &'a str,
-    /// All the student's mastery rows (every topic, not only this course's), in load order.
+    /// All the student's mastery rows (every topic, not only this course's, as the reference),
+    /// in load order.
     pub mastery: Vec<MasteryEntry<'a>>,
     /// `createdAt` of the student's most recent attempt in any course.
     pub last_attempt_at_ms: Option<i64>,
+}
+
+/// The most common error of one question of a guide (see the module documentation).
+#[derive(Debug, Clone, PartialEq)]
+pub struct QuestionError<'a> {
+    pub question_id: &'a str,
+    /// The question's printed label, else its sequence number.
+    pub label: String,
+    pub topic_id: Option<&'a str>,
+    pub error_tag_code: &'a str,
+    pub error_tag_name: &'a str,
+    /// Students whose latest graded try carries this error.
+    pub students: u32,
+    /// Students with a graded try of this question.
+    pub graded_students: u32,
+}
+
+/// A non-archived guide in REVIEW or PUBLISHED.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GuideSnapshot<'a> {
+    pub guide_id: &'a str,
+    pub title: &'a str,
+    pub status: GuideStatus,
+    pub due_at_ms: Option<i64>,
+    pub question_count: i32,
+    /// Submissions being transcribed or graded.
+    pub in_flight: u32,
+    /// Enrolled students with at least one graded submission.
+    pub graded_students: u32,
+    /// Per question, its most common error (at most one entry per question).
+    pub question_errors: Vec<QuestionError<'a>>,
 }
 
 /// A non-archived course as loaded by the generator.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CourseSnapshot<'a> {
     pub course_id: &'a str,
-    /// Teacher ids of its CourseTeacher rows; the first one receives the alerts, and a course
-    /// without teachers is skipped.
+    /// Teacher ids of its CourseTeacher rows: each receives the course's alerts; a course without
+    /// teachers is skipped.
     pub teacher_ids: Vec<&'a str>,
     /// ACTIVE enrollments, in load order.
     pub students: Vec<StudentSnapshot<'a>>,
+    pub guides: Vec<GuideSnapshot<'a>>,
 }
 
 /// An alert to insert (`id`, `createdAt` are the database's).
@@ -190,13 +246,26 @@ pub struct NewAlert {
     pub payload: Value,
 }
 
-/// What makes two alerts the same for the daily dedup (course and unit are not part of it).
+/// What makes two alerts the same for the dedup (see the module documentation).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct DedupKey {
     pub teacher_id: String,
+    pub course_id: String,
     pub alert_type: String,
-    pub topic_id: Option<String>,
     pub student_id: Option<String>,
+    pub subject: Option<String>,
+}
+
+/// The subject of an alert for the dedup key: what, besides the student, the alert is about.
+pub fn dedup_subject(alert_type: &str, topic_id: Option<&str>, payload: &Value) -> Option<String> {
+    let field = |name: &str| payload.get(name).and_then(Value::as_str).map(str::to_owned);
+    match alert_type {
+        "AT_RISK_STUDENT" | "STUDENT_DROP" => None,
+        "UNIT_OFF_TRACK" => field("unitId"),
+        "GUIDE_READY_FOR_REVIEW" | "GUIDE_GRADING_COMPLETE" => field("guideId"),
+        "GUIDE_COMMON_ERROR" => field("questionId"),
+        _ => topic_id.map(str::to_owned),
+    }
 }
 
 impl NewAlert {
@@ -204,20 +273,27 @@ impl NewAlert {
     pub fn dedup_key(&self) -> DedupKey {
         DedupKey {
             teacher_id: self.teacher_id.clone(),
+            course_id: self.course_id.clone(),
             alert_type: self.alert_type.as_str().to_owned(),
-            topic_id: self.topic_id.clone(),
             student_id: self.student_id.clone(),
+            subject: dedup_subject(
+                self.alert_type.as_str(),
+                self.topic_id.as_deref(),
+                &self.payload,
+            ),
         }
     }
 }
 
 /// An alert already in `teacher_alerts`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ExistingAlert<'a> {
     pub teacher_id: &'a str,
+    pub course_id: &'a str,
     pub alert_type: &'a str,
     pub topic_id: Option<&'a str>,
     pub student_id: Option<&'a str>,
+    pub payload: &'a Value,
     pub created_at_ms: i64,
     pub resolved_at_ms: Option<i64>,
 }
@@ -226,23 +302,26 @@ impl ExistingAlert<'_> {
     fn key(&self) -> DedupKey {
         DedupKey {
             teacher_id: self.teacher_id.to_owned(),
+            course_id: self.course_id.to_owned(),
             alert_type: self.alert_type.to_owned(),
-            topic_id: self.topic_id.map(str::to_owned),
             student_id: self.student_id.map(str::to_owned),
+            subject: dedup_subject(self.alert_type, self.topic_id, self.payload),
         }
     }
 }
 
-/// Start of the dedup window: today 00:00 UTC (the reference's server-local midnight on Lambda).
+/// Start of the dedup day: today 00:00 UTC (the reference's server-local midnight on Lambda).
 pub fn dedup_window_start(now_ms: i64) -> i64 {
     now_ms.div_euclid(86_400_000) * 86_400_000
 }
 
-/// Whether an existing alert blocks a new one with `key` (unresolved, created since midnight).
+/// Whether an existing alert blocks a new one with `key`: same key, and still open, or created
+/// or resolved today.
 pub fn blocks(existing: &ExistingAlert, key: &DedupKey, now_ms: i64) -> bool {
-    existing.resolved_at_ms.is_none()
-        && existing.created_at_ms >= dedup_window_start(now_ms)
-        && existing.key() == *key
+    let today = dedup_window_start(now_ms);
+    let current =
+        existing.resolved_at_ms.is_none_or(|r| r >= today) || existing.created_at_ms >= today;
+    current && existing.key() == *key
 }
 
 /// AT_RISK_STUDENT (HIGH): at least 2 mastery rows below 0.4; topic = the first such row's.
@@ -341,15 +420,98 @@ pub fn unit_off_track_alerts(
         .collect()
 }
 
-/// One generator cycle: the alerts to insert, in insertion order, after the daily dedup
-/// against `existing` and against the alerts of this same cycle.
+/// GUIDE_COMMON_ERROR: an error is common with at least this many students …
+pub const COMMON_ERROR_MIN_STUDENTS: u32 = 3;
+/// … and at least this share (in percent) of the students graded on the question.
+pub const COMMON_ERROR_MIN_SHARE_PERCENT: u32 = 30;
+
+/// The guide rules of the module documentation, for one guide of a course with `enrolled`
+/// ACTIVE students.
+pub fn guide_alerts(
+    teacher_id: &str,
+    course_id: &str,
+    enrolled: usize,
+    guide: &GuideSnapshot,
+    now_ms: i64,
+) -> Vec<NewAlert> {
+    let alert = |alert_type, severity, topic_id: Option<&str>, payload| NewAlert {
+        teacher_id: teacher_id.to_owned(),
+        course_id: course_id.to_owned(),
+        topic_id: topic_id.map(str::to_owned),
+        student_id: None,
+        alert_type,
+        severity,
+        payload,
+    };
+    let title = guide.title;
+    let mut out = Vec::new();
+    match guide.status {
+        GuideStatus::Review => out.push(alert(
+            AlertType::GuideReadyForReview,
+            Severity::Med,
+            None,
+            json!({
+                "message": format!("La guía \"{title}\" está lista para revisión"),
+                "guideId": guide.guide_id,
+                "questionCount": guide.question_count,
+            }),
+        )),
+        GuideStatus::Published => {
+            let due_passed = guide.due_at_ms.is_some_and(|due| due < now_ms);
+            if due_passed && guide.in_flight == 0 {
+                let graded = guide.graded_students as usize;
+                let missing = enrolled.saturating_sub(graded);
+                out.push(alert(
+                    AlertType::GuideGradingComplete,
+                    if missing > 0 { Severity::Med } else { Severity::Low },
+                    None,
+                    json!({
+                        "message": format!(
+                            "Guía \"{title}\" corregida: {graded} de {enrolled} estudiantes entregaron"
+                        ),
+                        "guideId": guide.guide_id,
+                        "gradedStudents": graded,
+                        "missingStudents": missing,
+                    }),
+                ));
+            }
+            for q in &guide.question_errors {
+                let common = q.students >= COMMON_ERROR_MIN_STUDENTS
+                    && q.students * 100 >= q.graded_students * COMMON_ERROR_MIN_SHARE_PERCENT;
+                if common {
+                    out.push(alert(
+                        AlertType::GuideCommonError,
+                        Severity::Med,
+                        q.topic_id,
+                        json!({
+                            "message": format!(
+                                "{} de {} estudiantes cometen \"{}\" en la pregunta {} de \"{title}\"",
+                                q.students, q.graded_students, q.error_tag_name, q.label
+                            ),
+                            "guideId": guide.guide_id,
+                            "questionId": q.question_id,
+                            "errorTagCode": q.error_tag_code,
+                            "students": q.students,
+                            "gradedStudents": q.graded_students,
+                        }),
+                    ));
+                }
+            }
+        }
+        _ => {}
+    }
+    out
+}
+
+/// One generator cycle: the alerts to insert, in insertion order, after the dedup against
+/// `existing` and against the alerts of this same cycle.
 pub fn generate_alerts(
     courses: &[CourseSnapshot],
     existing: &[ExistingAlert],
     now_ms: i64,
 ) -> Vec<NewAlert> {
     let mut out: Vec<NewAlert> = Vec::new();
-    let push = |alert: NewAlert, out: &mut Vec<NewAlert>| {
+    let mut push = |alert: NewAlert| {
         let key = alert.dedup_key();
         let dup = existing.iter().any(|e| blocks(e, &key, now_ms))
             || out.iter().any(|a| a.dedup_key() == key);
@@ -358,19 +520,24 @@ pub fn generate_alerts(
         }
     };
     for course in courses {
-        let Some(teacher_id) = course.teacher_ids.first() else {
-            continue;
-        };
-        for student in &course.students {
-            if let Some(a) = at_risk_alert(teacher_id, course.course_id, student) {
-                push(a, &mut out);
+        let course_id = course.course_id;
+        for teacher_id in &course.teacher_ids {
+            for student in &course.students {
+                if let Some(a) = at_risk_alert(teacher_id, course_id, student) {
+                    push(a);
+                }
+                if let Some(a) = student_drop_alert(teacher_id, course_id, student, now_ms) {
+                    push(a);
+                }
             }
-            if let Some(a) = student_drop_alert(teacher_id, course.course_id, student, now_ms) {
-                push(a, &mut out);
+            unit_off_track_alerts(teacher_id, course_id, &course.students)
+                .into_iter()
+                .for_each(&mut push);
+            for guide in &course.guides {
+                guide_alerts(teacher_id, course_id, course.students.len(), guide, now_ms)
+                    .into_iter()
+                    .for_each(&mut push);
             }
-        }
-        for a in unit_off_track_alerts(teacher_id, course.course_id, &course.students) {
-            push(a, &mut out);
         }
     }
     out
@@ -475,23 +642,32 @@ mod tests {
         );
     }
 
+    fn course<'a>(
+        id: &'a str,
+        teachers: Vec<&'a str>,
+        students: Vec<StudentSnapshot<'a>>,
+    ) -> CourseSnapshot<'a> {
+        CourseSnapshot {
+            course_id: id,
+            teacher_ids: teachers,
+            students,
+            guides: vec![],
+        }
+    }
+
     #[test]
-    fn generator_order_first_teacher_and_skip_without_teachers() {
+    fn every_teacher_of_a_course_is_alerted_and_courses_without_teachers_are_skipped() {
         let courses = [
-            CourseSnapshot {
-                course_id: "none",
-                teacher_ids: vec![],
-                students: vec![student("x", vec![], None)],
-            },
-            CourseSnapshot {
-                course_id: "c1",
-                teacher_ids: vec!["t-first", "t-second"],
-                students: vec![student(
+            course("none", vec![], vec![student("x", vec![], None)]),
+            course(
+                "c1",
+                vec!["t-first", "t-second"],
+                vec![student(
                     "ana",
                     vec![m("a", 0.1, "U"), m("b", 0.2, "U")],
                     None,
                 )],
-            },
+            ),
         ];
         let alerts = generate_alerts(&courses, &[], NOW);
         let kinds: Vec<(&str, &str)> = alerts
@@ -503,69 +679,216 @@ mod tests {
             [
                 ("AT_RISK_STUDENT", "t-first"),
                 ("STUDENT_DROP", "t-first"),
-                ("UNIT_OFF_TRACK", "t-first")
+                ("UNIT_OFF_TRACK", "t-first"),
+                ("AT_RISK_STUDENT", "t-second"),
+                ("STUDENT_DROP", "t-second"),
+                ("UNIT_OFF_TRACK", "t-second"),
             ]
         );
     }
 
     #[test]
-    fn dedup_is_daily_per_teacher_type_topic_and_student() {
+    fn the_dedup_key_includes_the_course_and_the_unit() {
         let s = || student("ana", vec![m("a", 0.1, "U1"), m("b", 0.2, "U1")], None);
         let s2 = || student("bo", vec![m("z", 0.1, "U2")], Some(NOW));
         let courses = [
-            CourseSnapshot {
-                course_id: "c1",
-                teacher_ids: vec!["t"],
-                students: vec![s()],
-            },
-            // Same teacher, same student in another course: no second STUDENT_DROP / AT_RISK, and
-            // no second UNIT_OFF_TRACK although it is another unit.
-            CourseSnapshot {
-                course_id: "c2",
-                teacher_ids: vec!["t"],
-                students: vec![s(), s2()],
-            },
+            course("c1", vec!["t"], vec![s()]),
+            // The same teacher and student in another course: alerted there too, and that
+            // course's two units each get their UNIT_OFF_TRACK.
+            course("c2", vec!["t"], vec![s(), s2()]),
         ];
         let alerts = generate_alerts(&courses, &[], NOW);
-        assert_eq!(alerts.len(), 3);
-        assert!(alerts.iter().all(|a| a.course_id == "c1"));
+        let c2: Vec<_> = alerts
+            .iter()
+            .filter(|a| a.course_id == "c2")
+            .map(|a| (a.alert_type.as_str(), a.payload.get("unitId").cloned()))
+            .collect();
+        assert_eq!(alerts.len() - c2.len(), 3);
+        assert_eq!(
+            c2,
+            [
+                ("AT_RISK_STUDENT", None),
+                ("STUDENT_DROP", None),
+                ("UNIT_OFF_TRACK", Some(json!("U1"))),
+                ("UNIT_OFF_TRACK", Some(json!("U2"))),
+            ]
+        );
+    }
 
+    #[test]
+    fn open_alerts_and_alerts_of_today_block_a_new_one() {
+        let courses = [course("c1", vec!["t"], vec![student("ana", vec![], None)])];
+        let payload = json!({});
         let existing = |created: i64, resolved: Option<i64>| ExistingAlert {
             teacher_id: "t",
+            course_id: "c1",
             alert_type: "STUDENT_DROP",
             topic_id: None,
             student_id: Some("ana"),
+            payload: &payload,
             created_at_ms: created,
             resolved_at_ms: resolved,
         };
         let midnight = dedup_window_start(NOW);
         assert_eq!(midnight, 20_000 * DAY);
-        let count_drops = |e: &[ExistingAlert]| {
-            generate_alerts(&courses[..1], e, NOW)
+        let drops = |e: &[ExistingAlert]| {
+            generate_alerts(&courses, e, NOW)
                 .iter()
                 .filter(|a| a.alert_type == AlertType::StudentDrop)
                 .count()
         };
+        assert_eq!(drops(&[]), 1);
+        assert_eq!(drops(&[existing(midnight, None)]), 0, "open since today");
         assert_eq!(
-            count_drops(&[existing(midnight, None)]),
+            drops(&[existing(midnight - 5 * DAY, None)]),
             0,
-            "unresolved since midnight blocks"
+            "still open"
         );
         assert_eq!(
-            count_drops(&[existing(midnight - 1, None)]),
-            1,
-            "yesterday's does not"
+            drops(&[existing(midnight, Some(NOW))]),
+            0,
+            "resolved today: not re-created the same day"
         );
         assert_eq!(
-            count_drops(&[existing(midnight, Some(NOW))]),
+            drops(&[existing(midnight - 2 * DAY, Some(midnight + 1))]),
+            0,
+            "an old one resolved today blocks too"
+        );
+        assert_eq!(
+            drops(&[existing(midnight - 2 * DAY, Some(midnight - 1))]),
             1,
-            "resolved does not"
+            "resolved before today: raised again"
         );
         let other_student = ExistingAlert {
             student_id: Some("bo"),
             ..existing(midnight, None)
         };
-        assert_eq!(count_drops(&[other_student]), 1);
+        let other_course = ExistingAlert {
+            course_id: "c2",
+            ..existing(midnight, None)
+        };
+        assert_eq!(drops(&[other_student, other_course]), 1);
+    }
+
+    #[test]
+    fn at_risk_dedup_ignores_which_topic_comes_first() {
+        let courses = [course(
+            "c1",
+            vec!["t"],
+            vec![student(
+                "ana",
+                vec![m("b", 0.1, "U"), m("c", 0.2, "U")],
+                Some(NOW),
+            )],
+        )];
+        // Yesterday's still-open alert named topic "a" first; today "b" comes first.
+        let payload = json!({});
+        let open = ExistingAlert {
+            teacher_id: "t",
+            course_id: "c1",
+            alert_type: "AT_RISK_STUDENT",
+            topic_id: Some("a"),
+            student_id: Some("ana"),
+            payload: &payload,
+            created_at_ms: NOW - DAY,
+            resolved_at_ms: None,
+        };
+        let kinds: Vec<_> = generate_alerts(&courses, &[open], NOW)
+            .into_iter()
+            .map(|a| a.alert_type)
+            .collect();
+        assert_eq!(kinds, [AlertType::UnitOffTrack]);
+    }
+
+    fn guide<'a>(status: GuideStatus, due: Option<i64>) -> GuideSnapshot<'a> {
+        GuideSnapshot {
+            guide_id: "g1",
+            title: "Fracciones",
+            status,
+            due_at_ms: due,
+            question_count: 4,
+            in_flight: 0,
+            graded_students: 0,
+            question_errors: vec![],
+        }
+    }
+
+    #[test]
+    fn a_guide_in_review_waits_for_its_teacher() {
+        let a = guide_alerts("t", "c", 30, &guide(GuideStatus::Review, None), NOW);
+        assert_eq!(a.len(), 1);
+        assert_eq!(
+            (a[0].alert_type, a[0].severity),
+            (AlertType::GuideReadyForReview, Severity::Med)
+        );
+        assert_eq!(
+            a[0].payload,
+            json!({"message": "La guía \"Fracciones\" está lista para revisión",
+                   "guideId": "g1", "questionCount": 4})
+        );
+        for status in [GuideStatus::Extracting, GuideStatus::Archived] {
+            assert!(guide_alerts("t", "c", 30, &guide(status, None), NOW).is_empty());
+        }
+    }
+
+    #[test]
+    fn grading_is_complete_after_the_due_date_with_nothing_in_flight() {
+        let graded = |in_flight, graded_students, due| GuideSnapshot {
+            in_flight,
+            graded_students,
+            ..guide(GuideStatus::Published, due)
+        };
+        let a = guide_alerts("t", "c", 3, &graded(0, 2, Some(NOW - 1)), NOW);
+        assert_eq!(a.len(), 1);
+        assert_eq!(
+            (a[0].alert_type, a[0].severity),
+            (AlertType::GuideGradingComplete, Severity::Med)
+        );
+        assert_eq!(
+            a[0].payload,
+            json!({"message": "Guía \"Fracciones\" corregida: 2 de 3 estudiantes entregaron",
+                   "guideId": "g1", "gradedStudents": 2, "missingStudents": 1})
+        );
+        let all = guide_alerts("t", "c", 3, &graded(0, 3, Some(NOW - 1)), NOW);
+        assert_eq!(all[0].severity, Severity::Low, "nobody missing");
+        assert!(guide_alerts("t", "c", 3, &graded(1, 2, Some(NOW - 1)), NOW).is_empty());
+        assert!(guide_alerts("t", "c", 3, &graded(0, 2, Some(NOW)), NOW).is_empty());
+        assert!(guide_alerts("t", "c", 3, &graded(0, 2, None), NOW).is_empty());
+    }
+
+    #[test]
+    fn a_common_error_needs_three_students_and_thirty_percent() {
+        let err = |students, graded_students| QuestionError {
+            question_id: "q2",
+            label: "2.a".into(),
+            topic_id: Some("topic"),
+            error_tag_code: "ARITH_SUB_BORROW_OMITTED_TENS_G3",
+            error_tag_name: "Omite la reserva",
+            students,
+            graded_students,
+        };
+        let with = |e| GuideSnapshot {
+            question_errors: vec![e],
+            ..guide(GuideStatus::Published, None)
+        };
+        let a = guide_alerts("t", "c", 30, &with(err(3, 10)), NOW);
+        assert_eq!(a.len(), 1);
+        assert_eq!(a[0].topic_id.as_deref(), Some("topic"));
+        assert_eq!(
+            a[0].payload,
+            json!({"message": "3 de 10 estudiantes cometen \"Omite la reserva\" en la pregunta 2.a de \"Fracciones\"",
+                   "guideId": "g1", "questionId": "q2",
+                   "errorTagCode": "ARITH_SUB_BORROW_OMITTED_TENS_G3",
+                   "students": 3, "gradedStudents": 10})
+        );
+        assert!(
+            guide_alerts("t", "c", 30, &with(err(3, 11)), NOW).is_empty(),
+            "27%"
+        );
+        assert!(
+            guide_alerts("t", "c", 30, &with(err(2, 2)), NOW).is_empty(),
+            "two students"
+        );
     }
 
     #[test]

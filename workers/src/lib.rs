@@ -10,6 +10,7 @@ use innova_core::queue::{QueueName, SqsBatchResponse};
 use innova_core::services::{Runtime, Services};
 use sqlx::PgPool;
 
+pub mod alert_generator;
 pub mod telemetry;
 
 /// Registers every worker whose queue is embedded in this process as its in-process consumer

@@ -18,7 +18,7 @@ use types::auth::{
 use types::common::MessageResponse;
 use types::local_objects::{self, LocalObjectPath, LocalObjectQuery};
 use types::meta::HealthResponse;
-use types::{alerts, attempts, error_tags, mastery};
+use types::{admin_status, alerts, attempts, error_tags, mastery};
 
 /// The Innova API.
 #[dropshot::api_description]
@@ -330,4 +330,31 @@ pub trait InnovaApi {
         path: Path<error_tags::ErrorTagPath>,
         body: JsonBody<error_tags::UpdateErrorTagStatus>,
     ) -> ApiOk<error_tags::ErrorTagAdminView>;
+
+    /// The pipeline snapshot.
+    ///
+    /// Queue depths (`ApproximateNumberOfMessages`) and dead-letter depths of the guide-ingest,
+    /// attempt-reprocess, llm-classify and hourly-alerts queues; attempts, submissions and
+    /// classifications of the last hour and the guides waiting in the pipeline; today's model
+    /// cost by model and this month's total (UTC); whether each stage runs. Never fails because
+    /// SQS or SSM is unreachable: an unreadable depth is `-1`, an unreadable killswitch is
+    /// reported enabled (fail-open), and `warnings` names each. Admins only (403 otherwise).
+    #[endpoint { method = GET, path = "/admin/status", tags = ["admin"] }]
+    async fn admin_status(rqctx: RequestContext<Self::Context>)
+    -> ApiOk<admin_status::AdminStatus>;
+
+    /// Pause or resume a stage.
+    ///
+    /// Writes the stage's SSM parameter (`"false"` when `enabled`, `"true"` when paused): the
+    /// grader (`/innova/guides/grading_paused`), the classifier (`/innova/llm/paused`), the
+    /// solution generator (`/innova/guides/solution_paused`), OCR (`/innova/ocr/paused`) and the
+    /// hourly alerts (`/innova/alerts/paused`). Workers see the change within 30 s (their cache).
+    /// An unknown key is 400 listing the valid ones; a parameter store that cannot be written is
+    /// 503 (retry). Admins only (403 otherwise).
+    #[endpoint { method = PATCH, path = "/admin/status/killswitches/{key}", tags = ["admin"] }]
+    async fn admin_killswitch_set(
+        rqctx: RequestContext<Self::Context>,
+        path: Path<admin_status::KillswitchPath>,
+        body: JsonBody<admin_status::SetKillswitch>,
+    ) -> ApiOk<admin_status::KillswitchView>;
 }

@@ -2,6 +2,7 @@
 //! table's role rule, then the ownership rule for the named target) → parse and validate the
 //! body → one `innova_app` call → map the result to the contract's type.
 
+pub mod admin_status;
 pub mod alerts;
 pub mod attempts;
 pub mod auth;

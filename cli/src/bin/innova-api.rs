@@ -33,6 +33,11 @@ async fn run(config: Config) -> anyhow::Result<()> {
     let workers =
         innova_workers::register_embedded(&context.config, &context.services, &context.db);
     tracing::info!(queues = ?workers, "workers consuming embedded queues");
+    // The hourly schedule of the alertGenerator Lambda, in-process.
+    let _alerts = innova_workers::alert_generator::spawn_hourly(
+        context.app.clone(),
+        std::time::Duration::from_secs(3600),
+    );
     let api = innova_api_server::server::serve_context(context, listener).await?;
     tracing::info!(addr = %api.addr, "innova-api listening");
     tokio::signal::ctrl_c().await?;

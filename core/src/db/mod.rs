@@ -31,6 +31,8 @@
 //!   [`error`].
 
 pub mod accounts;
+pub mod admin_status;
+pub mod alert_generator;
 pub mod alerts;
 pub mod attempts;
 pub mod catalog;

@@ -331,6 +331,17 @@ impl Queue for EmbeddedQueue {
             .map(|q| (q.pending.len() + q.unconsumed.len()) as u64)
             .unwrap_or(0))
     }
+
+    /// The messages that exhausted their receives, for queues that have a dead-letter queue.
+    async fn dead_letter_depth(&self, queue: QueueName) -> Result<Option<u64>, QueueError> {
+        if queue.spec().max_receive_count.is_none() {
+            return Ok(None);
+        }
+        let state = self.inner.lock();
+        Ok(Some(
+            state.queues.get(&queue).map_or(0, |q| q.dead.len() as u64),
+        ))
+    }
 }
 
 /// What the drain loop does next.

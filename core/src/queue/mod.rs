@@ -184,6 +184,9 @@ pub enum QueueError {
     /// The SQS call failed (network, permissions, throttling…).
     #[error("sending to {queue} failed: {message}")]
     Send { queue: QueueName, message: String },
+    /// Reading the queue's attributes failed.
+    #[error("reading the attributes of {queue} failed: {message}")]
+    Inspect { queue: QueueName, message: String },
 }
 
 /// Publishes message bodies (JSON strings) to a queue.
@@ -199,6 +202,9 @@ pub trait Queue: Send + Sync {
 
     /// Messages waiting in the queue (`ApproximateNumberOfMessages`), for the admin status page.
     async fn approximate_depth(&self, queue: QueueName) -> Result<u64, QueueError>;
+
+    /// Messages in the queue's dead-letter queue; `None` when it has none.
+    async fn dead_letter_depth(&self, queue: QueueName) -> Result<Option<u64>, QueueError>;
 }
 
 impl dyn Queue + '_ {
@@ -273,6 +279,10 @@ impl Queue for RoutedQueue {
 
     async fn approximate_depth(&self, queue: QueueName) -> Result<u64, QueueError> {
         self.route(queue)?.approximate_depth(queue).await
+    }
+
+    async fn dead_letter_depth(&self, queue: QueueName) -> Result<Option<u64>, QueueError> {
+        self.route(queue)?.dead_letter_depth(queue).await
     }
 }
 

@@ -6,6 +6,7 @@
 //! Status-like fields are enums ([`enums`]), so `openapi.yaml` lists their values and the
 //! generated client has typed enums.
 
+pub mod admin_status;
 pub mod alerts;
 pub mod attempts;
 pub mod auth;

@@ -1,0 +1,45 @@
+//! `alertGenerator`: the hourly teacher-alert cycle ([`innova_app::alert_generator`]), behind
+//! the hourly-alerts killswitch (`/innova/alerts/paused`). On Lambda an EventBridge
+//! `rate(1 hour)` schedule invokes it (the event's payload is ignored); in a local process
+//! [`spawn_hourly`] runs it every hour; `innova alerts run` runs it now.
+
+use std::time::Duration;
+
+use chrono::Utc;
+use innova_app::alert_generator::{self, RunReport};
+use innova_app::{App, AppResult};
+use innova_core::killswitch::Killswitch;
+
+/// One scheduled cycle: `None` when the hourly alerts are paused (nothing is read or written).
+pub async fn run_scheduled(app: &App) -> AppResult<Option<RunReport>> {
+    if app
+        .services
+        .killswitches
+        .state(Killswitch::HourlyAlerts)
+        .await
+        .is_paused()
+    {
+        tracing::info!(
+            parameter = Killswitch::HourlyAlerts.parameter(),
+            "hourly alerts paused: cycle skipped"
+        );
+        return Ok(None);
+    }
+    alert_generator::run(app, Utc::now()).await.map(Some)
+}
+
+/// Runs [`run_scheduled`] every `period` in the background of a long-running local process (the
+/// first cycle one period after start, as the hourly schedule). A failed cycle is logged and
+/// the next one runs as planned: each cycle is idempotent.
+pub fn spawn_hourly(app: App, period: Duration) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticks.tick().await;
+            if let Err(e) = run_scheduled(&app).await {
+                tracing::error!(error = %e, "alert generator cycle failed");
+            }
+        }
+    })
+}
