@@ -4,6 +4,7 @@
 
 mod access;
 mod admin;
+mod admin_status;
 mod alerts;
 mod attempts;
 mod auth;

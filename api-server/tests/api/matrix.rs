@@ -310,6 +310,10 @@ fn cases(made: &Made) -> Vec<Case> {
         // The status the tag already has: every allowed cell answers it, nothing changes.
         case("admin_error_tags_set_status", Method::PATCH, format!("/admin/error-tags/{ADMIN_TAG}/status"))
             .body(Body::Json(json!({"status": "ACTIVE"}))).about("an ACTIVE tag, to ACTIVE"),
+        get("admin_status", "/admin/status"),
+        // Enabling a running stage: every allowed cell answers it, nothing changes.
+        case("admin_killswitch_set", Method::PATCH, "/admin/status/killswitches/ocrEnabled")
+            .body(Body::Json(json!({"enabled": true}))).about("a running stage, enabled"),
     ]
 }
 
