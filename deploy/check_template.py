@@ -255,6 +255,16 @@ def main():
             timeout = functions[fn]["Properties"].get("Timeout", 6)
             if vis < timeout:
                 fail(f"trigger sqs {o['queue']}: visibility {vis} s < {r['key']}'s timeout {timeout} s (AWS refuses it)")
+        elif r["name"] == "schedule":
+            # The table writes the expression with `_` for spaces (its settings are space-separated).
+            expression = o["expression"].replace("_", " ")
+            rules = by_type("AWS::Events::Rule")
+            match = [k for k, v in rules.items()
+                     if v["Properties"].get("ScheduleExpression") == expression
+                     and v["Properties"].get("State", "ENABLED") == "ENABLED"
+                     and any(mentions(t.get("Arn"), fn) for t in v["Properties"].get("Targets", []))]
+            if len(match) != 1:
+                fail(f"trigger schedule {expression} of {r['key']}: no enabled rule targeting {fn}")
         else:
             fail(f"trigger {r['name']} of {r['key']}: the check does not know this kind yet; extend it")
     for extra in sorted(set(mappings) - seen_mappings):
@@ -295,6 +305,12 @@ def main():
         for action in ("sqs:SendMessage", "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"):
             if not allowed(action, getatt_arn(r["key"])):
                 fail(f"IAM: {action} not allowed on {r['key']}")
+    # Dead-letter queues the admin status reads (read=true): their depth, found by name.
+    for r in of_kind(rows, "queue"):
+        if r["opts"].get("read") == "true":
+            for action in ("sqs:GetQueueAttributes", "sqs:GetQueueUrl"):
+                if not allowed(action, getatt_arn(r["key"])):
+                    fail(f"IAM: {action} not allowed on {r['key']}")
     for r in of_kind(rows, "bucket"):
         for action in ("s3:GetObject", "s3:PutObject"):
             if not allowed(action, f"arn:aws:s3:::{r['name']}/*"):

@@ -50,6 +50,8 @@ MUTATIONS = [
     ("no SQS grant", "sqs:SendMessage", lambda t: drop_statement(t, "sqs:SendMessage")),
     ("no S3 grant", "s3:GetObject", lambda t: drop_statement(t, "s3:GetObject")),
     ("no SSM grant", "ssm:GetParameter", lambda t: drop_statement(t, "ssm:GetParameter")),
+    ("schedule changed", "rate(1 hour)", lambda t: res(t, "AWS::Events::Rule")["Properties"].update(ScheduleExpression="rate(2 hours)")),
+    ("no DLQ read grant", "sqs:GetQueueUrl", lambda t: drop_statement(t, "sqs:GetQueueUrl")),
 ]
 
 bad = []
