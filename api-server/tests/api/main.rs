@@ -5,11 +5,13 @@
 mod access;
 mod admin;
 mod alerts;
+mod assignments;
 mod attempts;
 mod auth;
 mod auth_attacks;
 mod contract;
 mod fakes;
+mod items;
 mod lambda;
 mod mastery;
 mod matrix;
