@@ -397,7 +397,7 @@ mod tests {
 
     #[test]
     fn due_dates_are_rfc3339_with_an_offset_or_a_date() {
-        let at = |s: &str| parse_due_at(s).map(|t| iso(t));
+        let at = |s: &str| parse_due_at(s).map(iso);
         assert_eq!(
             at("2026-05-02T12:00:00.000Z").as_deref(),
             Some("2026-05-02T12:00:00.000Z")
