@@ -22,6 +22,8 @@ use crate::api::types::common::MessageResponse;
 use crate::api::types::local_objects::{LocalObjectPath, LocalObjectQuery};
 use crate::api::types::meta::HealthResponse;
 use crate::api::types::{admin_status, alerts, attempts, error_tags, mastery};
+// --- Items, assignments, practice
+use crate::api::types::{assignments, items, practice};
 use crate::api::{InnovaApi, innova_api_mod};
 use crate::body::{ImageUpload, JsonBody};
 use crate::context::ApiContext;
@@ -266,6 +268,78 @@ impl InnovaApi for InnovaImpl {
             rqctx,
             handlers::admin_status::set_killswitch(rqctx, path, body)
         )
+    }
+
+    // --- Items, assignments, practice
+
+    async fn items_create(
+        rqctx: RequestContext<ApiContext>,
+        body: JsonBody<items::CreateItem>,
+    ) -> ApiCreated<items::Exercise> {
+        traced!(rqctx, handlers::items::create(rqctx, body))
+    }
+
+    async fn items_list(
+        rqctx: RequestContext<ApiContext>,
+        query: QueryParams<items::ItemsQuery>,
+    ) -> ApiOk<Vec<items::ItemView>> {
+        traced!(rqctx, handlers::items::list(rqctx, query))
+    }
+
+    async fn items_get(
+        rqctx: RequestContext<ApiContext>,
+        path: Path<items::ItemPath>,
+    ) -> ApiOk<items::ItemView> {
+        traced!(rqctx, handlers::items::get(rqctx, path))
+    }
+
+    async fn items_irt(
+        rqctx: RequestContext<ApiContext>,
+        path: Path<items::ItemPath>,
+    ) -> ApiOk<Option<items::ItemIrt>> {
+        traced!(rqctx, handlers::items::irt(rqctx, path))
+    }
+
+    async fn items_generate(
+        rqctx: RequestContext<ApiContext>,
+        body: JsonBody<items::GenerateItems>,
+    ) -> ApiAccepted<items::GenerationQueued> {
+        traced!(rqctx, handlers::items::generate(rqctx, body))
+    }
+
+    async fn assignments_create(
+        rqctx: RequestContext<ApiContext>,
+        body: JsonBody<assignments::CreateAssignment>,
+    ) -> ApiCreated<assignments::AssignmentDetail> {
+        traced!(rqctx, handlers::assignments::create(rqctx, body))
+    }
+
+    async fn assignments_recommend(
+        rqctx: RequestContext<ApiContext>,
+        query: QueryParams<assignments::RecommendAssignmentQuery>,
+    ) -> ApiCreated<assignments::AssignmentDetail> {
+        traced!(rqctx, handlers::assignments::recommend(rqctx, query))
+    }
+
+    async fn assignments_student(
+        rqctx: RequestContext<ApiContext>,
+        path: Path<assignments::AssignmentStudentPath>,
+    ) -> ApiOk<Vec<assignments::StudentAssignment>> {
+        traced!(rqctx, handlers::assignments::of_student(rqctx, path))
+    }
+
+    async fn practice_assign(
+        rqctx: RequestContext<ApiContext>,
+        body: JsonBody<practice::AssignPractice>,
+    ) -> ApiCreated<practice::PracticeAssigned> {
+        traced!(rqctx, handlers::practice::assign(rqctx, body))
+    }
+
+    async fn practice_recommend_next(
+        rqctx: RequestContext<ApiContext>,
+        query: QueryParams<practice::RecommendNextQuery>,
+    ) -> ApiOk<practice::PracticeRecommendation> {
+        traced!(rqctx, handlers::practice::recommend_next(rqctx, query))
     }
 }
 

@@ -14,6 +14,10 @@ pub mod attempts;
 pub mod error;
 pub mod error_tags;
 pub mod mastery;
+// --- Items, assignments, practice
+pub mod assignments;
+pub mod items;
+pub mod practice;
 
 use std::sync::Arc;
 

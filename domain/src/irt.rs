@@ -248,6 +248,11 @@ pub struct RankedItem {
 /// *among `rows`* (so with a topic filter any topic with prerequisites is skipped), score every
 /// candidate of its topic at θ = pKnown (no logit); sort by information descending (stable,
 /// NaN last) and keep `top_n`. Empty → HTTP 404 in `createRecommended`.
+///
+/// θ = pKnown is the reference's quirk (domain.md §4, §9.5), kept bit-for-bit on purpose: a
+/// probability in [0, 1] read as an ability puts every student near the middle of the scale, so
+/// items with b ≈ pKnown win whatever the mastery. Assignments recommended by the reference and
+/// by this system must be the same; do not "fix" it to the logit of the other two pickers.
 pub fn rank_for_assignment(
     rows: &[GatedMasteryRow],
     candidates: &[Candidate],
@@ -286,6 +291,36 @@ pub fn rank_for_assignment(
     ranked.sort_by(|x, y| nan_last(-x.fisher_information, -y.fisher_information));
     ranked.truncate(top_n);
     ranked
+}
+
+// ---------------------------------------------------------------------------------------------
+// The exercise bank's difficulty label (`GET /items`, domain.md §8)
+
+/// How hard an item looks from its difficulty `irtB`.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Difficulty {
+    /// `irtB ≤ −0.4`.
+    Easy,
+    Medium,
+    /// `irtB ≥ 0.7`.
+    Hard,
+}
+
+impl Difficulty {
+    /// `easy` when b ≤ −0.4, `hard` when b ≥ 0.7, else `medium` (NaN: `medium`, as the
+    /// reference's comparisons).
+    pub fn of(irt_b: f64) -> Difficulty {
+        if irt_b <= -0.4 {
+            Difficulty::Easy
+        } else if irt_b >= 0.7 {
+            Difficulty::Hard
+        } else {
+            Difficulty::Medium
+        }
+    }
 }
 
 #[cfg(test)]
@@ -545,5 +580,19 @@ mod tests {
         assert_eq!(rank_for_assignment(&rows, &cands, 1).len(), 1);
         assert!(rank_for_assignment(&rows, &[], 5).is_empty());
         assert!(rank_for_assignment(&[], &cands, 5).is_empty());
+    }
+
+    #[test]
+    fn difficulty_bands_are_closed_at_their_bounds() {
+        assert_eq!(Difficulty::of(-0.4), Difficulty::Easy);
+        assert_eq!(Difficulty::of(-0.39), Difficulty::Medium);
+        assert_eq!(Difficulty::of(0.0), Difficulty::Medium);
+        assert_eq!(Difficulty::of(0.69), Difficulty::Medium);
+        assert_eq!(Difficulty::of(0.7), Difficulty::Hard);
+        assert_eq!(Difficulty::of(f64::NAN), Difficulty::Medium);
+        assert_eq!(
+            serde_json::to_string(&Difficulty::Hard).unwrap(),
+            "\"hard\""
+        );
     }
 }

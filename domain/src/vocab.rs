@@ -1,6 +1,7 @@
-//! The stored vocabulary of attempts: `attempts.status`, `attempts.classifier_source` and
-//! `attempts.input_mode` are TEXT columns (data-model.md §2.3), but each takes a closed set of
-//! values. Here they are enums, so the API contract lists the values and nothing misspells one.
+//! The stored vocabularies: `attempts.status`, `attempts.classifier_source`,
+//! `attempts.input_mode`, `exercises.source`/`status`, `assignments.reason`/`kind` and
+//! `assignment_targets.status` are TEXT columns (data-model.md §1, §2.3), but each takes a closed
+//! set of values. Here they are enums, so the API contract lists the values and nothing misspells one.
 //!
 //! Each enum lists every value the reference wrote or documented, so any row it left reads back.
 
@@ -109,6 +110,59 @@ text_enum! {
     }
 }
 
+// ---- exercises and assignments (data-model.md §1, soft enums) ----------------------------------
+
+text_enum! {
+    /// Where an exercise comes from (`exercises.source`).
+    ExerciseSource ("exercise source") {
+        // The seed and the platform's own bank.
+        System = "SYSTEM",
+        // Written by a teacher (`POST /items`).
+        TeacherAuthored = "TEACHER_AUTHORED",
+        // Made by the AI engine's generator (`POST /items/generate`).
+        LlmGenerated = "LLM_GENERATED",
+        // Materialised from a published guide question.
+        GuideExtracted = "GUIDE_EXTRACTED",
+    }
+}
+
+text_enum! {
+    /// Whether an exercise is offered (`exercises.status`): lists and recommenders use ACTIVE only.
+    ExerciseStatus ("exercise status") {
+        Draft = "DRAFT",
+        Active = "ACTIVE",
+        Deprecated = "DEPRECATED",
+    }
+}
+
+text_enum! {
+    /// Why an assignment exists (`assignments.reason`).
+    AssignmentReason ("assignment reason") {
+        // Chosen by the teacher.
+        TeacherManual = "TEACHER_MANUAL",
+        // Picked by the Fisher-information recommender.
+        PracticeRecommender = "PRACTICE_RECOMMENDER",
+    }
+}
+
+text_enum! {
+    /// What an assignment holds (`assignments.kind`).
+    AssignmentKind ("assignment kind") {
+        Exercises = "EXERCISES",
+        // Created when a guide is published.
+        Guide = "GUIDE",
+    }
+}
+
+text_enum! {
+    /// A target student's progress on an assignment (`assignment_targets.status`).
+    AssignmentTargetStatus ("assignment target status") {
+        Pending = "PENDING",
+        InProgress = "IN_PROGRESS",
+        Done = "DONE",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -128,5 +182,25 @@ mod tests {
             serde_json::to_string(&InputMode::ScanAdhoc).unwrap(),
             "\"SCAN_ADHOC\""
         );
+    }
+
+    #[test]
+    fn exercise_and_assignment_vocabularies_are_the_stored_labels() {
+        assert_eq!(
+            "TEACHER_AUTHORED".parse::<ExerciseSource>(),
+            Ok(ExerciseSource::TeacherAuthored)
+        );
+        assert_eq!(ExerciseSource::ALL.len(), 4);
+        assert_eq!(ExerciseStatus::Active.as_str(), "ACTIVE");
+        assert_eq!(
+            AssignmentReason::try_from("PRACTICE_RECOMMENDER".to_owned()),
+            Ok(AssignmentReason::PracticeRecommender)
+        );
+        assert_eq!(AssignmentKind::Guide.to_string(), "GUIDE");
+        assert_eq!(
+            serde_json::to_string(&AssignmentTargetStatus::InProgress).unwrap(),
+            "\"IN_PROGRESS\""
+        );
+        assert!("manual".parse::<AssignmentReason>().is_err());
     }
 }

@@ -19,6 +19,8 @@ use types::common::MessageResponse;
 use types::local_objects::{self, LocalObjectPath, LocalObjectQuery};
 use types::meta::HealthResponse;
 use types::{admin_status, alerts, attempts, error_tags, mastery};
+// --- Items, assignments, practice
+use types::{assignments, items, practice};
 
 /// The Innova API.
 #[dropshot::api_description]
@@ -357,4 +359,121 @@ pub trait InnovaApi {
         path: Path<admin_status::KillswitchPath>,
         body: JsonBody<admin_status::SetKillswitch>,
     ) -> ApiOk<admin_status::KillswitchView>;
+
+    // --- Items, assignments, practice ---------------------------------------------------------
+
+    /// Write an exercise.
+    ///
+    /// Teachers and admins. Stores an ACTIVE, `TEACHER_AUTHORED` exercise with content
+    /// `{prompt}` on the topic `skillId` (a teacher is recorded as its author). A blank prompt is
+    /// 400; an unknown topic 404 naming `skillId`.
+    #[endpoint { method = POST, path = "/items", tags = ["items"] }]
+    async fn items_create(
+        rqctx: RequestContext<Self::Context>,
+        body: JsonBody<items::CreateItem>,
+    ) -> ApiCreated<items::Exercise>;
+
+    /// The exercise bank.
+    ///
+    /// ACTIVE exercises, oldest first, `limit` (1–100, default 32) per `page` (from 1), only
+    /// those of topics with the code `skillKey` (or its alias `topic`) when given. Any
+    /// authenticated user. A non-numeric or out-of-range number, a blank filter or an unknown
+    /// parameter is 400 naming it.
+    #[endpoint { method = GET, path = "/items", tags = ["items"] }]
+    async fn items_list(
+        rqctx: RequestContext<Self::Context>,
+        query: QueryParams<items::ItemsQuery>,
+    ) -> ApiOk<Vec<items::ItemView>>;
+
+    /// One exercise, whatever its status.
+    ///
+    /// 404 `Exercise not found` for an unknown id.
+    #[endpoint { method = GET, path = "/items/by-id/{id}", tags = ["items"] }]
+    async fn items_get(
+        rqctx: RequestContext<Self::Context>,
+        path: Path<items::ItemPath>,
+    ) -> ApiOk<items::ItemView>;
+
+    /// An exercise's IRT parameters.
+    ///
+    /// `{irtA, irtB}`; `null` (still 200) for an unknown id, as the reference answered.
+    #[endpoint { method = GET, path = "/items/by-id/{id}/irt", tags = ["items"] }]
+    async fn items_irt(
+        rqctx: RequestContext<Self::Context>,
+        path: Path<items::ItemPath>,
+    ) -> ApiOk<Option<items::ItemIrt>>;
+
+    /// Ask the AI engine for new exercises.
+    ///
+    /// Teachers and admins. Publishes `{subdomain_code, grade_level, target_error_codes, count,
+    /// trace_id}` (the request's trace id) to the exercise-generate queue; the exercises reach
+    /// the bank in a few minutes. The body is validated (grade 1–12, 1–50 target codes, count
+    /// 1–10: 400 naming the field); a subdomain code or target codes that exist nowhere are 422;
+    /// 503 when the request could not be queued (nothing is stored: repeat it).
+    #[endpoint { method = POST, path = "/items/generate", tags = ["items"] }]
+    async fn items_generate(
+        rqctx: RequestContext<Self::Context>,
+        body: JsonBody<items::GenerateItems>,
+    ) -> ApiAccepted<items::GenerationQueued>;
+
+    /// Create an assignment.
+    ///
+    /// Teachers: for a course they teach (`courseId`; targets, if any, must be ACTIVE in it), or
+    /// for students they teach (`studentIds`, each in a course of the caller; 403 otherwise).
+    /// The assignment, its exercises (sequence 0, 1, … in the order given) and its targets
+    /// (PENDING) are stored together. A student named twice, neither course nor students, or
+    /// an unparsable `dueAt` is 400; unknown exercises or students, or students not enrolled in
+    /// the course, 422 naming the field.
+    #[endpoint { method = POST, path = "/assignments", tags = ["assignments"] }]
+    async fn assignments_create(
+        rqctx: RequestContext<Self::Context>,
+        body: JsonBody<assignments::CreateAssignment>,
+    ) -> ApiCreated<assignments::AssignmentDetail>;
+
+    /// Create a recommended assignment for a student.
+    ///
+    /// A teacher of the student. The five most informative ACTIVE exercises of the topics the
+    /// student has a mastery estimate for — topics whose prerequisites all stand at pKnown ≥ 0.6,
+    /// items scored with θ = pKnown as the reference did — stored as a `PRACTICE_RECOMMENDER` assignment for the
+    /// student, titled `Práctica recomendada — <topic code>`. 404 when nothing qualifies, or
+    /// for an unknown `topicId`.
+    #[endpoint { method = POST, path = "/assignments/recommend", tags = ["assignments"] }]
+    async fn assignments_recommend(
+        rqctx: RequestContext<Self::Context>,
+        query: QueryParams<assignments::RecommendAssignmentQuery>,
+    ) -> ApiCreated<assignments::AssignmentDetail>;
+
+    /// A student's assignments.
+    ///
+    /// Assignments addressed to the student (not guides'), newest first, with their exercises
+    /// and topics. For the student, their teachers, their confirmed parents and admins; 404 for
+    /// an unknown student.
+    #[endpoint { method = GET, path = "/assignments/student/{id}", tags = ["assignments"] }]
+    async fn assignments_student(
+        rqctx: RequestContext<Self::Context>,
+        path: Path<assignments::AssignmentStudentPath>,
+    ) -> ApiOk<Vec<assignments::StudentAssignment>>;
+
+    /// Assign practice exercises to one student.
+    ///
+    /// A teacher of the student: `POST /assignments` for that student, titled `Práctica
+    /// asignada`, reason `TEACHER_MANUAL`. Unknown exercises are 422 naming `itemIds`; an
+    /// unparsable `dueAt` is 400.
+    #[endpoint { method = POST, path = "/practice/assign", tags = ["practice"] }]
+    async fn practice_assign(
+        rqctx: RequestContext<Self::Context>,
+        body: JsonBody<practice::AssignPractice>,
+    ) -> ApiCreated<practice::PracticeAssigned>;
+
+    /// The next practice exercise for a student.
+    ///
+    /// Among the first 500 ACTIVE exercises (oldest first; of the domain `domainId` when
+    /// given), the one with the most Fisher information at θ = logit(clamp(pKnown, 0.05, 0.95))
+    /// of its topic (pKnown 0.3 where the student has none). For the student, their teachers
+    /// and admins; 404 for an unknown student or when there is no exercise.
+    #[endpoint { method = GET, path = "/practice/recommend-next", tags = ["practice"] }]
+    async fn practice_recommend_next(
+        rqctx: RequestContext<Self::Context>,
+        query: QueryParams<practice::RecommendNextQuery>,
+    ) -> ApiOk<practice::PracticeRecommendation>;
 }

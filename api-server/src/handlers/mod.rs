@@ -10,3 +10,7 @@ pub mod error_tags;
 pub mod local_objects;
 pub mod mastery;
 pub mod meta;
+// --- Items, assignments, practice
+pub mod assignments;
+pub mod items;
+pub mod practice;

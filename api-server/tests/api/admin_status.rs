@@ -26,7 +26,12 @@ async fn status(app: &TestApp) -> Value {
 
 async fn toggle(app: &TestApp, key: &str, body: Value) -> (StatusCode, Value) {
     let path = format!("/admin/status/killswitches/{key}");
-    send(app.request_as(ADMIN, Method::PATCH, &path).await.json(&body)).await
+    send(
+        app.request_as(ADMIN, Method::PATCH, &path)
+            .await
+            .json(&body),
+    )
+    .await
 }
 
 /// `count` messages into `queue`.
@@ -87,7 +92,11 @@ async fn the_operator_sees_real_depths_and_pauses_the_classifier() {
     .await;
     // Fresh parameters per run: moto keeps state across tests.
     let ssm = Aws::new(services::aws_settings()).ssm().await;
-    let _ = ssm.delete_parameter().name("/innova/llm/paused").send().await;
+    let _ = ssm
+        .delete_parameter()
+        .name("/innova/llm/paused")
+        .send()
+        .await;
 
     // An hour's activity: one attempt now, one two hours ago; cost today and last month.
     sqlx::raw_sql(
@@ -138,14 +147,29 @@ async fn the_operator_sees_real_depths_and_pauses_the_classifier() {
 
     let (code, body) = toggle(&app, "classifierEnabled", json!({"enabled": false})).await;
     assert_eq!(code, StatusCode::OK, "{body}");
-    assert_eq!(body["data"], json!({"key": "classifierEnabled", "enabled": false}));
-    assert_eq!(ssm_value("/innova/llm/paused").await.as_deref(), Some("true"));
-    assert_eq!(status(&app).await["killswitches"]["classifierEnabled"], false);
+    assert_eq!(
+        body["data"],
+        json!({"key": "classifierEnabled", "enabled": false})
+    );
+    assert_eq!(
+        ssm_value("/innova/llm/paused").await.as_deref(),
+        Some("true")
+    );
+    assert_eq!(
+        status(&app).await["killswitches"]["classifierEnabled"],
+        false
+    );
 
     let (code, _) = toggle(&app, "classifierEnabled", json!({"enabled": true})).await;
     assert_eq!(code, StatusCode::OK);
-    assert_eq!(ssm_value("/innova/llm/paused").await.as_deref(), Some("false"));
-    assert_eq!(status(&app).await["killswitches"]["classifierEnabled"], true);
+    assert_eq!(
+        ssm_value("/innova/llm/paused").await.as_deref(),
+        Some("false")
+    );
+    assert_eq!(
+        status(&app).await["killswitches"]["classifierEnabled"],
+        true
+    );
 }
 
 #[tokio::test]
@@ -153,8 +177,14 @@ async fn unreachable_sqs_and_ssm_degrade_the_page_instead_of_failing_it() {
     // Nothing listens on port 9: every SQS and SSM call fails to connect.
     let app = spawn_seeded_with(&[
         ("AWS_ENDPOINT_URL", "http://127.0.0.1:9"),
-        ("SQS_GUIDE_INGEST_URL", "http://127.0.0.1:9/000000000000/guide-ingest"),
-        ("SQS_LLM_CLASSIFY_URL", "http://127.0.0.1:9/000000000000/llm-classify"),
+        (
+            "SQS_GUIDE_INGEST_URL",
+            "http://127.0.0.1:9/000000000000/guide-ingest",
+        ),
+        (
+            "SQS_LLM_CLASSIFY_URL",
+            "http://127.0.0.1:9/000000000000/llm-classify",
+        ),
     ])
     .await;
     let data = status(&app).await;
@@ -169,7 +199,9 @@ async fn unreachable_sqs_and_ssm_degrade_the_page_instead_of_failing_it() {
         .map(|w| w.as_str().unwrap())
         .collect();
     assert!(
-        warnings.iter().any(|w| w.starts_with("guide-ingest: depth unavailable")),
+        warnings
+            .iter()
+            .any(|w| w.starts_with("guide-ingest: depth unavailable")),
         "{warnings:?}"
     );
     assert!(
@@ -187,7 +219,12 @@ async fn unreachable_sqs_and_ssm_degrade_the_page_instead_of_failing_it() {
 async fn locally_the_embedded_queue_and_in_memory_switches_answer() {
     let app = spawn_seeded().await;
     let data = status(&app).await;
-    for key in ["guide-ingest", "attempt-reprocess", "llm-classify", "hourly-alerts"] {
+    for key in [
+        "guide-ingest",
+        "attempt-reprocess",
+        "llm-classify",
+        "hourly-alerts",
+    ] {
         assert_eq!(
             data["queues"][key],
             json!({"depth": 0, "dlqDepth": 0, "processedLastHour": 0}),

@@ -314,7 +314,60 @@ fn cases(made: &Made) -> Vec<Case> {
         // Enabling a running stage: every allowed cell answers it, nothing changes.
         case("admin_killswitch_set", Method::PATCH, "/admin/status/killswitches/ocrEnabled")
             .body(Body::Json(json!({"enabled": true}))).about("a running stage, enabled"),
+        // --- Items, assignments, practice ----------------------------------------------------
+        post("items_create", "/items", item_body()),
+        get("items_list", "/items"),
+        get("items_list", "/items?skillKey=SUB&limit=3&page=2").about("a topic's second page"),
+        get("items_get", format!("/items/{EXERCISE}")),
+        get("items_irt", format!("/items/{EXERCISE}/irt")),
+        // Queued in-process (the matrix server has no queue URLs): 202.
+        post("items_generate", "/items/generate", generate_body()).answers(202),
+        post("assignments_create", "/assignments", course_assignment(COURSE_A, &[])).about("course A").on(course_a),
+        post("assignments_create", "/assignments", course_assignment(COURSE_B, &[])).about("course B").on(course_b),
+        post("assignments_create", "/assignments", course_assignment(COURSE_A, &[STUDENT_1]))
+            .about("course A, for student 1").on(course_a),
+        post("assignments_create", "/assignments", student_assignment(STUDENT_1)).about("for student 1").on(student_1),
+        post("assignments_create", "/assignments", student_assignment(STUDENT_B)).about("for student B").on(student_b),
+        // Both students have mastery of ARITH:SUB (the attempts of `Run::make`): 201.
+        case("assignments_recommend", Method::POST, format!("/assignments/recommend?studentId={STUDENT_1}"))
+            .about("for student 1").on(student_1),
+        case("assignments_recommend", Method::POST, format!("/assignments/recommend?studentId={STUDENT_B}"))
+            .about("for student B").on(student_b),
+        get("assignments_student", format!("/assignments/student/{STUDENT_1}")).about("student 1").on(student_1),
+        get("assignments_student", format!("/assignments/student/{STUDENT_B}")).about("student B").on(student_b),
+        post("practice_assign", "/practice/assign", practice_body(STUDENT_1)).about("for student 1").on(student_1),
+        post("practice_assign", "/practice/assign", practice_body(STUDENT_B)).about("for student B").on(student_b),
+        get("practice_recommend_next", format!("/practice/recommend-next?studentId={STUDENT_1}"))
+            .about("student 1").on(student_1),
+        get("practice_recommend_next", format!("/practice/recommend-next?studentId={STUDENT_B}"))
+            .about("student B").on(student_b),
     ]
+}
+
+// --- Items, assignments, practice: the cases' bodies -------------------------------------------
+
+/// A seeded exercise (ARITH:SUB, ACTIVE).
+const EXERCISE: &str = "seed-ex-sub-001";
+
+fn item_body() -> Value {
+    json!({"skillId": "seed-topic-001", "content": {"prompt": "91 - 46 = ?"}, "irtA": 1.1, "irtB": 0.2})
+}
+
+fn generate_body() -> Value {
+    json!({"subdomainCode": "SUB", "gradeLevel": 3, "targetErrorCodes": [ERROR_TAG], "count": 2})
+}
+
+fn course_assignment(course: &str, students: &[&str]) -> Value {
+    json!({"courseId": course, "studentIds": students, "exerciseIds": [EXERCISE],
+           "title": "Restas", "reason": "TEACHER_MANUAL", "dueAt": "2026-06-01T12:00:00Z"})
+}
+
+fn student_assignment(student: &str) -> Value {
+    json!({"studentIds": [student], "exerciseIds": [EXERCISE], "title": "Restas", "reason": "TEACHER_MANUAL"})
+}
+
+fn practice_body(student: &str) -> Value {
+    json!({"studentId": student, "itemIds": [EXERCISE], "dueAt": "2026-06-01"})
 }
 
 // ---- 4. the oracle ------------------------------------------------------------------------

@@ -378,3 +378,38 @@ pub async fn recently_solved(
     .fetch_all(exec)
     .await?)
 }
+
+/// A mastery row with its topic's prerequisites (the assignment recommender's input).
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct GatedMasteryRow {
+    pub topic_id: String,
+    pub topic_code: String,
+    pub p_known: f64,
+    /// The topic's prerequisite topic ids, ordered.
+    pub prerequisite_topic_ids: Vec<String>,
+}
+
+/// A student's mastery rows (only the one of `topic_id` when given) with their topics'
+/// prerequisites, by topic id (the reference's query had no order; this one is stable).
+pub async fn with_prerequisites(
+    exec: impl PgExecutor<'_>,
+    student_id: &str,
+    topic_id: Option<&str>,
+) -> DbResult<Vec<GatedMasteryRow>> {
+    Ok(sqlx::query_as(
+        "SELECT m.topic_id, t.code AS topic_code, m.p_known,
+                COALESCE(array_agg(tp.prerequisite_topic_id ORDER BY tp.prerequisite_topic_id)
+                             FILTER (WHERE tp.prerequisite_topic_id IS NOT NULL), '{}')
+                    AS prerequisite_topic_ids
+         FROM student_topic_mastery m
+         JOIN topics t ON t.id = m.topic_id
+         LEFT JOIN topic_prerequisites tp ON tp.topic_id = m.topic_id
+         WHERE m.student_id = $1 AND ($2::text IS NULL OR m.topic_id = $2)
+         GROUP BY m.topic_id, t.code, m.p_known
+         ORDER BY m.topic_id",
+    )
+    .bind(student_id)
+    .bind(topic_id)
+    .fetch_all(exec)
+    .await?)
+}

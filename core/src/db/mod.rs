@@ -45,6 +45,9 @@ pub mod migrate;
 pub mod schema;
 pub mod seed;
 pub mod users;
+// --- Items, assignments, practice
+pub mod assignments;
+pub mod exercises;
 
 use std::str::FromStr;
 use std::time::Duration;

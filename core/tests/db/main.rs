@@ -3,6 +3,7 @@
 //! `INNOVA_TEST_PG_URL` (the tests fail, saying so, when it is not set).
 
 mod alerts;
+mod assignments;
 mod attempts;
 mod baseline;
 mod catalog_import;
@@ -10,6 +11,7 @@ mod connect;
 mod curriculum;
 mod error_tags;
 mod errors;
+mod exercises;
 mod mastery;
 mod schema_compat;
 mod seed;

@@ -7,6 +7,11 @@ pub use innova_core::db::enums::{
 pub use innova_domain::alerts::{AlertType, Severity as AlertSeverity};
 pub use innova_domain::guides::GuideStatus;
 pub use innova_domain::vocab::{AttemptStatus, ClassifierSource, InputMode};
+// --- Items, assignments, practice
+pub use innova_domain::irt::Difficulty;
+pub use innova_domain::vocab::{
+    AssignmentKind, AssignmentReason, AssignmentTargetStatus, ExerciseSource, ExerciseStatus,
+};
 
 use innova_domain::access::Role;
 use schemars::JsonSchema;

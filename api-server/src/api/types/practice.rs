@@ -1,0 +1,143 @@
+//! `/practice`: a single-student assignment, and the next exercise by Fisher information.
+
+use innova_app::assignments::AssignmentDetail;
+use innova_app::practice as app;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::assignments::{check_due_at, check_ids, parse_due_at};
+use super::common::iso;
+use crate::validate::{Problems, Validate};
+
+const MAX_TEXT: usize = 200;
+
+// ---- POST /practice/assign ------------------------------------------------------------------
+
+/// Exercises for one student of the caller.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct AssignPractice {
+    /// A student of the caller (ACTIVE in a course they teach).
+    #[schemars(length(min = 1, max = 200))]
+    pub student_id: String,
+    /// The exercises, in order (at most 200; may be empty, may repeat one).
+    #[schemars(length(max = 200))]
+    pub item_ids: Vec<String>,
+    /// ISO-8601: a date-time with its offset, or a date (midnight UTC).
+    #[serde(default)]
+    #[schemars(length(min = 1, max = 40))]
+    pub due_at: Option<String>,
+}
+
+impl Validate for AssignPractice {
+    fn validate(&self, p: &mut Problems) {
+        p.not_blank("studentId", &self.student_id);
+        p.chars_between("studentId", &self.student_id, 0, MAX_TEXT);
+        check_ids(p, "itemIds", &self.item_ids);
+        check_due_at(p, self.due_at.as_deref());
+    }
+}
+
+impl AssignPractice {
+    /// The due date (after [`Validate`], a parsable one or none).
+    pub fn due_at(&self) -> Option<chrono::NaiveDateTime> {
+        self.due_at.as_deref().and_then(parse_due_at)
+    }
+}
+
+/// The practice assignment made.
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PracticeAssigned {
+    /// The assignment id.
+    pub id: String,
+    pub student_id: String,
+    /// The exercises, in order.
+    pub item_ids: Vec<String>,
+    /// ISO-8601 UTC; absent when there is no due date.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub due_at: Option<String>,
+}
+
+impl PracticeAssigned {
+    pub fn new(student_id: String, detail: AssignmentDetail) -> Self {
+        PracticeAssigned {
+            id: detail.assignment.id,
+            student_id,
+            item_ids: detail
+                .exercises
+                .into_iter()
+                .map(|(s, _)| s.exercise_id)
+                .collect(),
+            due_at: detail.assignment.due_at.map(iso),
+        }
+    }
+}
+
+// ---- GET /practice/recommend-next -------------------------------------------------------------
+
+/// `?studentId=&domainId=`.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RecommendNextQuery {
+    /// The student to recommend for.
+    #[schemars(length(min = 1, max = 200))]
+    pub student_id: String,
+    /// Only exercises whose topic is of this domain (a `domains.id`).
+    #[serde(default)]
+    #[schemars(length(min = 1, max = 200))]
+    pub domain_id: Option<String>,
+}
+
+impl Validate for RecommendNextQuery {
+    fn validate(&self, p: &mut Problems) {
+        p.not_blank("studentId", &self.student_id);
+        p.chars_between("studentId", &self.student_id, 0, MAX_TEXT);
+        if let Some(domain) = &self.domain_id {
+            p.not_blank("domainId", domain);
+            p.chars_between("domainId", domain, 0, MAX_TEXT);
+        }
+    }
+}
+
+/// The exercise picked for practice.
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PracticeExercise {
+    pub id: String,
+    /// `content.prompt`, else `Ejercicio <first 8 characters of the id>`.
+    pub problem: String,
+    pub topic_code: String,
+    pub topic_name: String,
+    pub irt_a: f64,
+    pub irt_b: f64,
+}
+
+/// The next exercise for the student.
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PracticeRecommendation {
+    pub exercise: PracticeExercise,
+    /// θ of the exercise's topic: logit(clamp(pKnown, 0.05, 0.95)), pKnown 0.3 when unknown.
+    pub student_theta: f64,
+    /// `θ = <θ>, b = <b> → I(θ) = <information> (Fisher máx)`.
+    pub reasoning: String,
+}
+
+impl From<app::PracticePick> for PracticeRecommendation {
+    fn from(p: app::PracticePick) -> Self {
+        let x = p.exercise;
+        PracticeRecommendation {
+            exercise: PracticeExercise {
+                id: x.id,
+                problem: x.problem,
+                topic_code: x.topic_code,
+                topic_name: x.topic_name,
+                irt_a: x.irt_a,
+                irt_b: x.irt_b,
+            },
+            student_theta: p.student_theta,
+            reasoning: p.reasoning,
+        }
+    }
+}
