@@ -10,34 +10,11 @@ use serde_json::{Value, json};
 
 use crate::attempts::{ADMIN, PARENT, STUDENT1, TEACHER};
 use crate::support::{
-    TestApp, moto_queue, receive_event, required_env, spawn_seeded, spawn_seeded_with,
+    message, moto_queue, receive_event, required_env, send_as, spawn_seeded, spawn_seeded_with,
 };
 
 /// The legacy topic "Sustracción con préstamo" (code `T-SUB-BORROW`), with no exercises in the seed.
 const BORROW_TOPIC: &str = "seed-topic-001";
-
-async fn send_as(
-    app: &TestApp,
-    who: &str,
-    method: Method,
-    path: &str,
-    body: Option<Value>,
-) -> (StatusCode, Value) {
-    let mut req = app.request_as(who, method, path).await;
-    if let Some(body) = body {
-        req = req.json(&body);
-    }
-    let resp = req.send().await.unwrap();
-    (resp.status(), resp.json().await.unwrap_or(Value::Null))
-}
-
-/// The `message` of an error body as one string (it may be a list).
-fn message(body: &Value) -> String {
-    match &body["message"] {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    }
-}
 
 fn ids(list: &Value) -> Vec<&str> {
     list["data"]

@@ -198,3 +198,31 @@ pub use innova_testkit::services::{
     TestQueue as MotoQueue, create_queue as moto_queue, receive_event, required_env,
     sqs as moto_sqs,
 };
+
+/// A request as the user with this email, with an optional JSON body: the status and the body
+/// (`null` when it is not JSON).
+pub async fn send_as(
+    app: &TestApp,
+    who: &str,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<serde_json::Value>,
+) -> (reqwest::StatusCode, serde_json::Value) {
+    let mut req = app.request_as(who, method, path).await;
+    if let Some(body) = body {
+        req = req.json(&body);
+    }
+    let resp = req.send().await.unwrap();
+    (
+        resp.status(),
+        resp.json().await.unwrap_or(serde_json::Value::Null),
+    )
+}
+
+/// The `message` of an error body as one string (it may be a list).
+pub fn message(body: &serde_json::Value) -> String {
+    match &body["message"] {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
