@@ -19,11 +19,16 @@ fn main() {
     let in_repository = this.is_some()
         && std::fs::canonicalize("../api-client").ok() == this
         && Path::new("../openapi.yaml").is_file();
-    let source = if in_repository { "../openapi.yaml" } else { "openapi.yaml" };
+    let source = if in_repository {
+        "../openapi.yaml"
+    } else {
+        "openapi.yaml"
+    };
     println!("cargo:rerun-if-changed={source}");
-    let text = std::fs::read_to_string(source).unwrap_or_else(|e| panic!("cannot read {source}: {e}"));
-    let mut spec: OpenAPI =
-        serde_yaml::from_str(&text).unwrap_or_else(|e| panic!("{source} is not a valid OpenAPI 3.0 document: {e}"));
+    let text =
+        std::fs::read_to_string(source).unwrap_or_else(|e| panic!("cannot read {source}: {e}"));
+    let mut spec: OpenAPI = serde_yaml::from_str(&text)
+        .unwrap_or_else(|e| panic!("{source} is not a valid OpenAPI 3.0 document: {e}"));
 
     for item in spec.paths.paths.values_mut() {
         let ReferenceOr::Item(item) = item else {

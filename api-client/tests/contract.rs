@@ -15,8 +15,11 @@ fn the_crate_copy_of_the_contract_is_the_repository_file() {
 
 #[test]
 fn the_crate_version_is_the_contract_version() {
-    let doc: serde_yaml::Value = serde_yaml::from_str(REPOSITORY_CONTRACT).expect("openapi.yaml is YAML");
-    let contract = doc["info"]["version"].as_str().expect("openapi.yaml has info.version");
+    let doc: serde_yaml::Value =
+        serde_yaml::from_str(REPOSITORY_CONTRACT).expect("openapi.yaml is YAML");
+    let contract = doc["info"]["version"]
+        .as_str()
+        .expect("openapi.yaml has info.version");
     assert_eq!(
         env!("CARGO_PKG_VERSION"),
         contract,

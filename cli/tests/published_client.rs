@@ -54,7 +54,8 @@ fn cargo(target: &Path) -> Command {
     ] {
         c.env_remove(var);
     }
-    c.env("CARGO_TARGET_DIR", target).env("CARGO_TERM_COLOR", "never");
+    c.env("CARGO_TARGET_DIR", target)
+        .env("CARGO_TERM_COLOR", "never");
     c
 }
 
@@ -91,7 +92,15 @@ async fn a_crate_outside_the_workspace_calls_the_api_through_the_exported_client
         "cargo package -p innova-api-client",
         cargo(&work.join("package-target"))
             .current_dir(workspace)
-            .args(["package", "-q", "-p", "innova-api-client", "--allow-dirty", "--no-verify", "--offline"])
+            .args([
+                "package",
+                "-q",
+                "-p",
+                "innova-api-client",
+                "--allow-dirty",
+                "--no-verify",
+                "--offline",
+            ])
             .output()
             .unwrap(),
     );
@@ -110,7 +119,12 @@ async fn a_crate_outside_the_workspace_calls_the_api_through_the_exported_client
             .output()
             .unwrap(),
     );
-    let crate_dir = std::fs::read_dir(&export).unwrap().next().unwrap().unwrap().path();
+    let crate_dir = std::fs::read_dir(&export)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
     assert!(
         !crate_dir.join("../openapi.yaml").exists() && crate_dir.join("openapi.yaml").is_file(),
         "the export carries its own contract and nothing beside it"
