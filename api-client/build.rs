@@ -1,4 +1,9 @@
-//! Generates the client from `../openapi.yaml` with progenitor.
+//! Generates the client from the contract with progenitor.
+//!
+//! The contract is the repository's `openapi.yaml` when this crate sits in the repository (the
+//! workspace, or a git dependency's checkout), else the copy beside this file, so that the crate
+//! also builds alone (a `cargo package` archive, a vendored copy). `tests/contract.rs` keeps the
+//! copy identical to the repository's file.
 //!
 //! Progenitor cannot generate `multipart/form-data` request bodies, so those operations (only
 //! `POST /attempts/ocr-extract` today) are left out of the generated client; call them with
@@ -8,13 +13,22 @@ use std::path::Path;
 
 use openapiv3::{OpenAPI, ReferenceOr};
 
-const SPEC: &str = "../openapi.yaml";
-
 fn main() {
-    println!("cargo:rerun-if-changed={SPEC}");
-    let text = std::fs::read_to_string(SPEC).expect("openapi.yaml is readable");
-    let mut spec: OpenAPI =
-        serde_yaml::from_str(&text).expect("openapi.yaml is a valid OpenAPI 3.0 document");
+    // In the repository, `../api-client` is this very directory.
+    let this = std::fs::canonicalize(".").ok();
+    let in_repository = this.is_some()
+        && std::fs::canonicalize("../api-client").ok() == this
+        && Path::new("../openapi.yaml").is_file();
+    let source = if in_repository {
+        "../openapi.yaml"
+    } else {
+        "openapi.yaml"
+    };
+    println!("cargo:rerun-if-changed={source}");
+    let text =
+        std::fs::read_to_string(source).unwrap_or_else(|e| panic!("cannot read {source}: {e}"));
+    let mut spec: OpenAPI = serde_yaml::from_str(&text)
+        .unwrap_or_else(|e| panic!("{source} is not a valid OpenAPI 3.0 document: {e}"));
 
     for item in spec.paths.paths.values_mut() {
         let ReferenceOr::Item(item) = item else {
@@ -42,7 +56,7 @@ fn main() {
         .with_tag(progenitor::TagStyle::Merged);
     let tokens = progenitor::Generator::new(&settings)
         .generate_tokens(&spec)
-        .unwrap_or_else(|e| panic!("cannot generate the client from {SPEC}: {e}"));
+        .unwrap_or_else(|e| panic!("cannot generate the client from {source}: {e}"));
     let out = Path::new(&std::env::var("OUT_DIR").unwrap()).join("client.rs");
     std::fs::write(out, tokens.to_string()).expect("OUT_DIR is writable");
 }
