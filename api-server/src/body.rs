@@ -65,6 +65,20 @@ impl<T: DeserializeOwned + Validate> JsonBody<T> {
         de.end().map_err(|e| invalid(e.to_string()))?;
         validated(value)
     }
+
+    /// [`Self::parse`] for a route whose body is optional: no body at all (or only whitespace)
+    /// reads as `{}`, so clients that send nothing get the defaults.
+    pub fn parse_or_empty(&self) -> Result<T, ApiError> {
+        if self.bytes.iter().all(u8::is_ascii_whitespace) {
+            return JsonBody {
+                bytes: Bytes::from_static(b"{}"),
+                content_type: None,
+                _type: PhantomData,
+            }
+            .parse();
+        }
+        self.parse()
+    }
 }
 
 /// The field (dotted path, `.` for the body itself) of the first string or key holding a NUL

@@ -31,6 +31,7 @@ pub fn generate() -> anyhow::Result<String> {
     let mut value = spec.json()?;
     add_bearer_security(&mut value);
     publish_public_paths(&mut value);
+    mark_optional_bodies(&mut value);
     Ok(serde_yaml::to_string(&value)?)
 }
 
@@ -43,6 +44,30 @@ fn publish_public_paths(doc: &mut serde_json::Value) {
     let declared = std::mem::take(paths);
     for (path, item) in declared {
         paths.insert(crate::routes::to_public(&path), item);
+    }
+}
+
+/// Operations whose JSON body may be left out (`JsonBody::parse_or_empty`): the reference's
+/// clients send none.
+const OPTIONAL_BODIES: &[&str] = &["classrooms_invite"];
+
+/// Marks the request bodies of [`OPTIONAL_BODIES`] as not required.
+fn mark_optional_bodies(doc: &mut serde_json::Value) {
+    let Some(paths) = doc.get_mut("paths").and_then(|p| p.as_object_mut()) else {
+        return;
+    };
+    for operation in paths
+        .values_mut()
+        .filter_map(|i| i.as_object_mut())
+        .flat_map(|i| i.values_mut())
+    {
+        let optional = operation
+            .get("operationId")
+            .and_then(|id| id.as_str())
+            .is_some_and(|id| OPTIONAL_BODIES.contains(&id));
+        if optional && let Some(body) = operation.get_mut("requestBody") {
+            body["required"] = serde_json::Value::Bool(false);
+        }
     }
 }
 

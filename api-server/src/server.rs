@@ -24,6 +24,8 @@ use crate::api::types::meta::HealthResponse;
 use crate::api::types::{admin_status, alerts, attempts, error_tags, mastery};
 // --- Items, assignments, practice
 use crate::api::types::{assignments, items, practice};
+// --- Classrooms, parents, skills
+use crate::api::types::{classrooms, parents, skills};
 use crate::api::{InnovaApi, innova_api_mod};
 use crate::body::{ImageUpload, JsonBody};
 use crate::context::ApiContext;
@@ -340,6 +342,125 @@ impl InnovaApi for InnovaImpl {
         query: QueryParams<practice::RecommendNextQuery>,
     ) -> ApiOk<practice::PracticeRecommendation> {
         traced!(rqctx, handlers::practice::recommend_next(rqctx, query))
+    }
+
+    // --- Classrooms, parents, skills
+
+    async fn classrooms_create(
+        rqctx: RequestContext<ApiContext>,
+        body: JsonBody<classrooms::CreateClassroom>,
+    ) -> ApiCreated<classrooms::Course> {
+        traced!(rqctx, handlers::classrooms::create(rqctx, body))
+    }
+
+    async fn classrooms_mine(
+        rqctx: RequestContext<ApiContext>,
+        query: QueryParams<classrooms::CoursesQuery>,
+    ) -> ApiOk<Vec<classrooms::Course>> {
+        traced!(rqctx, handlers::classrooms::mine(rqctx, query))
+    }
+
+    async fn classrooms_student_mine(
+        rqctx: RequestContext<ApiContext>,
+        query: QueryParams<classrooms::CoursesQuery>,
+    ) -> ApiOk<Vec<classrooms::Course>> {
+        traced!(rqctx, handlers::classrooms::student_mine(rqctx, query))
+    }
+
+    async fn classrooms_get(
+        rqctx: RequestContext<ApiContext>,
+        path: Path<classrooms::ClassroomPath>,
+    ) -> ApiOk<Option<classrooms::Course>> {
+        traced!(rqctx, handlers::classrooms::get(rqctx, path))
+    }
+
+    async fn classrooms_invite(
+        rqctx: RequestContext<ApiContext>,
+        path: Path<classrooms::ClassroomPath>,
+        body: JsonBody<classrooms::CreateInvite>,
+    ) -> ApiCreated<classrooms::InviteCreated> {
+        traced!(rqctx, handlers::classrooms::invite(rqctx, path, body))
+    }
+
+    async fn classrooms_join(
+        rqctx: RequestContext<ApiContext>,
+        body: JsonBody<classrooms::JoinClassroom>,
+    ) -> ApiCreated<classrooms::Course> {
+        traced!(rqctx, handlers::classrooms::join(rqctx, body))
+    }
+
+    async fn classrooms_archive(
+        rqctx: RequestContext<ApiContext>,
+        path: Path<classrooms::ClassroomPath>,
+    ) -> ApiOk<classrooms::ArchivedClassroom> {
+        traced!(rqctx, handlers::classrooms::archive(rqctx, path))
+    }
+
+    async fn parent_children(rqctx: RequestContext<ApiContext>) -> ApiOk<Vec<parents::Child>> {
+        traced!(rqctx, handlers::parents::children(rqctx))
+    }
+
+    async fn parent_child(
+        rqctx: RequestContext<ApiContext>,
+        path: Path<parents::ChildPath>,
+    ) -> ApiOk<parents::ChildSummary> {
+        traced!(rqctx, handlers::parents::child(rqctx, path))
+    }
+
+    async fn skills_create(
+        rqctx: RequestContext<ApiContext>,
+        body: JsonBody<skills::CreateSkill>,
+    ) -> ApiCreated<skills::Topic> {
+        traced!(rqctx, handlers::skills::create(rqctx, body))
+    }
+
+    async fn skills_list(
+        rqctx: RequestContext<ApiContext>,
+        query: QueryParams<skills::SkillsQuery>,
+    ) -> ApiOk<Vec<skills::Topic>> {
+        traced!(rqctx, handlers::skills::list(rqctx, query))
+    }
+
+    async fn skills_taxonomy(
+        rqctx: RequestContext<ApiContext>,
+    ) -> ApiOk<Vec<skills::TaxonomyDomain>> {
+        traced!(rqctx, handlers::skills::taxonomy(rqctx))
+    }
+
+    async fn skills_error_tags(
+        rqctx: RequestContext<ApiContext>,
+        query: QueryParams<skills::ErrorTagSearchQuery>,
+    ) -> ApiOk<Vec<skills::ErrorTagHit>> {
+        traced!(rqctx, handlers::skills::error_tags(rqctx, query))
+    }
+
+    async fn skills_get(
+        rqctx: RequestContext<ApiContext>,
+        path: Path<skills::SkillPath>,
+    ) -> ApiOk<Option<skills::Topic>> {
+        traced!(rqctx, handlers::skills::get(rqctx, path))
+    }
+
+    async fn skills_update(
+        rqctx: RequestContext<ApiContext>,
+        path: Path<skills::SkillPath>,
+        body: JsonBody<skills::UpdateSkill>,
+    ) -> ApiOk<skills::Topic> {
+        traced!(rqctx, handlers::skills::update(rqctx, path, body))
+    }
+
+    async fn skills_delete(
+        rqctx: RequestContext<ApiContext>,
+        path: Path<skills::SkillPath>,
+    ) -> Result<dropshot::HttpResponseDeleted, ApiError> {
+        traced!(rqctx, handlers::skills::delete(rqctx, path))
+    }
+
+    async fn skills_prerequisites(
+        rqctx: RequestContext<ApiContext>,
+        path: Path<skills::SkillPath>,
+    ) -> ApiOk<skills::Prerequisites> {
+        traced!(rqctx, handlers::skills::prerequisites(rqctx, path))
     }
 }
 

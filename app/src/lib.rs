@@ -18,6 +18,10 @@ pub mod mastery;
 pub mod assignments;
 pub mod items;
 pub mod practice;
+// --- Classrooms, parents, skills
+pub mod classrooms;
+pub mod parents;
+pub mod skills;
 
 use std::sync::Arc;
 

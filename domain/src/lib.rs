@@ -7,7 +7,9 @@
 //! * [`guides`] — guide state machine and canonical-solution schema;
 //! * [`alerts`] — the hourly teacher-alert rules;
 //! * [`js`] — JavaScript number semantics the ported results depend on;
-//! * [`vocab`] — the closed sets of stored values (attempt status, classifier source, input mode).
+//! * [`vocab`] — the closed sets of stored values (attempt status, classifier source, input mode);
+//! * [`classrooms`] — derived course names, invitation expiry and use limits;
+//! * [`bands`] — the mastery bands parents see instead of numbers.
 //!
 //! Results are meant to be bit-identical to the reference TypeScript system where it is
 //! deterministic (`domain.md`), except where `decisions.md` says otherwise.
@@ -21,6 +23,9 @@ pub mod irt;
 pub mod js;
 pub mod rules;
 pub mod vocab;
+// --- Classrooms, parents, skills
+pub mod bands;
+pub mod classrooms;
 
 pub use rules::{
     AttemptInput, Classification, Operand, RawStep, classify, strategy_for, strategy_key,

@@ -16,9 +16,12 @@ use types::auth::{
     RegisterRequest, Session,
 };
 use types::common::MessageResponse;
+// --- Classrooms, parents, skills
+use dropshot::HttpResponseDeleted;
 use types::local_objects::{self, LocalObjectPath, LocalObjectQuery};
 use types::meta::HealthResponse;
 use types::{admin_status, alerts, attempts, error_tags, mastery};
+use types::{classrooms, parents, skills};
 // --- Items, assignments, practice
 use types::{assignments, items, practice};
 
@@ -476,4 +479,183 @@ pub trait InnovaApi {
         rqctx: RequestContext<Self::Context>,
         query: QueryParams<practice::RecommendNextQuery>,
     ) -> ApiOk<practice::PracticeRecommendation>;
+
+    // --- Classrooms, parents, skills ---------------------------------------------------------
+
+    /// Create a course.
+    ///
+    /// Teachers. The caller teaches it (as LEAD). It belongs to the caller's school (that of
+    /// the course they joined last) and to the current year; `gradeLevel` defaults to 4 and
+    /// `subjectCode` to `MATH`. Without a `name` (or with a blank one) it is named after its
+    /// grade, letter and subject: `4° básico · Matemáticas`, `III medio B · Matemáticas`. An
+    /// unknown subject is 404 naming `subjectCode`.
+    #[endpoint { method = POST, path = "/classrooms", tags = ["classrooms"] }]
+    async fn classrooms_create(
+        rqctx: RequestContext<Self::Context>,
+        body: JsonBody<classrooms::CreateClassroom>,
+    ) -> ApiCreated<classrooms::Course>;
+
+    /// The caller's courses.
+    ///
+    /// Teachers: the courses they teach that are not archived, in the order they were added
+    /// to them, `limit` (1–100, default 100) per `page`.
+    #[endpoint { method = GET, path = "/classrooms/mine", tags = ["classrooms"] }]
+    async fn classrooms_mine(
+        rqctx: RequestContext<Self::Context>,
+        query: QueryParams<classrooms::CoursesQuery>,
+    ) -> ApiOk<Vec<classrooms::Course>>;
+
+    /// The courses the caller studies in.
+    ///
+    /// Students: the courses they have an ACTIVE enrollment in, archived ones included, in the
+    /// order they joined them, `limit` (1–100, default 100) per `page`.
+    #[endpoint { method = GET, path = "/classrooms/student/mine", tags = ["classrooms"] }]
+    async fn classrooms_student_mine(
+        rqctx: RequestContext<Self::Context>,
+        query: QueryParams<classrooms::CoursesQuery>,
+    ) -> ApiOk<Vec<classrooms::Course>>;
+
+    /// One course.
+    ///
+    /// For the course's teachers, its ACTIVE students and admins (403 otherwise). `null` (200)
+    /// for an id that is no course, as the reference answered (only an admin can get there).
+    #[endpoint { method = GET, path = "/classrooms/by-id/{id}", tags = ["classrooms"] }]
+    async fn classrooms_get(
+        rqctx: RequestContext<Self::Context>,
+        path: Path<classrooms::ClassroomPath>,
+    ) -> ApiOk<Option<classrooms::Course>>;
+
+    /// Invite students to a course.
+    ///
+    /// A teacher of the course (403 `You do not own this course` otherwise). A new code and the
+    /// link to send: valid for `expiresInDays` (default 7), for at most `maxUses` joins when
+    /// given. The body may be omitted. An archived course is 409.
+    #[endpoint { method = POST, path = "/classrooms/by-id/{id}/invite", tags = ["classrooms"] }]
+    async fn classrooms_invite(
+        rqctx: RequestContext<Self::Context>,
+        path: Path<classrooms::ClassroomPath>,
+        body: JsonBody<classrooms::CreateInvite>,
+    ) -> ApiCreated<classrooms::InviteCreated>;
+
+    /// Join a course with an invitation code.
+    ///
+    /// Students. The enrollment becomes ACTIVE (a student who left is back) and the code's use
+    /// is counted, in one transaction: concurrent joins never exceed a code's use limit. A
+    /// student already in the course gets it again without using the code up. An unknown code
+    /// is 404 `Invalid invitation code`; an expired one 400 `Invitation code has expired`; one
+    /// used up 400 `Invitation code has reached its usage limit`; an archived course 409.
+    #[endpoint { method = POST, path = "/classrooms/join", tags = ["classrooms"] }]
+    async fn classrooms_join(
+        rqctx: RequestContext<Self::Context>,
+        body: JsonBody<classrooms::JoinClassroom>,
+    ) -> ApiCreated<classrooms::Course>;
+
+    /// Archive a course.
+    ///
+    /// A teacher of the course (403 `You do not own this course` otherwise). The course leaves
+    /// its teachers' lists; students keep seeing it; its codes stop admitting joins. Archiving
+    /// it again is 409.
+    #[endpoint { method = DELETE, path = "/classrooms/by-id/{id}", tags = ["classrooms"] }]
+    async fn classrooms_archive(
+        rqctx: RequestContext<Self::Context>,
+        path: Path<classrooms::ClassroomPath>,
+    ) -> ApiOk<classrooms::ArchivedClassroom>;
+
+    /// The caller's children.
+    ///
+    /// Parents: the students they have a confirmed link to, by name.
+    #[endpoint { method = GET, path = "/parent/children", tags = ["parent"] }]
+    async fn parent_children(rqctx: RequestContext<Self::Context>) -> ApiOk<Vec<parents::Child>>;
+
+    /// A child's summary.
+    ///
+    /// Parents with a confirmed link to the student (403 `This child is not linked to your
+    /// account` otherwise). No numbers: per unit of the child's curriculum a band (`high`,
+    /// `mid`, `low`) of the mean mastery estimate; the 8 guides most recently published in the
+    /// child's courses with the child's progress; the 5 newest open alerts about the child.
+    /// Never photos or attempt steps.
+    #[endpoint { method = GET, path = "/parent/children/{studentId}", tags = ["parent"] }]
+    async fn parent_child(
+        rqctx: RequestContext<Self::Context>,
+        path: Path<parents::ChildPath>,
+    ) -> ApiOk<parents::ChildSummary>;
+
+    /// Create a topic.
+    ///
+    /// Admins. In `unitId` (default: the first unit in teaching order), attached to the
+    /// taxonomy through `subdomainId` when given, with the default BKT priors. A code already
+    /// used in the unit is 409; an unknown unit or subdomain 422 naming the field.
+    #[endpoint { method = POST, path = "/skills", tags = ["skills"] }]
+    async fn skills_create(
+        rqctx: RequestContext<Self::Context>,
+        body: JsonBody<skills::CreateSkill>,
+    ) -> ApiCreated<skills::Topic>;
+
+    /// The curriculum's topics.
+    ///
+    /// Any authenticated user. Ordered by unit, `limit` (1–1000, default 1000) per `page`.
+    #[endpoint { method = GET, path = "/skills", tags = ["skills"] }]
+    async fn skills_list(
+        rqctx: RequestContext<Self::Context>,
+        query: QueryParams<skills::SkillsQuery>,
+    ) -> ApiOk<Vec<skills::Topic>>;
+
+    /// The error taxonomy.
+    ///
+    /// Every domain by code, each with its subdomains by code.
+    #[endpoint { method = GET, path = "/skills/taxonomy", tags = ["skills"] }]
+    async fn skills_taxonomy(
+        rqctx: RequestContext<Self::Context>,
+    ) -> ApiOk<Vec<skills::TaxonomyDomain>>;
+
+    /// Search the ACTIVE error catalogue.
+    ///
+    /// ACTIVE tags by code, at most `limit` (1–50, default 20): those whose code, name or
+    /// description contains `q` (trimmed, case-insensitive), of the domain `domainCode` when
+    /// given. A non-numeric or out-of-range `limit` or an unknown parameter is 400 naming it.
+    #[endpoint { method = GET, path = "/skills/error-tags", tags = ["skills"] }]
+    async fn skills_error_tags(
+        rqctx: RequestContext<Self::Context>,
+        query: QueryParams<skills::ErrorTagSearchQuery>,
+    ) -> ApiOk<Vec<skills::ErrorTagHit>>;
+
+    /// One topic.
+    ///
+    /// `null` (still 200) for an unknown id, as the reference answered.
+    #[endpoint { method = GET, path = "/skills/by-id/{id}", tags = ["skills"] }]
+    async fn skills_get(
+        rqctx: RequestContext<Self::Context>,
+        path: Path<skills::SkillPath>,
+    ) -> ApiOk<Option<skills::Topic>>;
+
+    /// Change a topic.
+    ///
+    /// Admins. The fields given change (`description: null` removes the description). An
+    /// unknown topic is 404; a code already used in its unit 409.
+    #[endpoint { method = PATCH, path = "/skills/by-id/{id}", tags = ["skills"] }]
+    async fn skills_update(
+        rqctx: RequestContext<Self::Context>,
+        path: Path<skills::SkillPath>,
+        body: JsonBody<skills::UpdateSkill>,
+    ) -> ApiOk<skills::Topic>;
+
+    /// Delete a topic.
+    ///
+    /// Admins. 204, also when there was no such topic. Its own prerequisite links go with it; a
+    /// topic that exercises, students' mastery estimates or other topics' prerequisites still
+    /// reference is 409 saying which, and stays.
+    #[endpoint { method = DELETE, path = "/skills/by-id/{id}", tags = ["skills"] }]
+    async fn skills_delete(
+        rqctx: RequestContext<Self::Context>,
+        path: Path<skills::SkillPath>,
+    ) -> Result<HttpResponseDeleted, ApiError>;
+
+    /// A topic's prerequisites.
+    ///
+    /// The codes of the topics that come before it, ordered. 404 for an unknown topic.
+    #[endpoint { method = GET, path = "/skills/by-id/{id}/prerequisites", tags = ["skills"] }]
+    async fn skills_prerequisites(
+        rqctx: RequestContext<Self::Context>,
+        path: Path<skills::SkillPath>,
+    ) -> ApiOk<skills::Prerequisites>;
 }

@@ -19,3 +19,7 @@ mod matrix;
 mod meta;
 mod probes;
 mod support;
+// --- Classrooms, parents, skills
+mod classrooms;
+mod parents;
+mod skills;

@@ -54,6 +54,12 @@ struct Made {
     alert_a: String,
     /// An alert of teacher B in course B.
     alert_b: String,
+    // --- Classrooms, parents, skills
+    /// An invitation code to a course of its own (taught by nobody in the matrix), so that the
+    /// students joining it change no grant.
+    join_code: String,
+    /// A topic nothing references, for `skills_delete`.
+    spare_topic: String,
 }
 
 impl Made {
@@ -64,6 +70,8 @@ impl Made {
             attempt_b: "attempt-of-student-b".into(),
             alert_a: "alert-of-teacher-a".into(),
             alert_b: "alert-of-teacher-b".into(),
+            join_code: "join-code".into(),
+            spare_topic: "spare-topic".into(),
         }
     }
 }
@@ -341,7 +349,89 @@ fn cases(made: &Made) -> Vec<Case> {
             .about("student 1").on(student_1),
         get("practice_recommend_next", format!("/practice/recommend-next?studentId={STUDENT_B}"))
             .about("student B").on(student_b),
+        // --- Classrooms, parents, skills ---------------------------------------------------
+        post("classrooms_create", "/classrooms", json!({"gradeLevel": 5, "letter": "c"})),
+        get("classrooms_mine", "/classrooms/mine"),
+        get("classrooms_mine", "/classrooms/mine?limit=1&page=1").about("one page"),
+        get("classrooms_student_mine", "/classrooms/student/mine"),
+        get("classrooms_get", format!("/classrooms/{COURSE_A}")).about("course A").on(course_a),
+        get("classrooms_get", format!("/classrooms/{COURSE_B}")).about("course B").on(course_b),
+        post("classrooms_invite", format!("/classrooms/{COURSE_A}/invite"), json!({"maxUses": 30}))
+            .about("course A").on(course_a),
+        case("classrooms_invite", Method::POST, format!("/classrooms/{COURSE_B}/invite"))
+            .about("course B, no body").on(course_b),
+        // Joining again is not an error: every allowed cell answers the course.
+        post("classrooms_join", "/classrooms/join", json!({"code": made.join_code})),
+        // One archivable course per teacher: only its teacher passes, once.
+        case("classrooms_archive", Method::DELETE, format!("/classrooms/{ARCHIVE_A}"))
+            .about("a course of the demo teacher").on(Target::course(ARCHIVE_A)),
+        case("classrooms_archive", Method::DELETE, format!("/classrooms/{ARCHIVE_B}"))
+            .about("a course of teacher B").on(Target::course(ARCHIVE_B)),
+        get("parent_children", "/parent/children"),
+        get("parent_child", format!("/parent/children/{STUDENT_1}")).about("student 1").on(student_1),
+        post("skills_create", "/skills", json!({"key": "T-MATRIX", "name": "Matriz"})),
+        get("skills_list", "/skills"),
+        get("skills_list", "/skills?limit=10&page=2").about("one page"),
+        get("skills_taxonomy", "/skills/taxonomy"),
+        get("skills_error_tags", "/skills/error-tags?q=borrow&domainCode=ARITH&limit=3"),
+        get("skills_get", format!("/skills/{SKILL}")),
+        // The description it has: every allowed cell answers the topic, nothing changes.
+        case("skills_update", Method::PATCH, format!("/skills/{SKILL}"))
+            .body(Body::Json(json!({"description": "Resta con reagrupación para 3°-4° básico"}))),
+        case("skills_delete", Method::DELETE, format!("/skills/{}", made.spare_topic)).answers(204),
+        get("skills_prerequisites", format!("/skills/{SKILL}/prerequisites")),
     ]
+}
+
+// --- Classrooms, parents, skills: the world's extra courses and the made resources --------------
+
+/// Courses only `classrooms_archive` addresses, taught by the demo teacher and by teacher B.
+const ARCHIVE_A: &str = "matrix-archive-a";
+const ARCHIVE_B: &str = "matrix-archive-b";
+/// A seeded topic (T-SUB-BORROW).
+const SKILL: &str = "seed-topic-001";
+
+/// The two-course world plus the archivable courses.
+fn matrix_world() -> World {
+    two_courses()
+        .course(ARCHIVE_A, "Archivable A")
+        .taught_by(ARCHIVE_A, TEACHER_A)
+        .course(ARCHIVE_B, "Archivable B")
+        .taught_by(ARCHIVE_B, TEACHER_B)
+}
+
+impl Run {
+    /// A code to a course of its own, with no teacher and no use limit.
+    async fn join_code(&self) -> String {
+        use innova_core::db::classrooms::{self, NewCourse, NewInvite};
+        use innova_core::db::seed::{SCHOOL_ID, SUBJECT_ID};
+        let pool = self.app.pool();
+        let course = NewCourse {
+            school_id: SCHOOL_ID,
+            subject_id: SUBJECT_ID,
+            name: "Matrix join",
+            grade_level: 6,
+            letter: None,
+            academic_year: 2026,
+        };
+        let course = classrooms::insert_course(pool, &course).await.unwrap();
+        let invite = NewInvite {
+            course_id: &course.id,
+            created_by: TEACHER_A,
+            ttl_seconds: Some(3600),
+            max_uses: None,
+        };
+        classrooms::insert_invite(pool, &invite).await.unwrap().code
+    }
+
+    /// A topic created by the admin, referenced by nothing.
+    async fn spare_topic(&self) -> String {
+        let body = json!({"key": "T-SPARE", "name": "De repuesto"});
+        let data = self
+            .expect_ok(Some("admin@innova.demo"), Method::POST, "/skills", &body)
+            .await;
+        data["id"].as_str().unwrap().to_owned()
+    }
 }
 
 // --- Items, assignments, practice: the cases' bodies -------------------------------------------
@@ -523,6 +613,8 @@ impl Run {
             attempt_b: self.attempt(STUDENT_B_EMAIL, STUDENT_B, COURSE_B).await,
             alert_a: self.alert("teacher@innova.demo", COURSE_A, STUDENT_1).await,
             alert_b: self.alert(TEACHER_B_EMAIL, COURSE_B, STUDENT_B).await,
+            join_code: self.join_code().await,
+            spare_topic: self.spare_topic().await,
         }
     }
 
@@ -620,7 +712,7 @@ struct Mismatch {
 
 #[tokio::test]
 async fn every_cell_of_the_authorization_matrix_answers_as_the_policy_says() {
-    let world = two_courses();
+    let world = matrix_world();
     let run = Run::start(&world).await;
     let made = run.make().await;
     let identities = identities(&world);
@@ -704,7 +796,7 @@ fn every_operation_of_the_contract_has_a_case_in_the_matrix() {
         "cases naming operations that openapi.yaml does not publish: {unknown:?}"
     );
     // Each case is allowed to someone: its request is valid, and the matrix sees it succeed.
-    let world = two_courses();
+    let world = matrix_world();
     let identities = identities(&world);
     for c in cases(&Made::placeholders()) {
         let p = policy(c.operation).unwrap();

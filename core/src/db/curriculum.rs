@@ -248,3 +248,141 @@ pub async fn prerequisite_codes(
     .fetch_all(exec)
     .await?)
 }
+
+// --- Classrooms, parents, skills: topic CRUD (`/skills`) ------------------------------------
+
+/// All subdomains, ordered by domain and code (the taxonomy tree's leaves, read at once).
+pub async fn list_subdomains(exec: impl PgExecutor<'_>) -> DbResult<Vec<SubdomainRow>> {
+    Ok(sqlx::query_as(
+        "SELECT id, domain_id, code, name FROM subdomains ORDER BY domain_id, code, id",
+    )
+    .fetch_all(exec)
+    .await?)
+}
+
+pub async fn subdomain_by_id(
+    exec: impl PgExecutor<'_>,
+    id: &str,
+) -> DbResult<Option<SubdomainRow>> {
+    Ok(
+        sqlx::query_as("SELECT id, domain_id, code, name FROM subdomains WHERE id = $1")
+            .bind(id)
+            .fetch_optional(exec)
+            .await?,
+    )
+}
+
+/// The first unit in teaching order (grade, sequence, code, id): where a topic created without
+/// a unit goes (the reference took an arbitrary first unit).
+pub async fn first_unit(exec: impl PgExecutor<'_>) -> DbResult<Option<UnitRow>> {
+    Ok(sqlx::query_as(
+        "SELECT id, curriculum_id, grade_level, sequence, code, name, description
+         FROM units ORDER BY grade_level, sequence, code, id LIMIT 1",
+    )
+    .fetch_optional(exec)
+    .await?)
+}
+
+/// A page of all topics, ordered by unit id (the reference's order), then code and id.
+pub async fn list_topics(
+    exec: impl PgExecutor<'_>,
+    limit: i64,
+    offset: i64,
+) -> DbResult<Vec<TopicRow>> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {TOPIC_COLUMNS} FROM topics t ORDER BY t.unit_id, t.code, t.id LIMIT $1 OFFSET $2"
+    ))
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(exec)
+    .await?)
+}
+
+/// What to change in a topic; `None` leaves a column as it is.
+#[derive(Debug, Clone, Default)]
+pub struct TopicChanges {
+    pub code: Option<String>,
+    pub name: Option<String>,
+    /// `Some(None)` clears the description.
+    pub description: Option<Option<String>>,
+}
+
+/// Updates a topic in one statement; `None` for an unknown id. A code already used in the
+/// topic's unit is a conflict on `unitId, code`.
+pub async fn update_topic(
+    exec: impl PgExecutor<'_>,
+    id: &str,
+    changes: &TopicChanges,
+) -> DbResult<Option<TopicRow>> {
+    let (set_description, description) = match &changes.description {
+        Some(d) => (true, d.clone()),
+        None => (false, None),
+    };
+    Ok(sqlx::query_as(&format!(
+        "UPDATE topics AS t
+         SET code = COALESCE($2, t.code),
+             name = COALESCE($3, t.name),
+             description = CASE WHEN $4 THEN $5 ELSE t.description END
+         WHERE t.id = $1
+         RETURNING {TOPIC_COLUMNS}"
+    ))
+    .bind(id)
+    .bind(&changes.code)
+    .bind(&changes.name)
+    .bind(set_description)
+    .bind(description)
+    .fetch_optional(exec)
+    .await?)
+}
+
+/// The rows that keep a topic from being deleted (its foreign keys are RESTRICT): exercises,
+/// students' mastery estimates, and topics that list it as a prerequisite (their codes). Its own
+/// prerequisite links are not in the way: they go with it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TopicReferences {
+    pub exercises: i64,
+    pub mastery_rows: i64,
+    /// Codes of the topics that have this one as a prerequisite, ordered.
+    pub dependents: Vec<String>,
+}
+
+impl TopicReferences {
+    pub fn is_empty(&self) -> bool {
+        self.exercises == 0 && self.mastery_rows == 0 && self.dependents.is_empty()
+    }
+}
+
+pub async fn topic_references(exec: impl PgExecutor<'_>, id: &str) -> DbResult<TopicReferences> {
+    let (exercises, mastery_rows, dependents): (i64, i64, Vec<String>) = sqlx::query_as(
+        "SELECT (SELECT count(*) FROM exercises WHERE topic_id = $1),
+                (SELECT count(*) FROM student_topic_mastery WHERE topic_id = $1),
+                COALESCE((SELECT array_agg(t.code ORDER BY t.code, t.id)
+                          FROM topic_prerequisites tp JOIN topics t ON t.id = tp.topic_id
+                          WHERE tp.prerequisite_topic_id = $1), '{}')",
+    )
+    .bind(id)
+    .fetch_one(exec)
+    .await?;
+    Ok(TopicReferences {
+        exercises,
+        mastery_rows,
+        dependents,
+    })
+}
+
+/// Deletes a topic and its own prerequisite links; `false` when there was no such topic. Rows
+/// still referencing it (see [`topic_references`]) make this a
+/// [`super::DbError::Conflict`]; alerts and guide questions about it lose their topic (their
+/// foreign keys are SET NULL), learning-objective links go (CASCADE). Run it in a transaction.
+pub async fn delete_topic(conn: &mut super::PgConnection, id: &str) -> DbResult<bool> {
+    sqlx::query("DELETE FROM topic_prerequisites WHERE topic_id = $1")
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    let deleted = sqlx::query("DELETE FROM topics WHERE id = $1")
+        .bind(id)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+    Ok(deleted > 0)
+}

@@ -48,6 +48,9 @@ pub mod users;
 // --- Items, assignments, practice
 pub mod assignments;
 pub mod exercises;
+// --- Classrooms, parents, skills
+pub mod classrooms;
+pub mod parents;
 
 use std::str::FromStr;
 use std::time::Duration;

@@ -136,3 +136,170 @@ async fn topic_by_code_is_deterministic() {
         .unwrap();
     assert_eq!(in_course.domain_code.as_deref(), Some("ARITH"));
 }
+
+// --- Classrooms, parents, skills: topic CRUD ---------------------------------------------------
+
+#[tokio::test]
+async fn topics_are_listed_by_unit_changed_in_place_and_the_taxonomy_read_at_once() {
+    let db = seeded_db().await;
+    let pool = &db.pool;
+    let all = curriculum::list_topics(pool, 1000, 0).await.unwrap();
+    assert_eq!(all.len(), 109);
+    assert!(
+        all.windows(2)
+            .all(|w| (&w[0].unit_id, &w[0].code) <= (&w[1].unit_id, &w[1].code))
+    );
+    let page = curriculum::list_topics(pool, 5, 5).await.unwrap();
+    assert_eq!(page, all[5..10]);
+    assert_eq!(curriculum::list_subdomains(pool).await.unwrap().len(), 106);
+    let sub = curriculum::subdomain_by_codes(pool, "ARITH", "SUB")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        curriculum::subdomain_by_id(pool, &sub.id).await.unwrap(),
+        Some(sub)
+    );
+    assert_eq!(
+        curriculum::subdomain_by_id(pool, "nope").await.unwrap(),
+        None
+    );
+    let first = curriculum::first_unit(pool).await.unwrap().unwrap();
+    assert_eq!(
+        (first.grade_level, first.sequence, first.code.as_str()),
+        (3, 1, "ARITH")
+    );
+
+    use curriculum::TopicChanges;
+    let renamed = curriculum::update_topic(
+        pool,
+        "seed-topic-001",
+        &TopicChanges {
+            name: Some("Resta con reagrupación".into()),
+            ..TopicChanges::default()
+        },
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    assert_eq!(
+        (
+            renamed.code.as_str(),
+            renamed.name.as_str(),
+            renamed.description.as_deref()
+        ),
+        (
+            "T-SUB-BORROW",
+            "Resta con reagrupación",
+            Some("Resta con reagrupación para 3°-4° básico")
+        )
+    );
+    let cleared = curriculum::update_topic(
+        pool,
+        "seed-topic-001",
+        &TopicChanges {
+            code: Some("T-SUB-REGROUP".into()),
+            description: Some(None),
+            ..TopicChanges::default()
+        },
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    assert_eq!(
+        (cleared.code.as_str(), cleared.description),
+        ("T-SUB-REGROUP", None)
+    );
+    assert_eq!(
+        curriculum::update_topic(pool, "nope", &TopicChanges::default())
+            .await
+            .unwrap(),
+        None
+    );
+    // T-ADD-CARRY lives in the same unit.
+    let taken = curriculum::update_topic(
+        pool,
+        "seed-topic-001",
+        &TopicChanges {
+            code: Some("T-ADD-CARRY".into()),
+            ..TopicChanges::default()
+        },
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(taken, innova_core::db::DbError::Conflict { .. }),
+        "{taken:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_topic_is_deleted_with_its_own_prerequisites_unless_something_references_it() {
+    let db = seeded_db().await;
+    let pool = &db.pool;
+    // T-ADD-CARRY is T-SUB-BORROW's prerequisite; ARITH:SUB has the seed's eight exercises.
+    let carry = curriculum::topic_references(pool, "seed-topic-002")
+        .await
+        .unwrap();
+    assert_eq!(
+        carry,
+        curriculum::TopicReferences {
+            exercises: 0,
+            mastery_rows: 0,
+            dependents: vec!["T-SUB-BORROW".into()],
+        }
+    );
+    let arith_sub: String =
+        sqlx::query_scalar("SELECT topic_id FROM exercises WHERE id = 'seed-ex-sub-001'")
+            .fetch_one(pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        curriculum::topic_references(pool, &arith_sub)
+            .await
+            .unwrap()
+            .exercises,
+        8
+    );
+    let borrow = curriculum::topic_references(pool, "seed-topic-001")
+        .await
+        .unwrap();
+    assert!(
+        borrow.is_empty(),
+        "its own prerequisite is not in the way: {borrow:?}"
+    );
+
+    let mut tx = innova_core::db::begin(pool).await.unwrap();
+    assert!(
+        curriculum::delete_topic(&mut tx, "seed-topic-001")
+            .await
+            .unwrap()
+    );
+    assert!(
+        !curriculum::delete_topic(&mut tx, "seed-topic-001")
+            .await
+            .unwrap()
+    );
+    tx.commit().await.unwrap();
+    let edges: i64 = sqlx::query_scalar("SELECT count(*) FROM topic_prerequisites")
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    assert_eq!(edges, 0);
+    assert!(
+        curriculum::topic_references(pool, "seed-topic-002")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // The database still refuses a referenced topic (a reference made after the check).
+    let mut tx = innova_core::db::begin(pool).await.unwrap();
+    let err = curriculum::delete_topic(&mut tx, &arith_sub)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, innova_core::db::DbError::Conflict { .. }),
+        "{err:?}"
+    );
+}

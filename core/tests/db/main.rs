@@ -16,3 +16,6 @@ mod mastery;
 mod schema_compat;
 mod seed;
 mod users;
+// --- Classrooms, parents, skills
+mod classrooms;
+mod parents;

@@ -12,6 +12,8 @@ pub use innova_domain::irt::Difficulty;
 pub use innova_domain::vocab::{
     AssignmentKind, AssignmentReason, AssignmentTargetStatus, ExerciseSource, ExerciseStatus,
 };
+// --- Classrooms, parents, skills
+pub use innova_domain::bands::Band as MasteryBand;
 
 use innova_domain::access::Role;
 use schemars::JsonSchema;

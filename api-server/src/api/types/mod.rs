@@ -20,3 +20,7 @@ pub mod meta;
 pub mod assignments;
 pub mod items;
 pub mod practice;
+// --- Classrooms, parents, skills
+pub mod classrooms;
+pub mod parents;
+pub mod skills;
