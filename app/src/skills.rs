@@ -4,11 +4,12 @@
 
 use std::collections::HashMap;
 
-use innova_core::db::curriculum::{self as repo, DomainRow, NewTopic, SubdomainRow, TopicChanges};
-use innova_core::db::error_tags::{self, AdminTagRow, TagFilter};
+use innova_core::db::curriculum::{self as repo, DomainRow, NewTopic, SubdomainRow};
+use innova_core::db::error_tags::{self, TagFilter};
 use innova_core::db::{self, DbError, enums::ErrorStatus};
 
-pub use innova_core::db::curriculum::TopicRow;
+pub use innova_core::db::curriculum::{TopicChanges, TopicRow};
+pub use innova_core::db::error_tags::AdminTagRow as ErrorTagRow;
 
 use crate::{App, AppError, AppResult};
 
@@ -220,7 +221,7 @@ pub struct TagSearch {
 }
 
 /// ACTIVE error tags matching the search, by code, at most `limit`.
-pub async fn search_error_tags(app: &App, search: &TagSearch) -> AppResult<Vec<AdminTagRow>> {
+pub async fn search_error_tags(app: &App, search: &TagSearch) -> AppResult<Vec<ErrorTagRow>> {
     let filter = TagFilter {
         status: Some(ErrorStatus::Active),
         domain_code: search.domain_code.clone(),

@@ -8,7 +8,8 @@
 //! 1. **The world** ([`support::two_courses`]): course A (the demo course, its teacher, students
 //!    1–5, the demo parent confirmed for student 1) and course B (teacher B, student B, parent B
 //!    unconfirmed for student 1); plus, made through the API, one attempt of student 1 in course
-//!    A and one of student B in course B.
+//!    A and one of student B in course B. ([`matrix_world`] adds one archivable course per
+//!    teacher, and `Run::make` a course with an invitation nobody teaches.)
 //! 2. **The identities**: anonymous, student 1, student B, the demo teacher, teacher B, the
 //!    confirmed parent, the unconfirmed parent, the admin.
 //! 3. **The table** ([`cases`]): one or more requests per operation, each valid for a caller the

@@ -2,7 +2,6 @@
 //! prerequisites — the error taxonomy tree, and the search of the ACTIVE error catalogue.
 
 use innova_app::skills as app;
-use innova_core::db::curriculum::TopicChanges;
 use schemars::JsonSchema;
 use serde::{Deserialize, Deserializer, Serialize};
 
@@ -203,9 +202,9 @@ impl Validate for UpdateSkill {
     }
 }
 
-impl From<UpdateSkill> for TopicChanges {
+impl From<UpdateSkill> for app::TopicChanges {
     fn from(b: UpdateSkill) -> Self {
-        TopicChanges {
+        app::TopicChanges {
             code: b.key,
             name: b.name,
             description: b.description,
@@ -328,8 +327,8 @@ pub struct ErrorTagHit {
     pub domain_code: Option<String>,
 }
 
-impl From<innova_core::db::error_tags::AdminTagRow> for ErrorTagHit {
-    fn from(t: innova_core::db::error_tags::AdminTagRow) -> Self {
+impl From<app::ErrorTagRow> for ErrorTagHit {
+    fn from(t: app::ErrorTagRow) -> Self {
         ErrorTagHit {
             code: t.code,
             name: t.name,
@@ -353,7 +352,7 @@ mod tests {
             parse(r#"{"description": "x"}"#).description,
             Some(Some("x".into()))
         );
-        let changes = TopicChanges::from(parse(r#"{"key": "K", "name": null}"#));
+        let changes = app::TopicChanges::from(parse(r#"{"key": "K", "name": null}"#));
         assert_eq!(
             (changes.code.as_deref(), changes.name, changes.description),
             (Some("K"), None, None)
