@@ -10,33 +10,10 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::attempts::{ADMIN, PARENT, STUDENT1, STUDENT2, TEACHER, add_other_teacher};
-use crate::support::{TestApp, spawn_seeded, spawn_seeded_with};
+use crate::support::{TestApp, message, send_as, spawn_seeded, spawn_seeded_with};
 
 const STUDENT3: &str = "student3@innova.demo";
 const STUDENT4: &str = "student4@innova.demo";
-
-async fn send_as(
-    app: &TestApp,
-    who: &str,
-    method: Method,
-    path: &str,
-    body: Option<Value>,
-) -> (StatusCode, Value) {
-    let mut req = app.request_as(who, method, path).await;
-    if let Some(body) = body {
-        req = req.json(&body);
-    }
-    let resp = req.send().await.unwrap();
-    (resp.status(), resp.json().await.unwrap_or(Value::Null))
-}
-
-/// The `message` of an error body as one string (it may be a list).
-fn message(body: &Value) -> String {
-    match &body["message"] {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    }
-}
 
 /// A request body of the generated client's type, written as JSON.
 pub fn body<T: serde::de::DeserializeOwned>(json: Value) -> T {

@@ -9,35 +9,13 @@ use serde_json::{Value, json};
 
 use crate::attempts::{ADMIN, PARENT, STUDENT1, TEACHER};
 use crate::classrooms::body;
-use crate::support::{TestApp, spawn_seeded};
+use crate::support::{TestApp, message, send_as, spawn_seeded};
 
 /// T-SUB-BORROW (unit seed-unit-001), whose prerequisite is T-ADD-CARRY.
 const BORROW: &str = "seed-topic-001";
 /// T-ADD-CARRY, in the same unit.
 const CARRY: &str = "seed-topic-002";
 const LEGACY_UNIT: &str = "seed-unit-001";
-
-async fn send_as(
-    app: &TestApp,
-    who: &str,
-    method: Method,
-    path: &str,
-    body: Option<Value>,
-) -> (StatusCode, Value) {
-    let mut req = app.request_as(who, method, path).await;
-    if let Some(body) = body {
-        req = req.json(&body);
-    }
-    let resp = req.send().await.unwrap();
-    (resp.status(), resp.json().await.unwrap_or(Value::Null))
-}
-
-fn message(body: &Value) -> String {
-    match &body["message"] {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    }
-}
 
 async fn subdomain_id(app: &TestApp, domain: &str, code: &str) -> String {
     sqlx::query_scalar(
