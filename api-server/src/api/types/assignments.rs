@@ -3,7 +3,6 @@
 
 use chrono::NaiveDateTime;
 use innova_app::assignments as app;
-use innova_core::db::curriculum::TopicRow;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -12,6 +11,7 @@ use super::enums::{
     AssignmentKind, AssignmentReason, AssignmentTargetStatus, ExerciseSource, ExerciseStatus,
 };
 use super::items::Exercise;
+use super::skills::Topic;
 use crate::validate::{Problems, Validate};
 
 /// Longest id or title accepted.
@@ -248,46 +248,6 @@ pub struct AssignmentStudentPath {
     pub id: String,
 }
 
-/// A topic, as stored.
-#[derive(Debug, Serialize, JsonSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct ExerciseTopic {
-    pub id: String,
-    pub unit_id: String,
-    pub subdomain_id: Option<String>,
-    pub domain_id: Option<String>,
-    pub code: String,
-    pub name: String,
-    pub description: Option<String>,
-    /// BKT prior P(L0).
-    #[serde(rename = "bktPL0")]
-    pub bkt_p_l0: f64,
-    pub bkt_p_transit: f64,
-    pub bkt_p_slip: f64,
-    pub bkt_p_guess: f64,
-    /// ISO-8601 UTC.
-    pub bkt_calibrated_at: Option<String>,
-}
-
-impl From<TopicRow> for ExerciseTopic {
-    fn from(t: TopicRow) -> Self {
-        ExerciseTopic {
-            id: t.id,
-            unit_id: t.unit_id,
-            subdomain_id: t.subdomain_id,
-            domain_id: t.domain_id,
-            code: t.code,
-            name: t.name,
-            description: t.description,
-            bkt_p_l0: t.bkt_p_l0,
-            bkt_p_transit: t.bkt_p_transit,
-            bkt_p_slip: t.bkt_p_slip,
-            bkt_p_guess: t.bkt_p_guess,
-            bkt_calibrated_at: t.bkt_calibrated_at.map(iso),
-        }
-    }
-}
-
 /// A stored exercise with its topic.
 #[derive(Debug, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
@@ -304,7 +264,7 @@ pub struct AssignedExerciseDetail {
     pub irt_calibrated_at: Option<String>,
     pub status: ExerciseStatus,
     pub created_at: String,
-    pub topic: ExerciseTopic,
+    pub topic: Topic,
 }
 
 /// One exercise of a student's assignment.
