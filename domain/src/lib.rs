@@ -9,7 +9,8 @@
 //! * [`js`] — JavaScript number semantics the ported results depend on;
 //! * [`vocab`] — the closed sets of stored values (attempt status, classifier source, input mode);
 //! * [`classrooms`] — derived course names, invitation expiry and use limits;
-//! * [`bands`] — the mastery bands parents see instead of numbers.
+//! * [`bands`] — the mastery bands parents see instead of numbers;
+//! * [`pricing`] — what a model call costs (`cost_events`).
 //!
 //! Results are meant to be bit-identical to the reference TypeScript system where it is
 //! deterministic (`domain.md`), except where `decisions.md` says otherwise.
@@ -26,6 +27,8 @@ pub mod vocab;
 // --- Classrooms, parents, skills
 pub mod bands;
 pub mod classrooms;
+// --- AI workers
+pub mod pricing;
 
 pub use rules::{
     AttemptInput, Classification, Operand, RawStep, classify, strategy_for, strategy_key,

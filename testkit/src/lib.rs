@@ -30,6 +30,7 @@
 //! * Cleanup: dropping the [`TestDb`] drops its database (`WITH (FORCE)`). Set
 //!   `INNOVA_TEST_KEEP_DB=1` to keep it for inspection; its name is printed.
 
+pub mod guides;
 pub mod services;
 pub mod world;
 

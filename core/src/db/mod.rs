@@ -51,6 +51,8 @@ pub mod exercises;
 // --- Classrooms, parents, skills
 pub mod classrooms;
 pub mod parents;
+// --- AI workers
+pub mod cost_events;
 
 use std::str::FromStr;
 use std::time::Duration;

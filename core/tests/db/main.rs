@@ -19,3 +19,5 @@ mod users;
 // --- Classrooms, parents, skills
 mod classrooms;
 mod parents;
+// --- AI workers
+mod cost_events;
