@@ -565,7 +565,10 @@ impl InnovaApi for InnovaImpl {
         path: Path<guides::SubmissionPath>,
         body: JsonBody<guides::OverrideErrorTag>,
     ) -> ApiOk<guides::ErrorTagOverridden> {
-        traced!(rqctx, handlers::guides::submission_error_tag(rqctx, path, body))
+        traced!(
+            rqctx,
+            handlers::guides::submission_error_tag(rqctx, path, body)
+        )
     }
 }
 

@@ -12,11 +12,13 @@
 use std::time::Duration;
 
 use chrono::NaiveDateTime;
-use innova_core::db::{self, DbError, assignments, curriculum, error_tags, exercises, guides, users};
+use innova_core::db::{
+    self, DbError, assignments, curriculum, error_tags, exercises, guides, users,
+};
 use innova_core::messages::{GuideIngestMessage, SolutionGenerationMessage};
 use innova_core::objects::{Bucket, ObjectError};
 use innova_domain::guides::{
-    self as rules, CanonicalSolution, GuideStatus, IngestAction, TaggedCell, TagCount,
+    self as rules, CanonicalSolution, GuideStatus, IngestAction, TagCount, TaggedCell,
 };
 use innova_domain::vocab::ExerciseSource;
 use serde_json::json;
@@ -62,9 +64,7 @@ fn objects_unavailable(e: ObjectError) -> AppError {
 
 /// A guide by id; [`guide_not_found`] otherwise.
 pub async fn find(app: &App, id: &str) -> AppResult<GuideRow> {
-    guides::find(&app.db, id)
-        .await?
-        .ok_or_else(guide_not_found)
+    guides::find(&app.db, id).await?.ok_or_else(guide_not_found)
 }
 
 // ---- R33 create ---------------------------------------------------------------------------------

@@ -815,7 +815,7 @@ pub fn common_errors<'a>(
                 }
             }
             // A stable sort: equal counts stay in order of first appearance.
-            counts.sort_by(|a, b| b.count.cmp(&a.count));
+            counts.sort_by_key(|c| std::cmp::Reverse(c.count));
             counts.truncate(COMMON_ERRORS_TOP);
             counts
         })
@@ -836,7 +836,7 @@ mod common_errors_tests {
 
     #[test]
     fn counts_wrong_tagged_cells_per_question_most_frequent_first() {
-        let cells = vec![
+        let cells = [
             cell("q1", Some(false), Some("A")),
             cell("q1", None, Some("B")),
             cell("q1", Some(false), Some("B")),
@@ -849,13 +849,19 @@ mod common_errors_tests {
             .iter()
             .map(|q| q.iter().map(|t| (t.code.as_str(), t.count)).collect())
             .collect();
-        assert_eq!(codes, vec![vec![("B", 2), ("A", 1)], vec![("C", 1)], vec![]]);
+        assert_eq!(
+            codes,
+            vec![vec![("B", 2), ("A", 1)], vec![("C", 1)], vec![]]
+        );
     }
 
     #[test]
     fn ties_keep_first_appearance_and_only_five_are_listed() {
         let tags = ["F", "E", "D", "C", "B", "A"];
-        let cells: Vec<_> = tags.iter().map(|t| cell("q", Some(false), Some(t))).collect();
+        let cells: Vec<_> = tags
+            .iter()
+            .map(|t| cell("q", Some(false), Some(t)))
+            .collect();
         let got = common_errors(&["q"], cells.iter().copied());
         let codes: Vec<&str> = got[0].iter().map(|t| t.code.as_str()).collect();
         assert_eq!(codes, ["F", "E", "D", "C", "B"]);

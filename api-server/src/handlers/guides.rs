@@ -43,11 +43,19 @@ pub async fn create(
     let gate = auth::authorize(&rqctx).await?;
     let body = body.parse()?;
     let caller = gate
-        .require_with(Target::course(&body.course_id), "You do not teach this course")
+        .require_with(
+            Target::course(&body.course_id),
+            "You do not teach this course",
+        )
         .await?;
     let trace_id = envelope::trace_id(&rqctx);
-    let created =
-        guides::create(rqctx.context(), caller.teacher_id()?, body.into(), &trace_id).await?;
+    let created = guides::create(
+        rqctx.context(),
+        caller.teacher_id()?,
+        body.into(),
+        &trace_id,
+    )
+    .await?;
     envelope::created(&rqctx, created.into())
 }
 

@@ -530,16 +530,26 @@ impl Run {
     async fn guides(&self, id: &str, course: &str, teacher: &str, student: &str) -> String {
         use innova_testkit::guides::{GuideFixture, QuestionFixture, SubmissionFixture};
         let pool = self.app.pool();
-        let question = |g: &str| QuestionFixture::approved(&format!("{g}-q1"), 1, "12 - 5").topic("SUB").answer("7");
+        let question = |g: &str| {
+            QuestionFixture::approved(&format!("{g}-q1"), 1, "12 - 5")
+                .topic("SUB")
+                .answer("7")
+        };
         let main = GuideFixture::new(id, course, teacher).question(question(id));
         main.insert(pool).await;
         SubmissionFixture::new(&format!("{id}-s1"), &main, &format!("{id}-q1"), student)
             .insert(pool)
             .await;
         let publish = format!("{id}-publish");
-        GuideFixture::new(&publish, course, teacher).question(question(&publish)).insert(pool).await;
+        GuideFixture::new(&publish, course, teacher)
+            .question(question(&publish))
+            .insert(pool)
+            .await;
         for suffix in ["archive", "ingest"] {
-            GuideFixture::new(&format!("{id}-{suffix}"), course, teacher).status("UPLOADED").insert(pool).await;
+            GuideFixture::new(&format!("{id}-{suffix}"), course, teacher)
+                .status("UPLOADED")
+                .insert(pool)
+                .await;
         }
         id.to_owned()
     }
@@ -701,8 +711,12 @@ impl Run {
             join_code: self.join_code().await,
             spare_topic: self.spare_topic().await,
             // --- Guides (teacher)
-            guide_a: self.guides("matrix-guide-a", COURSE_A, TEACHER_A, STUDENT_1).await,
-            guide_b: self.guides("matrix-guide-b", COURSE_B, TEACHER_B, STUDENT_B).await,
+            guide_a: self
+                .guides("matrix-guide-a", COURSE_A, TEACHER_A, STUDENT_1)
+                .await,
+            guide_b: self
+                .guides("matrix-guide-b", COURSE_B, TEACHER_B, STUDENT_B)
+                .await,
         }
     }
 

@@ -89,12 +89,12 @@ pub async fn insert(exec: impl PgExecutor<'_>, g: &NewGuide<'_>) -> DbResult<Gui
 }
 
 pub async fn find(exec: impl PgExecutor<'_>, id: &str) -> DbResult<Option<GuideRow>> {
-    Ok(
-        sqlx::query_as(&format!("SELECT {GUIDE_COLUMNS} FROM guides g WHERE g.id = $1"))
-            .bind(id)
-            .fetch_optional(exec)
-            .await?,
-    )
+    Ok(sqlx::query_as(&format!(
+        "SELECT {GUIDE_COLUMNS} FROM guides g WHERE g.id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(exec)
+    .await?)
 }
 
 /// The guide, its row locked until the caller's transaction ends.
@@ -308,7 +308,11 @@ impl QuestionDetailRow {
 
     /// Resolved from the scalar `domain_id` (no foreign key: an unknown id reads as none).
     pub fn domain(&self) -> Option<CodeName> {
-        Self::pick(&self.question.domain_id, &self.domain_code, &self.domain_name)
+        Self::pick(
+            &self.question.domain_id,
+            &self.domain_code,
+            &self.domain_name,
+        )
     }
 
     pub fn subdomain(&self) -> Option<CodeName> {
@@ -614,7 +618,11 @@ pub async fn latest_submissions(
             {DISTINCT_SELECT} WHERE s.guide_id = $1
             ORDER BY s.guide_question_id, s.student_id, s.attempt_number DESC
          ) latest ORDER BY attempt_number DESC, created_at, id",
-        DISTINCT_SELECT = SUBMISSION_SELECT.replacen("SELECT", "SELECT DISTINCT ON (s.guide_question_id, s.student_id)", 1)
+        DISTINCT_SELECT = SUBMISSION_SELECT.replacen(
+            "SELECT",
+            "SELECT DISTINCT ON (s.guide_question_id, s.student_id)",
+            1
+        )
     ))
     .bind(guide_id)
     .fetch_all(exec)

@@ -7,8 +7,8 @@ use serde::{Deserialize, Serialize};
 use super::assignments::{check_due_at, parse_due_at};
 use super::common::iso;
 use super::enums::{GuideQuestionStatus, GuideStatus, SubmissionStatus};
-use innova_core::db::enums::SolutionSource;
 use crate::validate::{Problems, Validate};
+use innova_core::db::enums::SolutionSource;
 
 /// Longest title, label or id accepted.
 const MAX_TEXT: usize = 200;
@@ -524,7 +524,12 @@ pub struct UpdateQuestion {
 
 impl Validate for UpdateQuestion {
     fn validate(&self, p: &mut Problems) {
-        text_if_present(p, "statementLatex", self.statement_latex.as_deref(), MAX_LONG_TEXT);
+        text_if_present(
+            p,
+            "statementLatex",
+            self.statement_latex.as_deref(),
+            MAX_LONG_TEXT,
+        );
         text_if_present(p, "label", self.label.as_deref(), MAX_TEXT);
         text_if_present(p, "topicId", self.topic_id.as_deref(), MAX_TEXT);
         text_if_present(p, "subdomainId", self.subdomain_id.as_deref(), MAX_TEXT);
