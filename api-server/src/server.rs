@@ -26,6 +26,8 @@ use crate::api::types::{admin_status, alerts, attempts, error_tags, mastery};
 use crate::api::types::{assignments, items, practice};
 // --- Classrooms, parents, skills
 use crate::api::types::{classrooms, parents, skills};
+// --- Guides (teacher)
+use crate::api::types::guides;
 use crate::api::{InnovaApi, innova_api_mod};
 use crate::body::{ImageUpload, JsonBody};
 use crate::context::ApiContext;
@@ -461,6 +463,112 @@ impl InnovaApi for InnovaImpl {
         path: Path<skills::SkillPath>,
     ) -> ApiOk<skills::Prerequisites> {
         traced!(rqctx, handlers::skills::prerequisites(rqctx, path))
+    }
+
+    // --- Guides (teacher)
+    async fn guides_create(
+        rqctx: RequestContext<ApiContext>,
+        body: JsonBody<guides::CreateGuide>,
+    ) -> ApiCreated<guides::GuideCreated> {
+        traced!(rqctx, handlers::guides::create(rqctx, body))
+    }
+
+    async fn guides_ingest(
+        rqctx: RequestContext<ApiContext>,
+        path: Path<guides::GuidePath>,
+    ) -> ApiAccepted<guides::IngestAccepted> {
+        traced!(rqctx, handlers::guides::ingest(rqctx, path))
+    }
+
+    async fn guides_list(
+        rqctx: RequestContext<ApiContext>,
+        query: QueryParams<guides::GuidesQuery>,
+    ) -> ApiOk<guides::GuideList> {
+        traced!(rqctx, handlers::guides::list(rqctx, query))
+    }
+
+    async fn guides_get(
+        rqctx: RequestContext<ApiContext>,
+        path: Path<guides::GuidePath>,
+    ) -> ApiOk<guides::GuideDetail> {
+        traced!(rqctx, handlers::guides::get(rqctx, path))
+    }
+
+    async fn guides_update(
+        rqctx: RequestContext<ApiContext>,
+        path: Path<guides::GuidePath>,
+        body: JsonBody<guides::UpdateGuide>,
+    ) -> ApiOk<guides::Guide> {
+        traced!(rqctx, handlers::guides::update(rqctx, path, body))
+    }
+
+    async fn guides_update_question(
+        rqctx: RequestContext<ApiContext>,
+        path: Path<guides::QuestionPath>,
+        body: JsonBody<guides::UpdateQuestion>,
+    ) -> ApiOk<guides::GuideQuestion> {
+        traced!(rqctx, handlers::guides::update_question(rqctx, path, body))
+    }
+
+    async fn guides_update_solution(
+        rqctx: RequestContext<ApiContext>,
+        path: Path<guides::QuestionPath>,
+        body: JsonBody<guides::UpdateSolution>,
+    ) -> ApiOk<guides::GuideSolution> {
+        traced!(rqctx, handlers::guides::update_solution(rqctx, path, body))
+    }
+
+    async fn guides_regenerate_solution(
+        rqctx: RequestContext<ApiContext>,
+        path: Path<guides::QuestionPath>,
+    ) -> ApiAccepted<guides::RegenerateAccepted> {
+        traced!(rqctx, handlers::guides::regenerate_solution(rqctx, path))
+    }
+
+    async fn guides_publish(
+        rqctx: RequestContext<ApiContext>,
+        path: Path<guides::GuidePath>,
+    ) -> ApiCreated<guides::GuidePublished> {
+        traced!(rqctx, handlers::guides::publish(rqctx, path))
+    }
+
+    async fn guides_archive(
+        rqctx: RequestContext<ApiContext>,
+        path: Path<guides::GuidePath>,
+    ) -> ApiOk<guides::Guide> {
+        traced!(rqctx, handlers::guides::archive(rqctx, path))
+    }
+
+    async fn guides_source_url(
+        rqctx: RequestContext<ApiContext>,
+        path: Path<guides::GuidePath>,
+    ) -> ApiOk<guides::SourceUrl> {
+        traced!(rqctx, handlers::guides::source_url(rqctx, path))
+    }
+
+    async fn guides_results(
+        rqctx: RequestContext<ApiContext>,
+        path: Path<guides::GuidePath>,
+    ) -> ApiOk<guides::GuideResults> {
+        traced!(rqctx, handlers::guides::results(rqctx, path))
+    }
+
+    async fn guides_submission(
+        rqctx: RequestContext<ApiContext>,
+        path: Path<guides::SubmissionPath>,
+    ) -> ApiOk<guides::SubmissionDrawer> {
+        traced!(rqctx, handlers::guides::submission(rqctx, path))
+    }
+
+    async fn guides_submission_error_tag(
+        rqctx: RequestContext<ApiContext>,
+        path: Path<guides::SubmissionPath>,
+        body: JsonBody<guides::OverrideErrorTag>,
+    ) -> ApiOk<guides::ErrorTagOverridden> {
+        traced!(
+            rqctx,
+            handlers::guides::submission_error_tag(rqctx, path, body)
+        )
     }
 }
 

@@ -22,6 +22,8 @@ pub mod practice;
 pub mod classrooms;
 pub mod parents;
 pub mod skills;
+// --- Guides (teacher)
+pub mod guides;
 
 use std::sync::Arc;
 

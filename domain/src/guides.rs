@@ -762,3 +762,108 @@ mod tests {
         assert_eq!(ok.unwrap().steps[0].idx, 1);
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// --- Guides (teacher): the results matrix's common errors
+
+/// How many tags `commonErrors` lists per question.
+pub const COMMON_ERRORS_TOP: usize = 5;
+
+/// One cell of the results matrix, as far as common errors go.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TaggedCell<'a> {
+    pub question_id: &'a str,
+    pub is_correct: Option<bool>,
+    /// The effective tag (the teacher's override, else the attempt's): code and name.
+    pub tag: Option<(&'a str, &'a str)>,
+}
+
+/// A tag and how many cells of one question carry it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TagCount {
+    pub code: String,
+    /// The name first seen for the code.
+    pub name: String,
+    pub count: usize,
+}
+
+/// Per question (in the order given): among its cells that are not correct (`is_correct` other
+/// than `Some(true)`) and carry a tag, the count per code, most frequent first (ties keep the
+/// order of first appearance), at most [`COMMON_ERRORS_TOP`].
+pub fn common_errors<'a>(
+    question_ids: &[&str],
+    cells: impl IntoIterator<Item = TaggedCell<'a>> + Clone,
+) -> Vec<Vec<TagCount>> {
+    question_ids
+        .iter()
+        .map(|q| {
+            let mut counts: Vec<TagCount> = Vec::new();
+            for cell in cells.clone() {
+                let Some((code, name)) = cell.tag else {
+                    continue;
+                };
+                if cell.question_id != *q || cell.is_correct == Some(true) {
+                    continue;
+                }
+                match counts.iter_mut().find(|c| c.code == code) {
+                    Some(c) => c.count += 1,
+                    None => counts.push(TagCount {
+                        code: code.to_owned(),
+                        name: name.to_owned(),
+                        count: 1,
+                    }),
+                }
+            }
+            // A stable sort: equal counts stay in order of first appearance.
+            counts.sort_by_key(|c| std::cmp::Reverse(c.count));
+            counts.truncate(COMMON_ERRORS_TOP);
+            counts
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod common_errors_tests {
+    use super::*;
+
+    fn cell<'a>(q: &'a str, correct: Option<bool>, tag: Option<&'a str>) -> TaggedCell<'a> {
+        TaggedCell {
+            question_id: q,
+            is_correct: correct,
+            tag: tag.map(|t| (t, t)),
+        }
+    }
+
+    #[test]
+    fn counts_wrong_tagged_cells_per_question_most_frequent_first() {
+        let cells = [
+            cell("q1", Some(false), Some("A")),
+            cell("q1", None, Some("B")),
+            cell("q1", Some(false), Some("B")),
+            cell("q1", Some(true), Some("A")),
+            cell("q1", Some(false), None),
+            cell("q2", Some(false), Some("C")),
+        ];
+        let got = common_errors(&["q1", "q2", "q3"], cells.iter().copied());
+        let codes: Vec<Vec<(&str, usize)>> = got
+            .iter()
+            .map(|q| q.iter().map(|t| (t.code.as_str(), t.count)).collect())
+            .collect();
+        assert_eq!(
+            codes,
+            vec![vec![("B", 2), ("A", 1)], vec![("C", 1)], vec![]]
+        );
+    }
+
+    #[test]
+    fn ties_keep_first_appearance_and_only_five_are_listed() {
+        let tags = ["F", "E", "D", "C", "B", "A"];
+        let cells: Vec<_> = tags
+            .iter()
+            .map(|t| cell("q", Some(false), Some(t)))
+            .collect();
+        let got = common_errors(&["q"], cells.iter().copied());
+        let codes: Vec<&str> = got[0].iter().map(|t| t.code.as_str()).collect();
+        assert_eq!(codes, ["F", "E", "D", "C", "B"]);
+    }
+}

@@ -24,6 +24,8 @@ use types::{admin_status, alerts, attempts, error_tags, mastery};
 use types::{classrooms, parents, skills};
 // --- Items, assignments, practice
 use types::{assignments, items, practice};
+// --- Guides (teacher)
+use types::guides;
 
 /// The Innova API.
 #[dropshot::api_description]
@@ -658,4 +660,165 @@ pub trait InnovaApi {
         rqctx: RequestContext<Self::Context>,
         path: Path<skills::SkillPath>,
     ) -> ApiOk<skills::Prerequisites>;
+
+    // --- Guides (teacher) ---------------------------------------------------------------------
+
+    /// Create a guide and get where to upload its PDF.
+    ///
+    /// The caller must teach `courseId` (403 `You do not teach this course`). The guide starts
+    /// UPLOADED; `presignedPutUrl` is a short-lived (`GUIDES_PRESIGNED_PUT_TTL`, default 600 s)
+    /// PUT of `sourcePdfKey` that must be sent with `Content-Type: application/pdf`. Without a
+    /// guides bucket the answer is 503 naming `S3_GUIDES_BUCKET`, and nothing is written.
+    #[endpoint { method = POST, path = "/guides", tags = ["guides"] }]
+    async fn guides_create(
+        rqctx: RequestContext<Self::Context>,
+        body: JsonBody<guides::CreateGuide>,
+    ) -> ApiCreated<guides::GuideCreated>;
+
+    /// Start (or retry) the extraction of a guide.
+    ///
+    /// From UPLOADED, EXTRACTION_FAILED or GENERATION_FAILED: the guide moves to EXTRACTING and
+    /// the AI engine's guide-ingest message is queued with this request's trace id. Already
+    /// EXTRACTING or GENERATING_SOLUTIONS: nothing happens, the current status is answered.
+    /// From REVIEW, PUBLISHED or ARCHIVED: 409 naming both states. When the message cannot be
+    /// queued: 503 and the guide is left as it was (the same request can be retried).
+    #[endpoint { method = POST, path = "/guides/{id}/ingest", tags = ["guides"] }]
+    async fn guides_ingest(
+        rqctx: RequestContext<Self::Context>,
+        path: Path<guides::GuidePath>,
+    ) -> ApiAccepted<guides::IngestAccepted>;
+
+    /// The caller's guides.
+    ///
+    /// Unarchived guides of the caller's courses (or of `courseId`, which must be one of them:
+    /// 403 otherwise), optionally of one `status`, newest first, `pageSize` (1–100, default 20)
+    /// per `page` (default 1), each with its question and submission counts. A bad parameter is
+    /// 400 naming it.
+    #[endpoint { method = GET, path = "/guides", tags = ["guides"] }]
+    async fn guides_list(
+        rqctx: RequestContext<Self::Context>,
+        query: QueryParams<guides::GuidesQuery>,
+    ) -> ApiOk<guides::GuideList>;
+
+    /// A guide for the review wizard.
+    ///
+    /// The guide with its questions by sequence, each with its topic, domain and subdomain
+    /// (`{id, code, name}` or null) and its current answer key (`solutions`: zero or one).
+    #[endpoint { method = GET, path = "/guides/{id}", tags = ["guides"] }]
+    async fn guides_get(
+        rqctx: RequestContext<Self::Context>,
+        path: Path<guides::GuidePath>,
+    ) -> ApiOk<guides::GuideDetail>;
+
+    /// Change a guide's metadata.
+    ///
+    /// The fields given change, in any status (published guides too).
+    #[endpoint { method = PATCH, path = "/guides/{id}", tags = ["guides"] }]
+    async fn guides_update(
+        rqctx: RequestContext<Self::Context>,
+        path: Path<guides::GuidePath>,
+        body: JsonBody<guides::UpdateGuide>,
+    ) -> ApiOk<guides::Guide>;
+
+    /// Edit, classify, approve or exclude a question.
+    ///
+    /// `subdomainId` classifies under a subdomain and its domain (wins over `topicId`, the topic
+    /// stays); `topicId` under a topic, its domain and subdomain; either records the teacher as
+    /// the source with confidence 1. Unknown ids are 404 (`Subdomain not found`, `Topic not
+    /// found`); a question of another guide is 404 `Question not found in guide`.
+    #[endpoint { method = PATCH, path = "/guides/{id}/questions/{qid}", tags = ["guides"] }]
+    async fn guides_update_question(
+        rqctx: RequestContext<Self::Context>,
+        path: Path<guides::QuestionPath>,
+        body: JsonBody<guides::UpdateQuestion>,
+    ) -> ApiOk<guides::GuideQuestion>;
+
+    /// Write a new version of a question's answer key.
+    ///
+    /// `stepsJson` must be a canonical solution (ADR-118) with at least one checkpoint step;
+    /// every problem is a 400 naming its field (`stepsJson.steps[0].latex: …`) and nothing is
+    /// written. The new version (highest + 1, source TEACHER_EDITED) becomes the only current one,
+    /// in one transaction; unknown keys of `stepsJson` are dropped.
+    #[endpoint { method = PATCH, path = "/guides/{id}/questions/{qid}/solution", tags = ["guides"] }]
+    async fn guides_update_solution(
+        rqctx: RequestContext<Self::Context>,
+        path: Path<guides::QuestionPath>,
+        body: JsonBody<guides::UpdateSolution>,
+    ) -> ApiOk<guides::GuideSolution>;
+
+    /// Ask the AI engine for a new answer key of a question.
+    ///
+    /// Queues the solution-generation message with this request's trace id; nothing changes
+    /// here. When it cannot be queued: 503.
+    #[endpoint { method = POST, path = "/guides/{id}/questions/{qid}/regenerate-solution", tags = ["guides"] }]
+    async fn guides_regenerate_solution(
+        rqctx: RequestContext<Self::Context>,
+        path: Path<guides::QuestionPath>,
+    ) -> ApiAccepted<guides::RegenerateAccepted>;
+
+    /// Publish a guide.
+    ///
+    /// Only from REVIEW (409 naming both states otherwise), with every question APPROVED or
+    /// EXCLUDED and at least one APPROVED (400 otherwise). In one transaction: an assignment
+    /// (kind GUIDE) with a PENDING target per ACTIVE student of the course, an exercise (source
+    /// GUIDE_EXTRACTED) per APPROVED question with a topic, in order, and the guide PUBLISHED.
+    /// Of two concurrent publishes one succeeds, the other is 409.
+    #[endpoint { method = POST, path = "/guides/{id}/publish", tags = ["guides"] }]
+    async fn guides_publish(
+        rqctx: RequestContext<Self::Context>,
+        path: Path<guides::GuidePath>,
+    ) -> ApiCreated<guides::GuidePublished>;
+
+    /// Archive a guide.
+    ///
+    /// From any status but ARCHIVED (409). Archived guides leave the list.
+    #[endpoint { method = DELETE, path = "/guides/{id}", tags = ["guides"] }]
+    async fn guides_archive(
+        rqctx: RequestContext<Self::Context>,
+        path: Path<guides::GuidePath>,
+    ) -> ApiOk<guides::Guide>;
+
+    /// A download URL of the guide's PDF.
+    ///
+    /// Short-lived (`GUIDES_PRESIGNED_GET_TTL`, default 300 s). Without a guides bucket: 503
+    /// naming `S3_GUIDES_BUCKET`.
+    #[endpoint { method = GET, path = "/guides/{id}/source-url", tags = ["guides"] }]
+    async fn guides_source_url(
+        rqctx: RequestContext<Self::Context>,
+        path: Path<guides::GuidePath>,
+    ) -> ApiOk<guides::SourceUrl>;
+
+    /// The student × question matrix of a guide.
+    ///
+    /// ACTIVE students by display name, APPROVED questions by sequence, a cell per student's
+    /// latest try at a question (its effective error tag: the teacher's override, else the
+    /// attempt's; late when handed in after `dueAt`), and per question its most frequent error
+    /// tags among the cells that are not correct (top 5).
+    #[endpoint { method = GET, path = "/guides/{id}/results", tags = ["guides"] }]
+    async fn guides_results(
+        rqctx: RequestContext<Self::Context>,
+        path: Path<guides::GuidePath>,
+    ) -> ApiOk<guides::GuideResults>;
+
+    /// A submission of the guide, for the teacher's drawer.
+    ///
+    /// With short-lived download URLs of its photos (`SUBMISSIONS_PRESIGNED_GET_TTL`, default
+    /// 300 s; without a submissions bucket: 503 naming `S3_SUBMISSIONS_BUCKET`). A submission of
+    /// another guide is 404 `Submission not found`.
+    #[endpoint { method = GET, path = "/guides/{id}/submissions/{sid}", tags = ["guides"] }]
+    async fn guides_submission(
+        rqctx: RequestContext<Self::Context>,
+        path: Path<guides::SubmissionPath>,
+    ) -> ApiOk<guides::SubmissionDrawer>;
+
+    /// Override (or clear) a submission's error tag.
+    ///
+    /// `errorTagCode` names a tag of the catalogue (any status; 404 `Error tag <code> not found`
+    /// otherwise); `null` or absent clears the override. The linked attempt does not change.
+    #[endpoint { method = PATCH, path = "/guides/{id}/submissions/{sid}/error-tag", tags = ["guides"] }]
+    async fn guides_submission_error_tag(
+        rqctx: RequestContext<Self::Context>,
+        path: Path<guides::SubmissionPath>,
+        body: JsonBody<guides::OverrideErrorTag>,
+    ) -> ApiOk<guides::ErrorTagOverridden>;
 }

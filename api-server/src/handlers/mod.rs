@@ -18,3 +18,5 @@ pub mod practice;
 pub mod classrooms;
 pub mod parents;
 pub mod skills;
+// --- Guides (teacher)
+pub mod guides;

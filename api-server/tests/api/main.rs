@@ -23,3 +23,5 @@ mod support;
 mod classrooms;
 mod parents;
 mod skills;
+// --- Guides (teacher)
+mod guides;

@@ -61,6 +61,11 @@ struct Made {
     join_code: String,
     /// A topic nothing references, for `skills_delete`.
     spare_topic: String,
+    // --- Guides (teacher)
+    /// A guide in REVIEW of course A (and the prefix of its one-shot siblings, see `Run::guides`).
+    guide_a: String,
+    /// The same in course B.
+    guide_b: String,
 }
 
 impl Made {
@@ -73,6 +78,9 @@ impl Made {
             alert_b: "alert-of-teacher-b".into(),
             join_code: "join-code".into(),
             spare_topic: "spare-topic".into(),
+            // --- Guides (teacher)
+            guide_a: "matrix-guide-a".into(),
+            guide_b: "matrix-guide-b".into(),
         }
     }
 }
@@ -253,6 +261,8 @@ fn cases(made: &Made) -> Vec<Case> {
     let course_a = Target::course(COURSE_A);
     let course_b = Target::course(COURSE_B);
     let report = json!({"errorTagCode": ERROR_TAG});
+    // --- Guides (teacher)
+    let (ga, gb) = (&made.guide_a, &made.guide_b);
     vec![
         // ---- app (public) ---------------------------------------------------------------
         get("root", "/"),
@@ -381,6 +391,50 @@ fn cases(made: &Made) -> Vec<Case> {
             .body(Body::Json(json!({"description": "Resta con reagrupación para 3°-4° básico"}))),
         case("skills_delete", Method::DELETE, format!("/skills/{}", made.spare_topic)).answers(204),
         get("skills_prerequisites", format!("/skills/{SKILL}/prerequisites")),
+        // --- Guides (teacher) ---------------------------------------------------------------
+        post("guides_create", "/guides", json!({"courseId": COURSE_A, "title": "Guía A"})).about("course A").on(course_a),
+        post("guides_create", "/guides", json!({"courseId": COURSE_B, "title": "Guía B"})).about("course B").on(course_b),
+        get("guides_list", "/guides"),
+        get("guides_list", "/guides?status=REVIEW&page=1&pageSize=5").about("filtered, one page"),
+        // UPLOADED: the first allowed cell starts the extraction, the next find it running: 202.
+        case("guides_ingest", Method::POST, format!("/guides/{ga}-ingest/ingest")).about("guide of course A").on(course_a).answers(202),
+        case("guides_ingest", Method::POST, format!("/guides/{gb}-ingest/ingest")).about("guide of course B").on(course_b).answers(202),
+        get("guides_get", format!("/guides/{ga}")).about("guide of course A").on(course_a),
+        get("guides_get", format!("/guides/{gb}")).about("guide of course B").on(course_b),
+        // The values it has: every allowed cell answers the guide, nothing changes.
+        case("guides_update", Method::PATCH, format!("/guides/{ga}")).body(Body::Json(json!({"maxResubmissions": 2})))
+            .about("guide of course A").on(course_a),
+        case("guides_update", Method::PATCH, format!("/guides/{gb}")).body(Body::Json(json!({"maxResubmissions": 2})))
+            .about("guide of course B").on(course_b),
+        case("guides_update_question", Method::PATCH, format!("/guides/{ga}/questions/{ga}-q1"))
+            .body(Body::Json(json!({"status": "APPROVED"}))).about("question of course A").on(course_a),
+        case("guides_update_question", Method::PATCH, format!("/guides/{gb}/questions/{gb}-q1"))
+            .body(Body::Json(json!({"status": "APPROVED"}))).about("question of course B").on(course_b),
+        case("guides_update_solution", Method::PATCH, format!("/guides/{ga}/questions/{ga}-q1/solution"))
+            .body(Body::Json(guide_solution_body())).about("question of course A").on(course_a),
+        case("guides_update_solution", Method::PATCH, format!("/guides/{gb}/questions/{gb}-q1/solution"))
+            .body(Body::Json(guide_solution_body())).about("question of course B").on(course_b),
+        // Queued in-process (the matrix server has no queue URLs): 202.
+        case("guides_regenerate_solution", Method::POST, format!("/guides/{ga}/questions/{ga}-q1/regenerate-solution"))
+            .about("question of course A").on(course_a).answers(202),
+        case("guides_regenerate_solution", Method::POST, format!("/guides/{gb}/questions/{gb}-q1/regenerate-solution"))
+            .about("question of course B").on(course_b).answers(202),
+        // A guide of its own in REVIEW per course: only its teacher passes, once.
+        case("guides_publish", Method::POST, format!("/guides/{ga}-publish/publish")).about("guide of course A").on(course_a),
+        case("guides_publish", Method::POST, format!("/guides/{gb}-publish/publish")).about("guide of course B").on(course_b),
+        // A guide of its own per course: only its teacher passes, once.
+        case("guides_archive", Method::DELETE, format!("/guides/{ga}-archive")).about("guide of course A").on(course_a),
+        case("guides_archive", Method::DELETE, format!("/guides/{gb}-archive")).about("guide of course B").on(course_b),
+        get("guides_source_url", format!("/guides/{ga}/source-url")).about("guide of course A").on(course_a),
+        get("guides_source_url", format!("/guides/{gb}/source-url")).about("guide of course B").on(course_b),
+        get("guides_results", format!("/guides/{ga}/results")).about("guide of course A").on(course_a),
+        get("guides_results", format!("/guides/{gb}/results")).about("guide of course B").on(course_b),
+        get("guides_submission", format!("/guides/{ga}/submissions/{ga}-s1")).about("submission in course A").on(course_a),
+        get("guides_submission", format!("/guides/{gb}/submissions/{gb}-s1")).about("submission in course B").on(course_b),
+        case("guides_submission_error_tag", Method::PATCH, format!("/guides/{ga}/submissions/{ga}-s1/error-tag"))
+            .body(Body::Json(json!({"errorTagCode": ERROR_TAG}))).about("submission in course A").on(course_a),
+        case("guides_submission_error_tag", Method::PATCH, format!("/guides/{gb}/submissions/{gb}-s1/error-tag"))
+            .body(Body::Json(json!({"errorTagCode": ERROR_TAG}))).about("submission in course B").on(course_b),
     ]
 }
 
@@ -459,6 +513,46 @@ fn student_assignment(student: &str) -> Value {
 
 fn practice_body(student: &str) -> Value {
     json!({"studentId": student, "itemIds": [EXERCISE], "dueAt": "2026-06-01"})
+}
+
+// --- Guides (teacher): the world's guides -------------------------------------------------------
+
+/// A canonical solution with one checkpoint (`guides_update_solution`).
+fn guide_solution_body() -> Value {
+    json!({"finalAnswer": "7", "stepsJson": {"final_answer": "7", "points": 1,
+           "steps": [{"idx": 0, "latex": "12 - 5 = 7", "checkpoint": true}]}})
+}
+
+impl Run {
+    /// Per course: a guide in REVIEW (one approved question with a submission of a student of
+    /// the course), and guides of their own for the one-shot cells: `-publish` (REVIEW),
+    /// `-archive` and `-ingest` (UPLOADED). Answers the main guide's id, the others' prefix.
+    async fn guides(&self, id: &str, course: &str, teacher: &str, student: &str) -> String {
+        use innova_testkit::guides::{GuideFixture, QuestionFixture, SubmissionFixture};
+        let pool = self.app.pool();
+        let question = |g: &str| {
+            QuestionFixture::approved(&format!("{g}-q1"), 1, "12 - 5")
+                .topic("SUB")
+                .answer("7")
+        };
+        let main = GuideFixture::new(id, course, teacher).question(question(id));
+        main.insert(pool).await;
+        SubmissionFixture::new(&format!("{id}-s1"), &main, &format!("{id}-q1"), student)
+            .insert(pool)
+            .await;
+        let publish = format!("{id}-publish");
+        GuideFixture::new(&publish, course, teacher)
+            .question(question(&publish))
+            .insert(pool)
+            .await;
+        for suffix in ["archive", "ingest"] {
+            GuideFixture::new(&format!("{id}-{suffix}"), course, teacher)
+                .status("UPLOADED")
+                .insert(pool)
+                .await;
+        }
+        id.to_owned()
+    }
 }
 
 // ---- 4. the oracle ------------------------------------------------------------------------
@@ -616,6 +710,13 @@ impl Run {
             alert_b: self.alert(TEACHER_B_EMAIL, COURSE_B, STUDENT_B).await,
             join_code: self.join_code().await,
             spare_topic: self.spare_topic().await,
+            // --- Guides (teacher)
+            guide_a: self
+                .guides("matrix-guide-a", COURSE_A, TEACHER_A, STUDENT_1)
+                .await,
+            guide_b: self
+                .guides("matrix-guide-b", COURSE_B, TEACHER_B, STUDENT_B)
+                .await,
         }
     }
 

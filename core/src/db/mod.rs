@@ -53,6 +53,8 @@ pub mod classrooms;
 pub mod parents;
 // --- AI workers
 pub mod cost_events;
+// --- Guides (teacher)
+pub mod guides;
 
 use std::str::FromStr;
 use std::time::Duration;
