@@ -22,6 +22,8 @@ pub mod practice;
 pub mod classrooms;
 pub mod parents;
 pub mod skills;
+// --- Student guides
+pub mod student_guides;
 
 use std::sync::Arc;
 

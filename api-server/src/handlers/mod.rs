@@ -18,3 +18,5 @@ pub mod practice;
 pub mod classrooms;
 pub mod parents;
 pub mod skills;
+// --- Student guides
+pub mod student_guides;

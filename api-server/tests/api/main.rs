@@ -23,3 +23,5 @@ mod support;
 mod classrooms;
 mod parents;
 mod skills;
+// --- Student guides
+mod student_guides;

@@ -53,6 +53,8 @@ pub mod classrooms;
 pub mod parents;
 // --- AI workers
 pub mod cost_events;
+// --- Student guides
+pub mod submissions;
 
 use std::str::FromStr;
 use std::time::Duration;

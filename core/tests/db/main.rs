@@ -21,3 +21,5 @@ mod classrooms;
 mod parents;
 // --- AI workers
 mod cost_events;
+// --- Student guides
+mod submissions;
