@@ -485,7 +485,10 @@ impl InnovaApi for InnovaImpl {
         path: Path<student_guides::StudentQuestionPath>,
         body: JsonBody<student_guides::CreateSubmission>,
     ) -> ApiCreated<student_guides::SubmissionStarted> {
-        traced!(rqctx, handlers::student_guides::create_submission(rqctx, path, body))
+        traced!(
+            rqctx,
+            handlers::student_guides::create_submission(rqctx, path, body)
+        )
     }
 
     async fn student_submissions_complete(
@@ -521,7 +524,10 @@ impl InnovaApi for InnovaImpl {
         path: Path<student_guides::StudentGuidePath>,
         body: JsonBody<student_guides::ScanPage>,
     ) -> ApiOk<student_guides::ScanPageResult> {
-        traced!(rqctx, handlers::student_guides::scan_page(rqctx, path, body))
+        traced!(
+            rqctx,
+            handlers::student_guides::scan_page(rqctx, path, body)
+        )
     }
 }
 

@@ -264,7 +264,10 @@ pub async fn results(
     let shown: Vec<String> = if guide.show_solution_after_grade {
         with_latest
             .iter()
-            .filter(|(_, l)| l.as_ref().is_some_and(|s| s.status == SubmissionStatus::Graded))
+            .filter(|(_, l)| {
+                l.as_ref()
+                    .is_some_and(|s| s.status == SubmissionStatus::Graded)
+            })
             .map(|(q, _)| q.id.clone())
             .collect()
     } else {
@@ -315,7 +318,12 @@ pub async fn scan_page_url(
     let presigned_url = app
         .services
         .objects
-        .presign_put(Bucket::Submissions, &photo_key, Some(PHOTO_CONTENT_TYPE), ttl)
+        .presign_put(
+            Bucket::Submissions,
+            &photo_key,
+            Some(PHOTO_CONTENT_TYPE),
+            ttl,
+        )
         .await
         .map_err(object_error)?;
     Ok(ScanUpload {
@@ -357,7 +365,12 @@ pub async fn scan_page(
 ) -> AppResult<Vec<ScanEntry>> {
     check_scan_key(&guide.id, student_id, photo_key)?;
     submissions_bucket_ready(app)?;
-    if !app.services.objects.exists(Bucket::Submissions, photo_key).await {
+    if !app
+        .services
+        .objects
+        .exists(Bucket::Submissions, photo_key)
+        .await
+    {
         return Err(AppError::invalid(
             "Photo not found in storage — upload it first",
         ));
@@ -468,7 +481,8 @@ async fn publish_grade(app: &App, message: &SubmissionGradeMessage) -> AppResult
 /// store of a local process. Checked before anything is written.
 fn submissions_bucket_ready(app: &App) -> AppResult<()> {
     let bucket = Bucket::Submissions;
-    if bucket.name(&app.config.buckets).is_some() || app.services.objects.local_for(bucket).is_some()
+    if bucket.name(&app.config.buckets).is_some()
+        || app.services.objects.local_for(bucket).is_some()
     {
         Ok(())
     } else {
@@ -481,9 +495,9 @@ fn submissions_bucket_ready(app: &App) -> AppResult<()> {
 
 fn object_error(e: ObjectError) -> AppError {
     match e {
-        ObjectError::NotConfigured { var, .. } => {
-            AppError::Unavailable(format!("Photo storage is not configured ({var} is not set)"))
-        }
+        ObjectError::NotConfigured { var, .. } => AppError::Unavailable(format!(
+            "Photo storage is not configured ({var} is not set)"
+        )),
         ObjectError::NotFound { .. } => {
             AppError::invalid("Photo not found in storage — upload it first")
         }

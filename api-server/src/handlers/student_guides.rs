@@ -50,9 +50,15 @@ pub async fn create_submission(
     let body = body.parse()?;
     let trace_id = envelope::trace_id(&rqctx);
     let (student, photos) = (caller.student_id()?, body.photos());
-    let started =
-        student_guides::start(rqctx.context(), &guide, &path.qid, student, photos, &trace_id)
-            .await?;
+    let started = student_guides::start(
+        rqctx.context(),
+        &guide,
+        &path.qid,
+        student,
+        photos,
+        &trace_id,
+    )
+    .await?;
     envelope::created(&rqctx, started.into())
 }
 

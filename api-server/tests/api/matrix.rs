@@ -533,7 +533,8 @@ impl Run {
         let data = self
             .expect_ok(Some(email), Method::POST, &path, &json!({"photoCount": 1}))
             .await;
-        self.upload(data["presignedPutUrls"][0].as_str().unwrap()).await;
+        self.upload(data["presignedPutUrls"][0].as_str().unwrap())
+            .await;
         data["submissionId"].as_str().unwrap().to_owned()
     }
 
@@ -717,8 +718,12 @@ impl Run {
             join_code: self.join_code().await,
             spare_topic: self.spare_topic().await,
             // --- Student guides
-            submission_1: self.guides_and_submission(STUDENT_1_EMAIL, GUIDE_A, QUESTION_A1).await,
-            submission_b: self.guides_and_submission(STUDENT_B_EMAIL, GUIDE_B, QUESTION_B1).await,
+            submission_1: self
+                .guides_and_submission(STUDENT_1_EMAIL, GUIDE_A, QUESTION_A1)
+                .await,
+            submission_b: self
+                .guides_and_submission(STUDENT_B_EMAIL, GUIDE_B, QUESTION_B1)
+                .await,
             scan_key_1: self.scan_page(STUDENT_1_EMAIL, GUIDE_A).await,
             scan_key_b: self.scan_page(STUDENT_B_EMAIL, GUIDE_B).await,
         }

@@ -67,7 +67,10 @@ async fn send_traced(
     trace: &str,
     body: Option<Value>,
 ) -> (StatusCode, Value) {
-    let mut req = app.request_as(who, method, path).await.header("x-trace-id", trace);
+    let mut req = app
+        .request_as(who, method, path)
+        .await
+        .header("x-trace-id", trace);
     if let Some(body) = body {
         req = req.json(&body);
     }
@@ -163,10 +166,24 @@ async fn a_student_submits_two_photos_is_graded_and_sees_the_solution_only_when_
     );
 
     // 2. The quiz: APPROVED questions by sequence; no answer anywhere in the JSON.
-    let (status, raw) = send_as(&app, STUDENT1, Method::GET, "/student/guides/g-restas", None).await;
+    let (status, raw) = send_as(
+        &app,
+        STUDENT1,
+        Method::GET,
+        "/student/guides/g-restas",
+        None,
+    )
+    .await;
     assert_eq!(status, StatusCode::OK, "{raw}");
     let text = raw["data"].to_string();
-    for secret in ["\"35\"", "\"12\"", "final_answer", "finalAnswer", "solution", "steps"] {
+    for secret in [
+        "\"35\"",
+        "\"12\"",
+        "final_answer",
+        "finalAnswer",
+        "solution",
+        "steps",
+    ] {
         assert!(!text.contains(secret), "the quiz leaks {secret}: {text}");
     }
     let quiz = student
@@ -203,13 +220,12 @@ async fn a_student_submits_two_photos_is_graded_and_sees_the_solution_only_when_
     assert_eq!(started.attempt_number, 1);
     assert_eq!(started.presigned_put_urls.len(), 2);
     let sid = started.submission_id.clone();
-    let keys: Vec<String> = sqlx::query_scalar(
-        "SELECT unnest(photo_keys) FROM guide_submissions WHERE id = $1",
-    )
-    .bind(&sid)
-    .fetch_all(app.pool())
-    .await
-    .unwrap();
+    let keys: Vec<String> =
+        sqlx::query_scalar("SELECT unnest(photo_keys) FROM guide_submissions WHERE id = $1")
+            .bind(&sid)
+            .fetch_all(app.pool())
+            .await
+            .unwrap();
     for (key, url) in keys.iter().zip(&started.presigned_put_urls) {
         assert!(key.starts_with(&format!("submissions/{sid}/")) && key.ends_with(".jpg"));
         assert!(url.contains(key.as_str()), "{url} signs {key}");
@@ -241,8 +257,10 @@ async fn a_student_submits_two_photos_is_graded_and_sees_the_solution_only_when_
     assert_eq!(done["traceId"], "trace-complete-1");
     assert_eq!(
         bodies(&queue).await,
-        [json!({"guide_submission_id": sid, "guide_question_id": "q-1", "solution_version": 1,
-                "photo_keys": keys, "trace_id": "trace-complete-1"})]
+        [
+            json!({"guide_submission_id": sid, "guide_question_id": "q-1", "solution_version": 1,
+                "photo_keys": keys, "trace_id": "trace-complete-1"})
+        ]
     );
     let version: Option<i32> =
         sqlx::query_scalar("SELECT solution_version FROM guide_submissions WHERE id = $1")
@@ -311,11 +329,24 @@ async fn a_student_submits_two_photos_is_graded_and_sees_the_solution_only_when_
             Some("2026-05-02T12:00:00.000Z")
         )
     );
-    let (_, raw) = send_as(&app, STUDENT1, Method::GET, "/student/guides/g-restas/results", None).await;
+    let (_, raw) = send_as(
+        &app,
+        STUDENT1,
+        Method::GET,
+        "/student/guides/g-restas/results",
+        None,
+    )
+    .await;
     assert_eq!(raw["data"]["questions"][0]["status"], "GRADED");
     assert_eq!(raw["data"]["questions"][0]["errorTagName"], Value::Null);
     assert_eq!(raw["data"]["questions"][0]["solution"], Value::Null);
-    let list = student.student_guides_list().send().await.unwrap().into_inner().data;
+    let list = student
+        .student_guides_list()
+        .send()
+        .await
+        .unwrap()
+        .into_inner()
+        .data;
     assert_eq!((list[0].graded_questions, list[0].total_questions), (1, 2));
 
     // 8. The teacher lets solutions show: the graded question's, and only that one.
@@ -332,24 +363,48 @@ async fn a_student_submits_two_photos_is_graded_and_sees_the_solution_only_when_
         .into_inner()
         .data;
     assert!(results.show_solution);
-    let solution = results.questions[0].solution.as_ref().expect("graded: shown");
+    let solution = results.questions[0]
+        .solution
+        .as_ref()
+        .expect("graded: shown");
     assert_eq!(
-        (solution.final_answer.as_str(), solution.version, solution.guide_question_id.as_str()),
+        (
+            solution.final_answer.as_str(),
+            solution.version,
+            solution.guide_question_id.as_str()
+        ),
         ("35", 1, "q-1")
     );
     assert_eq!(solution.steps_json["steps"][0]["checkpoint"], true);
-    assert!(results.questions[1].solution.is_none(), "not submitted: hidden");
+    assert!(
+        results.questions[1].solution.is_none(),
+        "not submitted: hidden"
+    );
 
     // A new attempt makes the latest submission ungraded again: the solution hides.
     let (status, body) = start(&app, STUDENT1, "q-1", 1).await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
     assert_eq!(body["data"]["attemptNumber"], 2);
-    let (_, raw) = send_as(&app, STUDENT1, Method::GET, "/student/guides/g-restas/results", None).await;
+    let (_, raw) = send_as(
+        &app,
+        STUDENT1,
+        Method::GET,
+        "/student/guides/g-restas/results",
+        None,
+    )
+    .await;
     assert_eq!(raw["data"]["questions"][0]["status"], "UPLOADED");
     assert_eq!(raw["data"]["questions"][0]["solution"], Value::Null);
 
     // The quiz never shows one, graded or not.
-    let (_, raw) = send_as(&app, STUDENT1, Method::GET, "/student/guides/g-restas", None).await;
+    let (_, raw) = send_as(
+        &app,
+        STUDENT1,
+        Method::GET,
+        "/student/guides/g-restas",
+        None,
+    )
+    .await;
     let subs = &raw["data"]["questions"][0]["submissions"];
     assert_eq!(subs[0]["attemptNumber"], 2);
     assert_eq!(subs[1]["status"], "GRADED");
@@ -477,14 +532,25 @@ async fn unpublished_guides_other_courses_other_students_and_parents_are_refused
         assert_eq!(status, StatusCode::NOT_FOUND, "{path}: {answer}");
         assert_eq!(answer["message"], "Guide not found", "{path}");
     }
-    let list = send_as(&app, STUDENT1, Method::GET, "/student/guides", None).await.1;
+    let list = send_as(&app, STUDENT1, Method::GET, "/student/guides", None)
+        .await
+        .1;
     assert_eq!(list["data"].as_array().unwrap().len(), 1);
 
     // A student of another course: 403 on the guide, and the list does not show it.
-    let (status, answer) =
-        send_as(&app, STUDENT_B_EMAIL, Method::GET, "/student/guides/g-restas", None).await;
+    let (status, answer) = send_as(
+        &app,
+        STUDENT_B_EMAIL,
+        Method::GET,
+        "/student/guides/g-restas",
+        None,
+    )
+    .await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{answer}");
-    assert_eq!(answer["message"], "You are not enrolled in this guide course");
+    assert_eq!(
+        answer["message"],
+        "You are not enrolled in this guide course"
+    );
     let (status, answer) = send_as(
         &app,
         STUDENT_B_EMAIL,
@@ -494,20 +560,33 @@ async fn unpublished_guides_other_courses_other_students_and_parents_are_refused
     )
     .await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{answer}");
-    let list = send_as(&app, STUDENT_B_EMAIL, Method::GET, "/student/guides", None).await.1;
-    let ids: Vec<_> = list["data"].as_array().unwrap().iter().map(|g| g["id"].clone()).collect();
+    let list = send_as(&app, STUDENT_B_EMAIL, Method::GET, "/student/guides", None)
+        .await
+        .1;
+    let ids: Vec<_> = list["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["id"].clone())
+        .collect();
     assert_eq!(ids, [json!("g-b")]);
 
     // A question not APPROVED, or of another guide: 404.
     for q in ["q-3", "qb-1", "nope"] {
         let (status, answer) = start(&app, STUDENT1, q, 1).await;
         assert_eq!(status, StatusCode::NOT_FOUND, "{q}: {answer}");
-        assert_eq!(answer["message"], "Question not found or not part of this guide");
+        assert_eq!(
+            answer["message"],
+            "Question not found or not part of this guide"
+        );
     }
 
     // Another student's submission is as missing as a missing one.
     for who in [STUDENT2, STUDENT_B_EMAIL] {
-        for path in ["/student/submissions/s-mine/status", "/student/submissions/nope/status"] {
+        for path in [
+            "/student/submissions/s-mine/status",
+            "/student/submissions/nope/status",
+        ] {
             let (status, answer) = send_as(&app, who, Method::GET, path, None).await;
             assert_eq!(status, StatusCode::NOT_FOUND, "{who} {path}: {answer}");
             assert_eq!(answer["message"], "Submission not found");
@@ -609,7 +688,11 @@ async fn a_retried_complete_succeeds_once_the_queue_is_back() {
     guide().insert(app.pool()).await;
     let (_, started) = start(&app, STUDENT1, "q-2", 1).await;
     let sid = started["data"]["submissionId"].as_str().unwrap().to_owned();
-    upload(&app, started["data"]["presignedPutUrls"][0].as_str().unwrap()).await;
+    upload(
+        &app,
+        started["data"]["presignedPutUrls"][0].as_str().unwrap(),
+    )
+    .await;
     let complete = format!("/student/submissions/{sid}/complete");
     let (status, _) = send_traced(&app, STUDENT1, Method::POST, &complete, "t-retry", None).await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
@@ -625,12 +708,17 @@ async fn a_retried_complete_succeeds_once_the_queue_is_back() {
         url: created.queue_url.unwrap(),
         arn: String::new(),
     };
-    let (status, body) = send_traced(&app, STUDENT1, Method::POST, &complete, "t-retry", None).await;
+    let (status, body) =
+        send_traced(&app, STUDENT1, Method::POST, &complete, "t-retry", None).await;
     assert_eq!(status, StatusCode::ACCEPTED, "{body}");
     let messages = bodies(&queue).await;
     assert_eq!(messages.len(), 1);
     assert_eq!(
-        (&messages[0]["guide_submission_id"], &messages[0]["solution_version"], &messages[0]["trace_id"]),
+        (
+            &messages[0]["guide_submission_id"],
+            &messages[0]["solution_version"],
+            &messages[0]["trace_id"]
+        ),
         (&json!(sid), &json!(1), &json!("t-retry"))
     );
 }
@@ -712,8 +800,17 @@ async fn a_scanned_page_becomes_one_submission_per_matched_question_under_the_ca
 
     // Someone else's page, another guide's prefix, traversal: 400 naming photoKey.
     let other = uploaded_scan(&app, STUDENT2).await;
-    let traversal = format!("guide-scans/g-restas/{}/../{}/x.jpg", STUDENT_IDS[0], STUDENT_IDS[1]);
-    for bad in [other.as_str(), "guide-scans/g-other/x/y.jpg", &traversal, "submissions/a/b.jpg", " "] {
+    let traversal = format!(
+        "guide-scans/g-restas/{}/../{}/x.jpg",
+        STUDENT_IDS[0], STUDENT_IDS[1]
+    );
+    for bad in [
+        other.as_str(),
+        "guide-scans/g-other/x/y.jpg",
+        &traversal,
+        "submissions/a/b.jpg",
+        " ",
+    ] {
         let (status, body) = scan(&app, STUDENT1, bad, "t-bad").await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}: {body}");
         assert!(message(&body).contains("photoKey"), "{bad}: {body}");
@@ -730,8 +827,14 @@ async fn a_scanned_page_becomes_one_submission_per_matched_question_under_the_ca
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["statusCode"], 200);
     let data = &body["data"];
-    assert_eq!((&data["photoKey"], &data["matched"]), (&json!(key), &json!(1)));
-    let sid = data["submissions"][0]["submissionId"].as_str().unwrap().to_owned();
+    assert_eq!(
+        (&data["photoKey"], &data["matched"]),
+        (&json!(key), &json!(1))
+    );
+    let sid = data["submissions"][0]["submissionId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     assert_eq!(
         data["submissions"],
         json!([
@@ -748,11 +851,22 @@ async fn a_scanned_page_becomes_one_submission_per_matched_question_under_the_ca
     .fetch_one(app.pool())
     .await
     .unwrap();
-    assert_eq!(row, ("UPLOADED".into(), vec![key.clone()], Some(1), "t-scan".into(), 1));
+    assert_eq!(
+        row,
+        (
+            "UPLOADED".into(),
+            vec![key.clone()],
+            Some(1),
+            "t-scan".into(),
+            1
+        )
+    );
     assert_eq!(
         bodies(&queue).await,
-        [json!({"guide_submission_id": sid, "guide_question_id": "q-1", "solution_version": 1,
-                "photo_keys": [key], "trace_id": "t-scan"})]
+        [
+            json!({"guide_submission_id": sid, "guide_question_id": "q-1", "solution_version": 1,
+                "photo_keys": [key], "trace_id": "t-scan"})
+        ]
     );
 
     // The same page twice more: q-1 reaches its cap as well.
@@ -802,7 +916,10 @@ async fn without_ocr_a_scan_is_503_and_an_empty_page_matches_nothing() {
     let key = uploaded_scan(&app, STUDENT1).await;
     let (status, body) = scan(&app, STUDENT1, &key, "t-empty").await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    assert_eq!(body["data"], json!({"photoKey": key, "matched": 0, "submissions": []}));
+    assert_eq!(
+        body["data"],
+        json!({"photoKey": key, "matched": 0, "submissions": []})
+    );
     assert_eq!(submission_count(&app).await, 0);
 }
 
@@ -842,7 +959,11 @@ async fn without_photo_storage_starts_and_scan_urls_are_503_naming_the_bucket() 
     let (status, body) = start(&app, STUDENT1, "q-1", 2).await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
     assert!(message(&body).contains("S3_SUBMISSIONS_BUCKET"), "{body}");
-    assert_eq!(submission_count(&app).await, 0, "checked before the row is written");
+    assert_eq!(
+        submission_count(&app).await,
+        0,
+        "checked before the row is written"
+    );
     let (status, body) = send_as(
         &app,
         STUDENT1,

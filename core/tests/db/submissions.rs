@@ -53,7 +53,9 @@ async fn only_published_guides_are_read_and_listed_with_progress() {
 
     for hidden in ["g-review", "g-archived", "nope"] {
         assert_eq!(
-            submissions::published_guide(&db.pool, hidden).await.unwrap(),
+            submissions::published_guide(&db.pool, hidden)
+                .await
+                .unwrap(),
             None,
             "{hidden}"
         );
@@ -63,7 +65,11 @@ async fn only_published_guides_are_read_and_listed_with_progress() {
         .unwrap()
         .unwrap();
     assert_eq!(
-        (g.course_id.as_str(), g.max_resubmissions, g.show_solution_after_grade),
+        (
+            g.course_id.as_str(),
+            g.max_resubmissions,
+            g.show_solution_after_grade
+        ),
         (COURSE_ID, 2, false)
     );
 
@@ -196,7 +202,10 @@ async fn the_question_lock_holds_a_second_start_until_the_first_commits() {
     let other = submissions::lock_approved_questions(&mut first, "g-other", &ids)
         .await
         .unwrap();
-    assert!(other.is_empty(), "questions of another guide are not locked");
+    assert!(
+        other.is_empty(),
+        "questions of another guide are not locked"
+    );
 
     let pool = db.pool.clone();
     let second = tokio::spawn(async move {

@@ -7,8 +7,8 @@ use serde::{Deserialize, Serialize};
 
 use super::common::iso;
 use super::enums::SubmissionStatus;
-use innova_core::db::enums::SolutionSource;
 use crate::validate::{Problems, Validate};
+use innova_core::db::enums::SolutionSource;
 
 // ---- paths ------------------------------------------------------------------------------------
 
