@@ -28,6 +28,8 @@ use crate::api::types::{assignments, items, practice};
 use crate::api::types::{classrooms, parents, skills};
 // --- Guides (teacher)
 use crate::api::types::guides;
+// --- Student guides
+use crate::api::types::student_guides;
 use crate::api::{InnovaApi, innova_api_mod};
 use crate::body::{ImageUpload, JsonBody};
 use crate::context::ApiContext;
@@ -568,6 +570,71 @@ impl InnovaApi for InnovaImpl {
         traced!(
             rqctx,
             handlers::guides::submission_error_tag(rqctx, path, body)
+        )
+    }
+
+    // --- Student guides
+
+    async fn student_guides_list(
+        rqctx: RequestContext<ApiContext>,
+    ) -> ApiOk<Vec<student_guides::StudentGuideSummary>> {
+        traced!(rqctx, handlers::student_guides::list(rqctx))
+    }
+
+    async fn student_guides_get(
+        rqctx: RequestContext<ApiContext>,
+        path: Path<student_guides::StudentGuidePath>,
+    ) -> ApiOk<student_guides::StudentQuiz> {
+        traced!(rqctx, handlers::student_guides::get(rqctx, path))
+    }
+
+    async fn student_submissions_create(
+        rqctx: RequestContext<ApiContext>,
+        path: Path<student_guides::StudentQuestionPath>,
+        body: JsonBody<student_guides::CreateSubmission>,
+    ) -> ApiCreated<student_guides::SubmissionStarted> {
+        traced!(
+            rqctx,
+            handlers::student_guides::create_submission(rqctx, path, body)
+        )
+    }
+
+    async fn student_submissions_complete(
+        rqctx: RequestContext<ApiContext>,
+        path: Path<student_guides::StudentSubmissionPath>,
+    ) -> ApiAccepted<student_guides::SubmissionCompleted> {
+        traced!(rqctx, handlers::student_guides::complete(rqctx, path))
+    }
+
+    async fn student_submissions_status(
+        rqctx: RequestContext<ApiContext>,
+        path: Path<student_guides::StudentSubmissionPath>,
+    ) -> ApiOk<student_guides::StudentSubmissionStatus> {
+        traced!(rqctx, handlers::student_guides::status(rqctx, path))
+    }
+
+    async fn student_guides_results(
+        rqctx: RequestContext<ApiContext>,
+        path: Path<student_guides::StudentGuidePath>,
+    ) -> ApiOk<student_guides::StudentGuideResults> {
+        traced!(rqctx, handlers::student_guides::results(rqctx, path))
+    }
+
+    async fn student_guides_scan_page_url(
+        rqctx: RequestContext<ApiContext>,
+        path: Path<student_guides::StudentGuidePath>,
+    ) -> ApiOk<student_guides::ScanPageUpload> {
+        traced!(rqctx, handlers::student_guides::scan_page_url(rqctx, path))
+    }
+
+    async fn student_guides_scan_page(
+        rqctx: RequestContext<ApiContext>,
+        path: Path<student_guides::StudentGuidePath>,
+        body: JsonBody<student_guides::ScanPage>,
+    ) -> ApiOk<student_guides::ScanPageResult> {
+        traced!(
+            rqctx,
+            handlers::student_guides::scan_page(rqctx, path, body)
         )
     }
 }

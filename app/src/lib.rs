@@ -24,6 +24,8 @@ pub mod parents;
 pub mod skills;
 // --- Guides (teacher)
 pub mod guides;
+// --- Student guides
+pub mod student_guides;
 
 use std::sync::Arc;
 

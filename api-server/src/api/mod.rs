@@ -26,6 +26,8 @@ use types::{classrooms, parents, skills};
 use types::{assignments, items, practice};
 // --- Guides (teacher)
 use types::guides;
+// --- Student guides
+use types::student_guides;
 
 /// The Innova API.
 #[dropshot::api_description]
@@ -821,4 +823,107 @@ pub trait InnovaApi {
         path: Path<guides::SubmissionPath>,
         body: JsonBody<guides::OverrideErrorTag>,
     ) -> ApiOk<guides::ErrorTagOverridden>;
+
+    // --- Student guides ----------------------------------------------------------------------
+
+    /// The caller's guides.
+    ///
+    /// Students: the PUBLISHED guides of the courses they have an ACTIVE enrollment in, soonest
+    /// due first (no due date last), then most recently published; each with its APPROVED
+    /// questions and how many of them the caller has a GRADED submission for.
+    #[endpoint { method = GET, path = "/student/guides", tags = ["student"] }]
+    async fn student_guides_list(
+        rqctx: RequestContext<Self::Context>,
+    ) -> ApiOk<Vec<student_guides::StudentGuideSummary>>;
+
+    /// A guide's quiz.
+    ///
+    /// The guide and its APPROVED questions by sequence — statements and figure keys, never an
+    /// answer or a solution — each with the caller's submissions, newest first. A guide that is
+    /// not PUBLISHED is 404 `Guide not found`, like a missing one; a student not enrolled
+    /// (ACTIVE) in its course gets 403.
+    #[endpoint { method = GET, path = "/student/guides/{id}", tags = ["student"] }]
+    async fn student_guides_get(
+        rqctx: RequestContext<Self::Context>,
+        path: Path<student_guides::StudentGuidePath>,
+    ) -> ApiOk<student_guides::StudentQuiz>;
+
+    /// Start a photo submission to a question.
+    ///
+    /// For an APPROVED question of a published guide of the caller's course (404 `Question not
+    /// found or not part of this guide` otherwise). `photoCount` (1–3) short-lived upload URLs,
+    /// to be used with `PUT` and `Content-Type: image/jpeg`. 1 + `maxResubmissions` submissions
+    /// that are not FAILED are allowed per question (400 `Re-submission limit reached (<n>)`
+    /// beyond), also under concurrent requests. 503 naming `S3_SUBMISSIONS_BUCKET` when photo
+    /// storage is not configured (nothing is written).
+    #[endpoint {
+        method = POST,
+        path = "/student/guides/{id}/questions/{qid}/submissions",
+        tags = ["student"]
+    }]
+    async fn student_submissions_create(
+        rqctx: RequestContext<Self::Context>,
+        path: Path<student_guides::StudentQuestionPath>,
+        body: JsonBody<student_guides::CreateSubmission>,
+    ) -> ApiCreated<student_guides::SubmissionStarted>;
+
+    /// Complete a submission: queue it for grading.
+    ///
+    /// The caller's own UPLOADED submission (someone else's is 404 `Submission not found`; one
+    /// already past UPLOADED 409). Every photo must have been uploaded (400 otherwise). Queues
+    /// the submission-grade message with the request's trace id; the status stays `UPLOADED`
+    /// until the grader moves it, so the call may be repeated. 503 when it could not be queued
+    /// (nothing changed; retry).
+    #[endpoint { method = POST, path = "/student/submissions/{id}/complete", tags = ["student"] }]
+    async fn student_submissions_complete(
+        rqctx: RequestContext<Self::Context>,
+        path: Path<student_guides::StudentSubmissionPath>,
+    ) -> ApiAccepted<student_guides::SubmissionCompleted>;
+
+    /// A submission's status and grade.
+    ///
+    /// The caller's own submission (404 `Submission not found` otherwise), with the graded
+    /// attempt's procedural error when there is one.
+    #[endpoint { method = GET, path = "/student/submissions/{id}/status", tags = ["student"] }]
+    async fn student_submissions_status(
+        rqctx: RequestContext<Self::Context>,
+        path: Path<student_guides::StudentSubmissionPath>,
+    ) -> ApiOk<student_guides::StudentSubmissionStatus>;
+
+    /// The caller's results in a guide.
+    ///
+    /// Per APPROVED question the caller's latest submission (`NOT_SUBMITTED` without one). The
+    /// question's current solution only when the guide has `showSolutionAfterGrade` and that
+    /// latest submission is GRADED; `null` otherwise.
+    #[endpoint { method = GET, path = "/student/guides/{id}/results", tags = ["student"] }]
+    async fn student_guides_results(
+        rqctx: RequestContext<Self::Context>,
+        path: Path<student_guides::StudentGuidePath>,
+    ) -> ApiOk<student_guides::StudentGuideResults>;
+
+    /// An upload URL for a photo of a whole page.
+    ///
+    /// A short-lived `PUT` URL (`Content-Type: image/jpeg`) for a new key under
+    /// `guide-scans/<guideId>/<the caller's student id>/`. Nothing is written.
+    #[endpoint { method = GET, path = "/student/guides/{id}/scan-page-url", tags = ["student"] }]
+    async fn student_guides_scan_page_url(
+        rqctx: RequestContext<Self::Context>,
+        path: Path<student_guides::StudentGuidePath>,
+    ) -> ApiOk<student_guides::ScanPageUpload>;
+
+    /// Read a page photo and submit each exercise on it.
+    ///
+    /// `photoKey` must be a key of `scan-page-url` for this guide and the caller (400 naming
+    /// it otherwise) and uploaded (400). The OCR reads the exercises; exercise *i* is paired
+    /// with the *i*-th APPROVED question by sequence, and each pair under the re-submission cap
+    /// becomes an UPLOADED submission queued for grading (the others are listed as skipped,
+    /// `limit_reached`). 404 when the guide has no APPROVED question; 503 when no OCR provider
+    /// is configured or reachable, or when grading could not be queued (then no submission is
+    /// kept; retry).
+    #[endpoint { method = POST, path = "/student/guides/{id}/scan-page", tags = ["student"] }]
+    async fn student_guides_scan_page(
+        rqctx: RequestContext<Self::Context>,
+        path: Path<student_guides::StudentGuidePath>,
+        body: JsonBody<student_guides::ScanPage>,
+    ) -> ApiOk<student_guides::ScanPageResult>;
 }

@@ -25,3 +25,5 @@ mod parents;
 mod skills;
 // --- Guides (teacher)
 mod guides;
+// --- Student guides
+mod student_guides;

@@ -66,6 +66,15 @@ struct Made {
     guide_a: String,
     /// The same in course B.
     guide_b: String,
+    // --- Student guides
+    /// A submission of student 1 to guide A, its photo uploaded (completable).
+    submission_1: String,
+    /// A submission of student B to guide B, its photo uploaded.
+    submission_b: String,
+    /// A page photo of student 1 for guide A, uploaded under their prefix.
+    scan_key_1: String,
+    /// A page photo of student B for guide B.
+    scan_key_b: String,
 }
 
 impl Made {
@@ -81,6 +90,11 @@ impl Made {
             // --- Guides (teacher)
             guide_a: "matrix-guide-a".into(),
             guide_b: "matrix-guide-b".into(),
+            // --- Student guides
+            submission_1: "submission-of-student-1".into(),
+            submission_b: "submission-of-student-b".into(),
+            scan_key_1: "guide-scans/guide-a/student-1/page.jpg".into(),
+            scan_key_b: "guide-scans/guide-b/student-b/page.jpg".into(),
         }
     }
 }
@@ -435,6 +449,32 @@ fn cases(made: &Made) -> Vec<Case> {
             .body(Body::Json(json!({"errorTagCode": ERROR_TAG}))).about("submission in course A").on(course_a),
         case("guides_submission_error_tag", Method::PATCH, format!("/guides/{gb}/submissions/{gb}-s1/error-tag"))
             .body(Body::Json(json!({"errorTagCode": ERROR_TAG}))).about("submission in course B").on(course_b),
+        // --- Student guides ----------------------------------------------------------------
+        get("student_guides_list", "/student/guides"),
+        get("student_guides_get", format!("/student/guides/{GUIDE_A}")).about("guide of course A").on(course_a),
+        get("student_guides_get", format!("/student/guides/{GUIDE_B}")).about("guide of course B").on(course_b),
+        post("student_submissions_create", format!("/student/guides/{GUIDE_A}/questions/{QUESTION_A2}/submissions"),
+            json!({"photoCount": 1})).about("guide of course A").on(course_a),
+        post("student_submissions_create", format!("/student/guides/{GUIDE_B}/questions/{QUESTION_B1}/submissions"),
+            json!({"photoCount": 1})).about("guide of course B").on(course_b),
+        // Repeatable (the status stays UPLOADED); queued in-process.
+        case("student_submissions_complete", Method::POST, format!("/student/submissions/{}/complete", made.submission_1))
+            .about("submission of student 1").on(student_1).answers(202),
+        case("student_submissions_complete", Method::POST, format!("/student/submissions/{}/complete", made.submission_b))
+            .about("submission of student B").on(student_b).answers(202),
+        get("student_submissions_status", format!("/student/submissions/{}/status", made.submission_1))
+            .about("submission of student 1").on(student_1),
+        get("student_submissions_status", format!("/student/submissions/{}/status", made.submission_b))
+            .about("submission of student B").on(student_b),
+        get("student_guides_results", format!("/student/guides/{GUIDE_A}/results")).about("guide of course A").on(course_a),
+        get("student_guides_results", format!("/student/guides/{GUIDE_B}/results")).about("guide of course B").on(course_b),
+        get("student_guides_scan_page_url", format!("/student/guides/{GUIDE_A}/scan-page-url")).about("guide of course A").on(course_a),
+        get("student_guides_scan_page_url", format!("/student/guides/{GUIDE_B}/scan-page-url")).about("guide of course B").on(course_b),
+        // Read by the fake Gemini of `Run::start` (one exercise: one submission to question 1).
+        post("student_guides_scan_page", format!("/student/guides/{GUIDE_A}/scan-page"), json!({"photoKey": made.scan_key_1}))
+            .about("guide of course A, student 1's page").on(course_a).answers(200),
+        post("student_guides_scan_page", format!("/student/guides/{GUIDE_B}/scan-page"), json!({"photoKey": made.scan_key_b}))
+            .about("guide of course B, student B's page").on(course_b).answers(200),
     ]
 }
 
@@ -552,6 +592,67 @@ impl Run {
                 .await;
         }
         id.to_owned()
+    }
+}
+
+// --- Student guides: the published guides and the made submissions and page photos ------------
+
+/// A published guide of course A (two APPROVED questions) and one of course B (one).
+const GUIDE_A: &str = "matrix-published-a";
+const GUIDE_B: &str = "matrix-published-b";
+const QUESTION_A1: &str = "matrix-published-a-q1";
+const QUESTION_A2: &str = "matrix-published-a-q2";
+const QUESTION_B1: &str = "matrix-published-b-q1";
+const STUDENT_1_EMAIL: &str = "student1@innova.demo";
+
+impl Run {
+    /// Inserts both guides (once), then starts a one-photo submission as `email` to `question`
+    /// and uploads the photo; the submission's id.
+    async fn guides_and_submission(&self, email: &str, guide: &str, question: &str) -> String {
+        use innova_testkit::guides::{GuideFixture, QuestionFixture};
+        if guide == GUIDE_A {
+            GuideFixture::new(GUIDE_A, COURSE_A, TEACHER_A)
+                .status("PUBLISHED")
+                .question(QuestionFixture::approved(QUESTION_A1, 1, "52 - 17").answer("35"))
+                .question(QuestionFixture::approved(QUESTION_A2, 2, "30 - 18").answer("12"))
+                .insert(self.app.pool())
+                .await;
+            GuideFixture::new(GUIDE_B, COURSE_B, TEACHER_B)
+                .status("PUBLISHED")
+                .question(QuestionFixture::approved(QUESTION_B1, 1, "9 - 4").answer("5"))
+                .insert(self.app.pool())
+                .await;
+        }
+        let path = format!("/student/guides/{guide}/questions/{question}/submissions");
+        let data = self
+            .expect_ok(Some(email), Method::POST, &path, &json!({"photoCount": 1}))
+            .await;
+        self.upload(data["presignedPutUrls"][0].as_str().unwrap())
+            .await;
+        data["submissionId"].as_str().unwrap().to_owned()
+    }
+
+    /// A page photo uploaded by `email` through `scan-page-url`; its key.
+    async fn scan_page(&self, email: &str, guide: &str) -> String {
+        let path = format!("/student/guides/{guide}/scan-page-url");
+        let data = self
+            .expect_ok(Some(email), Method::GET, &path, &Value::Null)
+            .await;
+        self.upload(data["presignedUrl"].as_str().unwrap()).await;
+        data["photoKey"].as_str().unwrap().to_owned()
+    }
+
+    async fn upload(&self, url: &str) {
+        let resp = self
+            .app
+            .http
+            .put(url)
+            .header("content-type", "image/jpeg")
+            .body(vec![0xFF, 0xD8, 0xFF, 0xE0, 0, 0])
+            .send()
+            .await
+            .unwrap();
+        assert!(resp.status().is_success(), "PUT {url}: {}", resp.status());
     }
 }
 
@@ -717,6 +818,15 @@ impl Run {
             guide_b: self
                 .guides("matrix-guide-b", COURSE_B, TEACHER_B, STUDENT_B)
                 .await,
+            // --- Student guides
+            submission_1: self
+                .guides_and_submission(STUDENT_1_EMAIL, GUIDE_A, QUESTION_A1)
+                .await,
+            submission_b: self
+                .guides_and_submission(STUDENT_B_EMAIL, GUIDE_B, QUESTION_B1)
+                .await,
+            scan_key_1: self.scan_page(STUDENT_1_EMAIL, GUIDE_A).await,
+            scan_key_b: self.scan_page(STUDENT_B_EMAIL, GUIDE_B).await,
         }
     }
 

@@ -55,6 +55,8 @@ pub mod parents;
 pub mod cost_events;
 // --- Guides (teacher)
 pub mod guides;
+// --- Student guides
+pub mod submissions;
 
 use std::str::FromStr;
 use std::time::Duration;

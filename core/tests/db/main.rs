@@ -23,3 +23,5 @@ mod parents;
 mod cost_events;
 // --- Guides (teacher)
 mod guides;
+// --- Student guides
+mod submissions;

@@ -26,3 +26,5 @@ pub mod parents;
 pub mod skills;
 // --- Guides (teacher)
 pub mod guides;
+// --- Student guides
+pub mod student_guides;
