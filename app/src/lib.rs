@@ -22,6 +22,8 @@ pub mod practice;
 pub mod classrooms;
 pub mod parents;
 pub mod skills;
+// --- Attempt reprocess
+pub mod grading;
 
 use std::sync::Arc;
 

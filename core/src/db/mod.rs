@@ -53,6 +53,8 @@ pub mod classrooms;
 pub mod parents;
 // --- AI workers
 pub mod cost_events;
+// --- Attempt reprocess
+pub mod grading;
 
 use std::str::FromStr;
 use std::time::Duration;
