@@ -21,3 +21,5 @@ mod classrooms;
 mod parents;
 // --- AI workers
 mod cost_events;
+// --- Attempt reprocess
+mod grading;
