@@ -26,6 +26,8 @@ pub mod skills;
 pub mod guides;
 // --- Student guides
 pub mod student_guides;
+// --- Attempt reprocess
+pub mod grading;
 
 use std::sync::Arc;
 

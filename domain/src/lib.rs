@@ -29,6 +29,8 @@ pub mod bands;
 pub mod classrooms;
 // --- AI workers
 pub mod pricing;
+// --- Attempt reprocess
+pub mod grading;
 
 pub use rules::{
     AttemptInput, Classification, Operand, RawStep, classify, strategy_for, strategy_key,

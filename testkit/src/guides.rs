@@ -11,7 +11,8 @@
 //! SubmissionFixture::new("s-1", &guide, "q-1", STUDENT_IDS[0]).insert(&db.pool).await;
 //! ```
 //!
-//! Topics are named by code and resolved in the seed curriculum (`SELECT … ORDER BY id LIMIT 1`).
+//! Topics are named by code and resolved in the seed curriculum, the first domain by code
+//! winning (`SUB` is ARITH's whole-number subtraction, not DEC's or INT's).
 
 use serde_json::{Value, json};
 use sqlx::PgPool;
@@ -180,7 +181,8 @@ impl GuideFixture {
         .await?;
         for q in &self.questions {
             sqlx::query(
-                "WITH t AS (SELECT id FROM topics WHERE code = $7 ORDER BY id LIMIT 1)
+                "WITH t AS (SELECT t.id FROM topics t LEFT JOIN domains d ON d.id = t.domain_id
+                            WHERE t.code = $7 ORDER BY d.code, t.id LIMIT 1)
                  INSERT INTO guide_questions (id, guide_id, sequence, statement_latex, status, points,
                                               topic_id, domain_id, subdomain_id, topic_source,
                                               topic_confidence, updated_at)

@@ -12,6 +12,8 @@ use sqlx::PgPool;
 
 pub mod alert_generator;
 pub mod telemetry;
+// --- Attempt reprocess
+pub mod attempt_reprocess;
 
 /// Registers every worker whose queue is embedded in this process as its in-process consumer
 /// (queues that go through SQS are consumed by the Lambda functions instead). Returns the queues
@@ -23,6 +25,12 @@ pub fn register_embedded(config: &Config, services: &Services, db: &PgPool) -> V
     let telemetry = telemetry::TelemetryHandler::new(store, db.clone());
     if services.register_handler(QueueName::AttemptStream, Arc::new(telemetry)) {
         registered.push(QueueName::AttemptStream);
+    }
+    // --- Attempt reprocess
+    let app = innova_app::App::new(Arc::new(config.clone()), db.clone(), services.clone());
+    let reprocess = attempt_reprocess::AttemptReprocessHandler::new(app);
+    if services.register_handler(QueueName::AttemptReprocess, Arc::new(reprocess)) {
+        registered.push(QueueName::AttemptReprocess);
     }
     registered
 }

@@ -237,7 +237,8 @@ async fn the_embedded_queue_runs_the_same_handler_locally() {
     .unwrap();
     let services = Services::for_runtime(&config, Runtime::Local);
     let registered = innova_workers::register_embedded(&config, &services, &db.pool);
-    assert_eq!(registered, [innova_core::queue::QueueName::AttemptStream]);
+    // Other workers register their queues too; this test needs the attempt stream's.
+    assert!(registered.contains(&innova_core::queue::QueueName::AttemptStream));
 
     sqlx::query(
         "INSERT INTO attempts (id, student_id, course_id, is_correct, trace_id, updated_at) \

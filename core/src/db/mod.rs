@@ -57,6 +57,8 @@ pub mod cost_events;
 pub mod guides;
 // --- Student guides
 pub mod submissions;
+// --- Attempt reprocess
+pub mod grading;
 
 use std::str::FromStr;
 use std::time::Duration;

@@ -25,3 +25,5 @@ mod cost_events;
 mod guides;
 // --- Student guides
 mod submissions;
+// --- Attempt reprocess
+mod grading;
