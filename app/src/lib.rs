@@ -22,6 +22,9 @@ pub mod practice;
 pub mod classrooms;
 pub mod parents;
 pub mod skills;
+// --- LLM classifier
+pub mod classify;
+pub mod reenqueue;
 
 use std::sync::Arc;
 

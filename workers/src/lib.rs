@@ -12,6 +12,9 @@ use sqlx::PgPool;
 
 pub mod alert_generator;
 pub mod telemetry;
+// --- LLM classifier
+pub mod llm_classifier;
+pub mod reenqueue;
 
 /// Registers every worker whose queue is embedded in this process as its in-process consumer
 /// (queues that go through SQS are consumed by the Lambda functions instead). Returns the queues
@@ -20,9 +23,13 @@ pub fn register_embedded(config: &Config, services: &Services, db: &PgPool) -> V
     let mut registered = Vec::new();
     // Embedded queues exist in local processes only.
     let store = innova_core::telemetry::from_config(config, Runtime::Local);
-    let telemetry = telemetry::TelemetryHandler::new(store, db.clone());
+    let telemetry = telemetry::TelemetryHandler::new(store.clone(), db.clone());
     if services.register_handler(QueueName::AttemptStream, Arc::new(telemetry)) {
         registered.push(QueueName::AttemptStream);
+    }
+    // --- LLM classifier
+    if llm_classifier::register_embedded(config, services, db, store.clone()) {
+        registered.push(QueueName::LlmClassify);
     }
     registered
 }
