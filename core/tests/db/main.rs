@@ -21,3 +21,5 @@ mod classrooms;
 mod parents;
 // --- AI workers
 mod cost_events;
+// --- LLM classifier
+mod classify;
