@@ -1,6 +1,8 @@
 //! A wiremock fake of the Anthropic Messages API that answers the forced tool call for every
 //! attempt of the request (read back from the user message), with a fixed usage.
 
+#![allow(dead_code)] // each test binary uses a part of it
+
 use std::collections::HashMap;
 use std::time::Duration;
 
