@@ -62,7 +62,10 @@ pub async fn run(app: &App, older_than: Duration, limit: u32) -> AppResult<Reenq
         oldest_created_at: stale.first().map(|s| s.created_at),
     };
     if stale.is_empty() {
-        tracing::info!(older_than_minutes = minutes, "re-enqueue: no attempt left PENDING");
+        tracing::info!(
+            older_than_minutes = minutes,
+            "re-enqueue: no attempt left PENDING"
+        );
         return Ok(report);
     }
     let ids: Vec<String> = stale.into_iter().map(|s| s.id).collect();

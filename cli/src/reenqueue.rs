@@ -37,7 +37,11 @@ pub async fn run(older_than_minutes: u64, limit: u32) -> anyhow::Result<()> {
     }
     println!("{}", serde_json::to_string(&report)?);
     if report.failed > 0 {
-        bail!("{} of {} messages could not be published", report.failed, report.found);
+        bail!(
+            "{} of {} messages could not be published",
+            report.failed,
+            report.found
+        );
     }
     Ok(())
 }

@@ -599,7 +599,9 @@ fn anthropic_model(value: Option<String>) -> Result<String, ConfigError> {
     if innova_domain::pricing::price(&model).is_none() {
         return Err(ConfigError::invalid(
             "ANTHROPIC_MODEL",
-            format!("`{model}` has no price in innova_domain::pricing: its cost could not be accounted"),
+            format!(
+                "`{model}` has no price in innova_domain::pricing: its cost could not be accounted"
+            ),
         ));
     }
     Ok(model)
@@ -774,7 +776,12 @@ mod tests {
             assert!(err.starts_with("ANTHROPIC_MODEL"), "{bad}: {err}");
         }
         // Without a key the classifier is off and the model is not read.
-        assert!(Config::from_vars([DB, ("ANTHROPIC_MODEL", "gpt-4o")]).unwrap().anthropic.is_none());
+        assert!(
+            Config::from_vars([DB, ("ANTHROPIC_MODEL", "gpt-4o")])
+                .unwrap()
+                .anthropic
+                .is_none()
+        );
     }
 
     #[test]

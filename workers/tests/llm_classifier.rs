@@ -21,8 +21,8 @@ use innova_core::queue::{QueueName, SqsEvent, SqsHandler, SqsMessage};
 use innova_core::services::{Runtime, Services};
 use innova_core::telemetry::{MongoTelemetry, TelemetryStore};
 use innova_domain::rules::Operand;
-use innova_testkit::services::{self, TestQueue, required_env};
 use innova_testkit::TestDb;
+use innova_testkit::services::{self, TestQueue, required_env};
 use innova_workers::llm_classifier::LlmClassifierHandler;
 use mongodb::bson::{Document, doc};
 use serde_json::{Value, json};
@@ -188,7 +188,12 @@ async fn an_unclassified_attempt_is_classified_by_claude_and_its_call_costed() {
 
     let (status, source, code, confidence) = f.attempt(&attempt_id).await;
     assert_eq!(
-        (status.as_str(), source.as_str(), code.as_deref(), confidence),
+        (
+            status.as_str(),
+            source.as_str(),
+            code.as_deref(),
+            confidence
+        ),
         ("CLASSIFIED", "LLM", Some(BORROW), Some(0.87))
     );
     let classified_at: Option<chrono::NaiveDateTime> =
@@ -203,10 +208,29 @@ async fn an_unclassified_attempt_is_classified_by_claude_and_its_call_costed() {
     assert_eq!(costs.len(), 1);
     let (worker, model, input, output, write, read, usd, trace) = &costs[0];
     assert_eq!(
-        (worker.as_str(), model.as_str(), *input, *output, *write, *read, trace.as_str()),
-        ("llm-classifier", "claude-haiku-4-5-20251001", 1200, 80, 3000, 500, "trace-story")
+        (
+            worker.as_str(),
+            model.as_str(),
+            *input,
+            *output,
+            *write,
+            *read,
+            trace.as_str()
+        ),
+        (
+            "llm-classifier",
+            "claude-haiku-4-5-20251001",
+            1200,
+            80,
+            3000,
+            500,
+            "trace-story"
+        )
     );
-    assert!((usd - 0.0054).abs() < 1e-12 && (usd - CALL_USD).abs() < 1e-12, "{usd}");
+    assert!(
+        (usd - 0.0054).abs() < 1e-12 && (usd - CALL_USD).abs() < 1e-12,
+        "{usd}"
+    );
 
     let jobs = f.jobs().await;
     assert_eq!(jobs.len(), 1);
@@ -223,10 +247,17 @@ async fn an_unclassified_attempt_is_classified_by_claude_and_its_call_costed() {
     assert!(meta.get_bool("cache_hit").unwrap());
     assert_eq!(meta.get_i64("cached_tokens").unwrap(), 500);
     assert_eq!(
-        meta.get_document("tool_choice").unwrap().get_str("type").unwrap(),
+        meta.get_document("tool_choice")
+            .unwrap()
+            .get_str("type")
+            .unwrap(),
         "tool"
     );
-    let verdict = job.get_document("response_meta").unwrap().get_array("classifications").unwrap()[0]
+    let verdict = job
+        .get_document("response_meta")
+        .unwrap()
+        .get_array("classifications")
+        .unwrap()[0]
         .as_document()
         .unwrap()
         .clone();
@@ -251,7 +282,11 @@ async fn an_unclassified_attempt_is_classified_by_claude_and_its_call_costed() {
         .collect();
     assert!(codes.contains(&BORROW) && codes.contains(&"ARITH_TRANSV_FACT_ERROR"));
     assert_eq!(codes.last(), Some(&"UNCLASSIFIED"));
-    assert!(!codes.iter().any(|c| c.starts_with("ARITH_ADD_") || c.starts_with("FRACT_")));
+    assert!(
+        !codes
+            .iter()
+            .any(|c| c.starts_with("ARITH_ADD_") || c.starts_with("FRACT_"))
+    );
     assert_eq!(
         sent["system"].as_array().unwrap().last().unwrap()["cache_control"],
         json!({"type": "ephemeral"})
@@ -321,7 +356,11 @@ async fn an_invented_code_fails_its_record_and_leaves_the_attempt_pending() {
     expected.sort();
     assert_eq!(failed, expected);
     assert_eq!(f.attempt(&bad).await.0, "PENDING");
-    assert_eq!(f.attempt(&bad).await.2.as_deref(), Some("UNCLASSIFIED"), "unchanged");
+    assert_eq!(
+        f.attempt(&bad).await.2.as_deref(),
+        Some("UNCLASSIFIED"),
+        "unchanged"
+    );
     assert_eq!(f.attempt(&good).await.2.as_deref(), Some(BORROW));
     assert_eq!(f.calls().await.len(), 1, "both attempts in one call");
     // The call was paid once: one cost event, with the trace of the call's first attempt.
@@ -330,7 +369,10 @@ async fn an_invented_code_fails_its_record_and_leaves_the_attempt_pending() {
     assert_eq!(costs[0].7, "trace-good");
     let jobs = f.jobs().await;
     let message = jobs[0].get_str("error_message").unwrap();
-    assert!(message.contains(&bad) && message.contains("ARITH_ADD_CARRY_OMITTED_G3"), "{message}");
+    assert!(
+        message.contains(&bad) && message.contains("ARITH_ADD_CARRY_OMITTED_G3"),
+        "{message}"
+    );
     f.store.database().await.unwrap().drop().await.unwrap();
 }
 
@@ -365,7 +407,13 @@ async fn a_paused_classifier_returns_the_batch_without_calling_claude() {
         .set_paused(Killswitch::Classifier, false)
         .await
         .unwrap();
-    assert!(f.handler().handle(event).await.batch_item_failures.is_empty());
+    assert!(
+        f.handler()
+            .handle(event)
+            .await
+            .batch_item_failures
+            .is_empty()
+    );
     assert_eq!(f.attempt(&attempt_id).await.0, "CLASSIFIED");
     f.store.database().await.unwrap().drop().await.unwrap();
 }
@@ -379,7 +427,12 @@ async fn unclassified_from_claude_is_a_verdict_and_no_catalog_needs_no_call() {
     assert!(response.batch_item_failures.is_empty());
     let (status, source, code, confidence) = f.attempt(&attempt_id).await;
     assert_eq!(
-        (status.as_str(), source.as_str(), code.as_deref(), confidence),
+        (
+            status.as_str(),
+            source.as_str(),
+            code.as_deref(),
+            confidence
+        ),
         ("CLASSIFIED", "LLM", Some("UNCLASSIFIED"), Some(0.87)),
         "classified, so the re-enqueue does not send it forever"
     );
@@ -403,7 +456,13 @@ async fn unclassified_from_claude_is_a_verdict_and_no_catalog_needs_no_call() {
     record.body = Some(serde_json::to_string(&message).unwrap());
     let mut event = SqsEvent::default();
     event.records.push(record);
-    assert!(f.handler().handle(event).await.batch_item_failures.is_empty());
+    assert!(
+        f.handler()
+            .handle(event)
+            .await
+            .batch_item_failures
+            .is_empty()
+    );
     assert_eq!(f.calls().await.len(), 1, "no call without a catalog");
     let (status, _, code, confidence) = f.attempt(&orphan).await;
     assert_eq!(
@@ -423,7 +482,10 @@ async fn locally_the_classifier_consumes_its_embedded_queue_only_with_a_key() {
         .await;
     let data_dir = std::env::temp_dir().join(format!("innova-llm-{}", uuid::Uuid::new_v4()));
     let dir = data_dir.to_str().unwrap().to_string();
-    let base = [("DATABASE_URL", db.url.as_str()), ("INNOVA_DATA_DIR", dir.as_str())];
+    let base = [
+        ("DATABASE_URL", db.url.as_str()),
+        ("INNOVA_DATA_DIR", dir.as_str()),
+    ];
 
     // Without a key: not started, the message waits in the queue, the status page says so.
     let config = Config::from_vars(base).unwrap();
@@ -436,7 +498,10 @@ async fn locally_the_classifier_consumes_its_embedded_queue_only_with_a_key() {
     let waiting = attempts::record(&app, unclassified_attempt(), "trace-no-key")
         .await
         .unwrap();
-    let queued = services.embedded_queue().unwrap().unconsumed(QueueName::LlmClassify);
+    let queued = services
+        .embedded_queue()
+        .unwrap()
+        .unconsumed(QueueName::LlmClassify);
     assert_eq!(queued.len(), 1);
     assert!(queued[0].body.contains(&waiting.attempt_id));
     assert_eq!(
@@ -451,7 +516,10 @@ async fn locally_the_classifier_consumes_its_embedded_queue_only_with_a_key() {
     // With a key: the worker runs in-process on the embedded queue.
     let uri = claude.uri();
     let mut vars = base.to_vec();
-    vars.extend([("ANTHROPIC_API_KEY", "sk-ant-test"), ("ANTHROPIC_BASE_URL", uri.as_str())]);
+    vars.extend([
+        ("ANTHROPIC_API_KEY", "sk-ant-test"),
+        ("ANTHROPIC_BASE_URL", uri.as_str()),
+    ]);
     let config = Config::from_vars(vars).unwrap();
     let services = Services::for_runtime(&config, Runtime::Local);
     let registered = innova_workers::register_embedded(&config, &services, &db.pool);
@@ -470,9 +538,141 @@ async fn locally_the_classifier_consumes_its_embedded_queue_only_with_a_key() {
     .fetch_one(&db.pool)
     .await
     .unwrap();
-    assert_eq!((status.as_str(), code.as_deref()), ("CLASSIFIED", Some(BORROW)));
+    assert_eq!(
+        (status.as_str(), code.as_deref()),
+        ("CLASSIFIED", Some(BORROW))
+    );
     let jobs = std::fs::read_to_string(data_dir.join("telemetry/llm_classification_jobs.jsonl"))
         .expect("the job document went to the local store");
     assert!(jobs.contains(&recorded.attempt_id));
     let _ = std::fs::remove_dir_all(data_dir);
+}
+
+/// The worker's own cost per batch, the model call answered at once by the local fake:
+/// `BENCH_BATCHES` (default 25) batches of 20 attempts of one subdomain, the job documents in
+/// FerretDB. Prints batches/s, messages/s and — when the server preloads pg_stat_statements
+/// (`scripts/bench-classifier` starts one that does) — the statements per classified attempt,
+/// BEGIN/COMMIT included. Run by `scripts/bench-classifier`.
+#[tokio::test]
+#[ignore = "a measurement: scripts/bench-classifier runs it"]
+async fn bench_batches_of_twenty() {
+    let batches: usize = std::env::var("BENCH_BATCHES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(25);
+    let db = innova_testkit::seeded_db().await;
+    let claude = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(FakeClaude::answering(BORROW))
+        .mount(&claude)
+        .await;
+    let uri = claude.uri();
+    let config = Config::from_vars([
+        ("DATABASE_URL", db.url.as_str()),
+        ("ANTHROPIC_API_KEY", "sk-ant-bench"),
+        ("ANTHROPIC_BASE_URL", uri.as_str()),
+        ("INNOVA_DATA_DIR", "/nonexistent-innova-bench"),
+    ])
+    .unwrap();
+    let services = Services::for_runtime(&config, Runtime::Local);
+    let app = App::new(Arc::new(config), db.pool.clone(), services);
+    let (mongo, _) = services::mongodb_uri_with_fresh_database();
+    let store = Arc::new(MongoTelemetry::new(mongo));
+    store.ensure_ready().await.unwrap();
+    let settings = app.config.anthropic.clone().unwrap();
+    let handler = LlmClassifierHandler::new(
+        app.clone(),
+        Arc::new(fake_claude::classifier(&settings)),
+        store.clone(),
+    );
+
+    let arith: String = sqlx::query_scalar("SELECT id FROM domains WHERE code = 'ARITH'")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    let total = batches * 20;
+    // One more batch, first, as a warm-up outside the measurement (connections, plans).
+    sqlx::query(
+        "INSERT INTO attempts (id, student_id, exercise_id, is_correct, classifier_source, status,
+                               trace_id, updated_at)
+         SELECT 'bench-' || n, $1, 'seed-ex-sub-001', false, 'LLM', 'PENDING', 'trace-' || n,
+                CURRENT_TIMESTAMP
+         FROM generate_series(1, $2) n",
+    )
+    .bind(STUDENT_IDS[0])
+    .bind((total + 20) as i32)
+    .execute(&db.pool)
+    .await
+    .unwrap();
+    let mut events = (0..=batches).map(|b| {
+        let mut event = SqsEvent::default();
+        for i in 0..20 {
+            let n = b * 20 + i + 1;
+            let message = LlmClassifyMessage {
+                id: format!("bench-{n}"),
+                topic: Some("SUB".into()),
+                domain_id: Some(arith.clone()),
+                subdomain_code: Some("SUB".into()),
+                problem_statement: "53 - 26 = ?".into(),
+                canonical_solution: "27".into(),
+                raw_steps: vec![RawStep {
+                    expression: "53 - 26 = 10".into(),
+                    is_final: true,
+                }],
+                final_answer: "10".into(),
+                student_id: STUDENT_IDS[0].into(),
+            };
+            let mut record = SqsMessage::default();
+            record.message_id = Some(format!("m-{n}"));
+            record.body = Some(serde_json::to_string(&message).unwrap());
+            event.records.push(record);
+        }
+        event
+    });
+    let warm_up = handler.handle(events.next().unwrap()).await;
+    assert!(warm_up.batch_item_failures.is_empty(), "{warm_up:?}");
+    let stats = sqlx::raw_sql(
+        "CREATE EXTENSION IF NOT EXISTS pg_stat_statements; SELECT pg_stat_statements_reset();",
+    )
+    .execute(&db.pool)
+    .await
+    .is_ok();
+    let started = std::time::Instant::now();
+    for event in events {
+        let response = handler.handle(event).await;
+        assert!(response.batch_item_failures.is_empty(), "{response:?}");
+    }
+    let elapsed = started.elapsed();
+    let classified: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM attempts WHERE status = 'CLASSIFIED' AND id LIKE 'bench-%'",
+    )
+    .fetch_one(&db.pool)
+    .await
+    .unwrap();
+    assert_eq!(classified as usize, total + 20);
+    let secs = elapsed.as_secs_f64();
+    println!(
+        "llm-classifier: {batches} batches of 20 in {:.0} ms: {:.1} ms per batch, {:.0} messages/s",
+        secs * 1000.0,
+        secs * 1000.0 / batches as f64,
+        total as f64 / secs
+    );
+    if stats {
+        let statements: i64 = sqlx::query_scalar(
+            "SELECT COALESCE(sum(calls), 0)::bigint FROM pg_stat_statements s
+             JOIN pg_database d ON d.oid = s.dbid
+             WHERE d.datname = current_database() AND s.query NOT ILIKE '%pg_stat_statements%'
+               AND s.query NOT ILIKE '%count(*) FROM attempts%'",
+        )
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+        println!(
+            "llm-classifier: {statements} statements for {total} classified attempts: {:.2} per attempt",
+            statements as f64 / total as f64
+        );
+    } else {
+        println!("llm-classifier: pg_stat_statements is not loaded: no statement count");
+    }
+    store.database().await.unwrap().drop().await.unwrap();
 }

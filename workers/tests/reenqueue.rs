@@ -129,19 +129,33 @@ async fn an_attempt_whose_publish_failed_is_picked_up_and_classified() {
     // SQS is down while the attempt is recorded (nothing listens on port 9): the attempt is
     // stored, its message is not.
     let down = app(&s.db, "http://127.0.0.1:9", &s.queue.url, &s.claude);
-    let recorded = attempts::record(&down, unclassified(), "trace-lost").await.unwrap();
+    let recorded = attempts::record(&down, unclassified(), "trace-lost")
+        .await
+        .unwrap();
     assert_eq!(status(&s.db, &recorded.attempt_id).await.0, "PENDING");
-    assert!(services::receive_event(&s.queue).await.records.is_empty(), "nothing was queued");
+    assert!(
+        services::receive_event(&s.queue).await.records.is_empty(),
+        "nothing was queued"
+    );
 
     let up = app(&s.db, &services::aws_endpoint(), &s.queue.url, &s.claude);
     // Too young for the default window: its message may still be on its way.
-    let report = reenqueue::run(&up, reenqueue::DEFAULT_OLDER_THAN, 10).await.unwrap();
+    let report = reenqueue::run(&up, reenqueue::DEFAULT_OLDER_THAN, 10)
+        .await
+        .unwrap();
     assert_eq!((report.found, report.enqueued), (0, 0));
 
     age(&s.db, &recorded.attempt_id, "2 hours").await;
-    let report = reenqueue::run(&up, reenqueue::DEFAULT_OLDER_THAN, 10).await.unwrap();
+    let report = reenqueue::run(&up, reenqueue::DEFAULT_OLDER_THAN, 10)
+        .await
+        .unwrap();
     assert_eq!(
-        (report.found, report.enqueued, report.failed, report.older_than_minutes),
+        (
+            report.found,
+            report.enqueued,
+            report.failed,
+            report.older_than_minutes
+        ),
         (1, 1, 0, 30)
     );
     assert_eq!(report.attempt_ids, [recorded.attempt_id.clone()]);
@@ -156,7 +170,11 @@ async fn an_attempt_whose_publish_failed_is_picked_up_and_classified() {
         (Some("SUB"), Some("SUB"))
     );
     assert_eq!(
-        (body.problem_statement.as_str(), body.canonical_solution.as_str(), body.final_answer.as_str()),
+        (
+            body.problem_statement.as_str(),
+            body.canonical_solution.as_str(),
+            body.final_answer.as_str()
+        ),
         ("53 - 26 = ?", "27", "53 - 26 = 10")
     );
 
@@ -179,7 +197,11 @@ async fn the_hourly_schedule_reenqueues_unless_the_classifier_is_paused() {
     // A graded photo answer whose message went to the DLQ long ago: variant B comes back.
     let guide = GuideFixture::new("g-1", COURSE_ID, TEACHER_ID)
         .status("PUBLISHED")
-        .question(QuestionFixture::approved("q-1", 1, "52 - 17").topic("SUB").answer("35"));
+        .question(
+            QuestionFixture::approved("q-1", 1, "52 - 17")
+                .topic("SUB")
+                .answer("35"),
+        );
     guide.insert(&s.db.pool).await;
     SubmissionFixture::new("s-1", &guide, "q-1", STUDENT_IDS[0])
         .status("GRADED")
@@ -205,7 +227,12 @@ async fn the_hourly_schedule_reenqueues_unless_the_classifier_is_paused() {
         .await
         .unwrap();
     // The alert cycle still runs; the re-enqueue waits for the classifier.
-    assert!(innova_workers::alert_generator::run_scheduled(&app).await.unwrap().is_some());
+    assert!(
+        innova_workers::alert_generator::run_scheduled(&app)
+            .await
+            .unwrap()
+            .is_some()
+    );
     assert!(services::receive_event(&s.queue).await.records.is_empty());
 
     app.services
@@ -213,19 +240,31 @@ async fn the_hourly_schedule_reenqueues_unless_the_classifier_is_paused() {
         .set_paused(Killswitch::Classifier, false)
         .await
         .unwrap();
-    innova_workers::alert_generator::run_scheduled(&app).await.unwrap();
+    innova_workers::alert_generator::run_scheduled(&app)
+        .await
+        .unwrap();
     let event = services::receive_event(&s.queue).await;
     assert_eq!(event.records.len(), 1);
     let body: LlmClassifyMessage =
         serde_json::from_str(event.records[0].body.as_deref().unwrap()).unwrap();
     assert_eq!(body.id, "photo-1");
     assert_eq!(
-        (body.problem_statement.as_str(), body.canonical_solution.as_str(), body.final_answer.as_str()),
+        (
+            body.problem_statement.as_str(),
+            body.canonical_solution.as_str(),
+            body.final_answer.as_str()
+        ),
         ("52 - 17", "35", "45")
     );
     assert_eq!(body.raw_steps.iter().filter(|s| s.is_final).count(), 1);
 
-    assert!(s.handler(&app).handle(event).await.batch_item_failures.is_empty());
+    assert!(
+        s.handler(&app)
+            .handle(event)
+            .await
+            .batch_item_failures
+            .is_empty()
+    );
     assert_eq!(status(&s.db, "photo-1").await.0, "CLASSIFIED");
     s.store.database().await.unwrap().drop().await.unwrap();
 }

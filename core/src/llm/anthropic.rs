@@ -22,8 +22,8 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::{
-    AttemptToClassify, Classification, ClassifyRequest, ClassifyResponse, LlmClassifier,
-    LlmError, UNCLASSIFIED,
+    AttemptToClassify, Classification, ClassifyRequest, ClassifyResponse, LlmClassifier, LlmError,
+    UNCLASSIFIED,
 };
 use crate::config::AnthropicSettings;
 
@@ -404,8 +404,11 @@ fn parse_answer(answer: Value, retries: u32) -> Result<ClassifyResponse, LlmErro
         .find(|b| b.kind == "tool_use" && b.name.as_deref() == Some(TOOL_NAME))
         .and_then(|b| b.input)
         .ok_or_else(|| malformed(format!("no {TOOL_NAME} tool call in the answer")))?;
-    let input: ToolInput = serde_json::from_value(input)
-        .map_err(|e| malformed(format!("the {TOOL_NAME} input does not fit its schema: {e}")))?;
+    let input: ToolInput = serde_json::from_value(input).map_err(|e| {
+        malformed(format!(
+            "the {TOOL_NAME} input does not fit its schema: {e}"
+        ))
+    })?;
     let usage = Usage {
         input_tokens: answer.usage.input_tokens,
         output_tokens: answer.usage.output_tokens,
@@ -463,6 +466,9 @@ mod tests {
             "usage": {"input_tokens": 10, "output_tokens": 5}
         });
         let err = parse_answer(answer, 1).unwrap_err();
-        assert!(matches!(err, LlmError::Malformed { retries: 1, .. }), "{err}");
+        assert!(
+            matches!(err, LlmError::Malformed { retries: 1, .. }),
+            "{err}"
+        );
     }
 }

@@ -130,6 +130,7 @@ pub trait LlmClassifier: Send + Sync {
 /// The classifier of this configuration: Anthropic when `ANTHROPIC_API_KEY` is set, else none.
 pub fn from_config(config: &Config) -> Option<Arc<dyn LlmClassifier>> {
     config.anthropic.as_ref().map(|settings| {
-        Arc::new(AnthropicClassifier::new(settings, RetryPolicy::default())) as Arc<dyn LlmClassifier>
+        Arc::new(AnthropicClassifier::new(settings, RetryPolicy::default()))
+            as Arc<dyn LlmClassifier>
     })
 }

@@ -108,7 +108,11 @@ async fn sends_a_forced_tool_call_over_a_cached_catalog_and_reads_the_answer() {
     assert_eq!(response.classifications.len(), 1);
     let c = &response.classifications[0];
     assert_eq!(
-        (c.attempt_id.as_str(), c.error_tag_code.as_str(), c.confidence),
+        (
+            c.attempt_id.as_str(),
+            c.error_tag_code.as_str(),
+            c.confidence
+        ),
         ("a-1", "ARITH_SUB_BORROW_OMITTED_TENS_G3", 0.87)
     );
     assert_eq!(c.evidence, ["2 - 7 read as 7 - 2"]);
@@ -265,10 +269,9 @@ async fn a_slow_answer_times_out_each_request() {
 async fn an_input_that_breaks_the_tool_schema_is_malformed() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_json(tool_answer(json!([{"attemptId": "a-1", "confidence": 0.5}]))),
-        )
+        .respond_with(ResponseTemplate::new(200).set_body_json(tool_answer(
+            json!([{"attemptId": "a-1", "confidence": 0.5}]),
+        )))
         .expect(1)
         .mount(&server)
         .await;

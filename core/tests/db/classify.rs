@@ -62,10 +62,12 @@ async fn a_subdomain_may_use_its_active_tags_and_its_domains_transversal_ones() 
     let db = seeded_db().await;
     let arith = domain_id(&db, "ARITH").await;
     // A deprecated tag of the subdomain is not offered.
-    sqlx::query("UPDATE error_tags SET status = 'DEPRECATED' WHERE code = 'ARITH_SUB_BORROW_FROM_ZERO_G3'")
-        .execute(&db.pool)
-        .await
-        .unwrap();
+    sqlx::query(
+        "UPDATE error_tags SET status = 'DEPRECATED' WHERE code = 'ARITH_SUB_BORROW_FROM_ZERO_G3'",
+    )
+    .execute(&db.pool)
+    .await
+    .unwrap();
 
     let catalog = classify::catalog(&db.pool, Some(&arith), Some("SUB"))
         .await
@@ -94,12 +96,21 @@ async fn a_subdomain_may_use_its_active_tags_and_its_domains_transversal_ones() 
 
     // Without the domain: the subdomain's tags wherever they are; without the subdomain: the
     // domain's; without either: nothing but UNCLASSIFIED.
-    let sub_only = classify::catalog(&db.pool, None, Some("SUB")).await.unwrap();
+    let sub_only = classify::catalog(&db.pool, None, Some("SUB"))
+        .await
+        .unwrap();
     assert_eq!(sub_only.tags.len(), 4);
     let fract = domain_id(&db, "FRACT").await;
-    let domain_only = classify::catalog(&db.pool, Some(&fract), None).await.unwrap();
+    let domain_only = classify::catalog(&db.pool, Some(&fract), None)
+        .await
+        .unwrap();
     assert_eq!(domain_only.tags.len(), 4);
-    assert!(domain_only.tags.iter().all(|t| t.code.starts_with("FRACT_ADDSUB_")));
+    assert!(
+        domain_only
+            .tags
+            .iter()
+            .all(|t| t.code.starts_with("FRACT_ADDSUB_"))
+    );
     let none = classify::catalog(&db.pool, None, None).await.unwrap();
     assert!(none.tags.is_empty());
     assert!(none.unclassified_id.is_some());
@@ -125,21 +136,38 @@ async fn only_a_pending_attempt_is_classified_and_only_once() {
         (AttemptStatus::Pending, "trace-a-1")
     );
 
-    assert!(classify::mark_classified(&db.pool, "a-1", Some(&tag), 0.8).await.unwrap());
     assert!(
-        !classify::mark_classified(&db.pool, "a-1", None, 0.1).await.unwrap(),
+        classify::mark_classified(&db.pool, "a-1", Some(&tag), 0.8)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !classify::mark_classified(&db.pool, "a-1", None, 0.1)
+            .await
+            .unwrap(),
         "a second classification changes nothing"
     );
-    let (status, source, tag_id, confidence, classified): (String, String, Option<String>, f64, bool) =
-        sqlx::query_as(
-            "SELECT status, classifier_source, error_tag_id, confidence, classified_at IS NOT NULL
+    let (status, source, tag_id, confidence, classified): (
+        String,
+        String,
+        Option<String>,
+        f64,
+        bool,
+    ) = sqlx::query_as(
+        "SELECT status, classifier_source, error_tag_id, confidence, classified_at IS NOT NULL
              FROM attempts WHERE id = 'a-1'",
-        )
-        .fetch_one(&db.pool)
-        .await
-        .unwrap();
+    )
+    .fetch_one(&db.pool)
+    .await
+    .unwrap();
     assert_eq!(
-        (status.as_str(), source.as_str(), tag_id, confidence, classified),
+        (
+            status.as_str(),
+            source.as_str(),
+            tag_id,
+            confidence,
+            classified
+        ),
         ("CLASSIFIED", "LLM", Some(tag), 0.8, true)
     );
 }
@@ -149,32 +177,94 @@ async fn the_reenqueue_finds_old_pending_attempts_of_the_classifier_oldest_first
     let db = seeded_db().await;
     let guide = GuideFixture::new("g-1", COURSE_ID, TEACHER_ID)
         .status("PUBLISHED")
-        .question(QuestionFixture::approved("q-1", 1, "52 - 17").topic("SUB").answer("35"));
+        .question(
+            QuestionFixture::approved("q-1", 1, "52 - 17")
+                .topic("SUB")
+                .answer("35"),
+        );
     guide.insert(&db.pool).await;
     SubmissionFixture::new("s-1", &guide, "q-1", STUDENT_IDS[0])
         .status("GRADED")
         .insert(&db.pool)
         .await;
-    attempt(&db, "old-digital", "DIGITAL", "PENDING", Some("seed-ex-sub-001"), "3 hours", &["53 - 26", "10"]).await;
-    attempt(&db, "old-photo", "PHOTO_GUIDE", "PENDING", None, "2 hours", &["52 - 17", "45"]).await;
+    attempt(
+        &db,
+        "old-digital",
+        "DIGITAL",
+        "PENDING",
+        Some("seed-ex-sub-001"),
+        "3 hours",
+        &["53 - 26", "10"],
+    )
+    .await;
+    attempt(
+        &db,
+        "old-photo",
+        "PHOTO_GUIDE",
+        "PENDING",
+        None,
+        "2 hours",
+        &["52 - 17", "45"],
+    )
+    .await;
     sqlx::query("UPDATE guide_submissions SET attempt_id = 'old-photo' WHERE id = 's-1'")
         .execute(&db.pool)
         .await
         .unwrap();
     // Left alone: too young, classified, waiting for the ad-hoc solver, a photo attempt without
     // its submission.
-    attempt(&db, "young", "DIGITAL", "PENDING", None, "5 minutes", &["1"]).await;
-    attempt(&db, "done", "DIGITAL", "CLASSIFIED", None, "3 hours", &["1"]).await;
+    attempt(
+        &db,
+        "young",
+        "DIGITAL",
+        "PENDING",
+        None,
+        "5 minutes",
+        &["1"],
+    )
+    .await;
+    attempt(
+        &db,
+        "done",
+        "DIGITAL",
+        "CLASSIFIED",
+        None,
+        "3 hours",
+        &["1"],
+    )
+    .await;
     attempt(&db, "adhoc", "SCAN_ADHOC", "PENDING", None, "3 hours", &[]).await;
-    attempt(&db, "orphan-photo", "PHOTO_GUIDE", "PENDING", None, "3 hours", &["1"]).await;
+    attempt(
+        &db,
+        "orphan-photo",
+        "PHOTO_GUIDE",
+        "PENDING",
+        None,
+        "3 hours",
+        &["1"],
+    )
+    .await;
 
     let stale = classify::stale_pending(&db.pool, 30, 10).await.unwrap();
-    let found: Vec<(&str, InputMode)> = stale.iter().map(|s| (s.id.as_str(), s.input_mode)).collect();
+    let found: Vec<(&str, InputMode)> = stale
+        .iter()
+        .map(|s| (s.id.as_str(), s.input_mode))
+        .collect();
     assert_eq!(
         found,
-        [("old-digital", InputMode::Digital), ("old-photo", InputMode::PhotoGuide)]
+        [
+            ("old-digital", InputMode::Digital),
+            ("old-photo", InputMode::PhotoGuide)
+        ]
     );
-    assert_eq!(classify::stale_pending(&db.pool, 30, 1).await.unwrap().len(), 1, "bounded");
+    assert_eq!(
+        classify::stale_pending(&db.pool, 30, 1)
+            .await
+            .unwrap()
+            .len(),
+        1,
+        "bounded"
+    );
 
     let mut conn = db.pool.acquire().await.unwrap();
     let ids: Vec<String> = vec!["old-photo".into(), "old-digital".into(), "adhoc".into()];
@@ -189,8 +279,14 @@ async fn the_reenqueue_finds_old_pending_attempts_of_the_classifier_oldest_first
     .unwrap();
     let steps = |a: &str, b: &str| {
         vec![
-            RawStep { expression: a.into(), is_final: false },
-            RawStep { expression: b.into(), is_final: true },
+            RawStep {
+                expression: a.into(),
+                is_final: false,
+            },
+            RawStep {
+                expression: b.into(),
+                is_final: true,
+            },
         ]
     };
     assert_eq!(

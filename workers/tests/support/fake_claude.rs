@@ -42,7 +42,9 @@ impl FakeClaude {
 
 /// The attempt ids a request sent (the JSON list after the first line of the user message).
 pub fn attempt_ids(request: &Value) -> Vec<String> {
-    let user = request["messages"][0]["content"].as_str().expect("a text user message");
+    let user = request["messages"][0]["content"]
+        .as_str()
+        .expect("a text user message");
     let list = &user[user.find('\n').expect("a list after the first line") + 1..];
     let attempts: Vec<Value> = serde_json::from_str(list).expect("the attempts as JSON");
     attempts
