@@ -291,7 +291,10 @@ async fn an_unclassified_attempt_is_classified_by_claude_and_its_call_costed() {
         sent["system"].as_array().unwrap().last().unwrap()["cache_control"],
         json!({"type": "ephemeral"})
     );
-    assert_eq!(fake_claude::attempt_ids(sent), [attempt_id.clone()]);
+    assert_eq!(
+        fake_claude::attempt_ids(sent),
+        std::slice::from_ref(&attempt_id)
+    );
 
     // Redelivered (a visibility timeout, a retried batch): skipped before any call, no second
     // cost event.

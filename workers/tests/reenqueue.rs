@@ -158,7 +158,10 @@ async fn an_attempt_whose_publish_failed_is_picked_up_and_classified() {
         ),
         (1, 1, 0, 30)
     );
-    assert_eq!(report.attempt_ids, [recorded.attempt_id.clone()]);
+    assert_eq!(
+        report.attempt_ids,
+        std::slice::from_ref(&recorded.attempt_id)
+    );
 
     let event = services::receive_event(&s.queue).await;
     assert_eq!(event.records.len(), 1);
