@@ -107,6 +107,8 @@ pub async fn status(app: &App) -> AppResult<AdminStatus> {
         ocr: enabled(Killswitch::Ocr),
         hourly_alerts: enabled(Killswitch::HourlyAlerts),
     };
+    // --- LLM classifier: locally without a key nothing consumes llm-classify (decisions §3).
+    warnings.extend(crate::classify::local_consumer_missing(app));
     Ok(AdminStatus {
         queues: queues_out,
         pipeline,

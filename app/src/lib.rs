@@ -28,6 +28,9 @@ pub mod guides;
 pub mod student_guides;
 // --- Attempt reprocess
 pub mod grading;
+// --- LLM classifier
+pub mod classify;
+pub mod reenqueue;
 
 use std::sync::Arc;
 

@@ -8,6 +8,8 @@ mod openapi;
 mod seed;
 mod seed_auth;
 mod token;
+// --- LLM classifier
+mod reenqueue;
 
 use std::path::PathBuf;
 
@@ -66,6 +68,18 @@ enum Command {
         #[arg(long, default_value_t = token::DEFAULT_TTL_SECS)]
         ttl_seconds: u64,
     },
+    // --- LLM classifier
+    /// Queue again for the LLM classifier the attempts left PENDING (a failed publish, a
+    /// dead-lettered message); prints what it did (JSON). Idempotent. Without
+    /// SQS_LLM_CLASSIFY_URL it classifies them in this process (needs ANTHROPIC_API_KEY).
+    ReenqueuePending {
+        /// Only attempts created more than this many minutes ago.
+        #[arg(long, default_value_t = innova_app::reenqueue::DEFAULT_OLDER_THAN.as_secs() / 60)]
+        older_than_minutes: u64,
+        /// At most this many attempts (oldest first).
+        #[arg(long, default_value_t = innova_app::reenqueue::DEFAULT_LIMIT)]
+        limit: u32,
+    },
 }
 
 #[derive(Subcommand)]
@@ -90,6 +104,11 @@ async fn main() -> anyhow::Result<()> {
         } => alerts::run().await,
         Command::Classify => classify::run(std::io::stdin().lock(), std::io::stdout().lock()),
         Command::Token { email, ttl_seconds } => token::run(&email, ttl_seconds).await,
+        // --- LLM classifier
+        Command::ReenqueuePending {
+            older_than_minutes,
+            limit,
+        } => reenqueue::run(older_than_minutes, limit).await,
     }
 }
 

@@ -126,7 +126,14 @@ pub struct PresignTtls {
 pub struct AnthropicSettings {
     pub api_key: String,
     pub base_url: Url,
+    // --- LLM classifier
+    /// `ANTHROPIC_MODEL`: the model the LLM classifier calls; one the pricing table knows, so
+    /// every call's cost is accounted.
+    pub model: String,
 }
+
+/// The classifier's model when `ANTHROPIC_MODEL` is not set.
+pub const DEFAULT_ANTHROPIC_MODEL: &str = "claude-haiku-4-5-20251001";
 
 #[derive(Debug, Clone)]
 pub struct GeminiSettings {
@@ -193,6 +200,8 @@ struct Raw {
     innova_data_dir: Option<String>,
     auth_rate_limit_per_ip: Option<String>,
     auth_rate_limit_per_email: Option<String>,
+    // --- LLM classifier
+    anthropic_model: Option<String>,
 }
 
 /// Every variable the configuration reads (documentation and the README table use this list).
@@ -238,6 +247,8 @@ pub const VARIABLES: &[&str] = &[
     "INNOVA_DATA_DIR",
     "AUTH_RATE_LIMIT_PER_IP",
     "AUTH_RATE_LIMIT_PER_EMAIL",
+    // --- LLM classifier
+    "ANTHROPIC_MODEL",
 ];
 
 /// Origins allowed by CORS when `CORS_ORIGINS` is not set at all: the usual local front-ends.
@@ -325,6 +336,7 @@ impl Config {
                     api_key,
                     base_url: optional_url("ANTHROPIC_BASE_URL", raw.anthropic_base_url)?
                         .unwrap_or_else(|| Url::parse("https://api.anthropic.com").unwrap()),
+                    model: anthropic_model(raw.anthropic_model)?,
                 })
             })
             .transpose()?;
@@ -569,6 +581,32 @@ fn non_negative(
     }
 }
 
+// --- LLM classifier
+/// `ANTHROPIC_MODEL`, or the default: a Claude model id the pricing table prices (a model it
+/// does not know would be recorded at 0 USD in `cost_events`).
+fn anthropic_model(value: Option<String>) -> Result<String, ConfigError> {
+    let model = set(value).unwrap_or_else(|| DEFAULT_ANTHROPIC_MODEL.to_string());
+    let well_formed = model.starts_with("claude-")
+        && model
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.');
+    if !well_formed {
+        return Err(ConfigError::invalid(
+            "ANTHROPIC_MODEL",
+            format!("`{model}` is not a Claude model id (claude-…)"),
+        ));
+    }
+    if innova_domain::pricing::price(&model).is_none() {
+        return Err(ConfigError::invalid(
+            "ANTHROPIC_MODEL",
+            format!(
+                "`{model}` has no price in innova_domain::pricing: its cost could not be accounted"
+            ),
+        ));
+    }
+    Ok(model)
+}
+
 fn parse_origins(list: &str) -> Result<Vec<String>, ConfigError> {
     let mut origins = Vec::new();
     for entry in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {
@@ -721,6 +759,29 @@ mod tests {
         let mut with_url = resend.to_vec();
         with_url.push(("PUBLIC_APP_URL", "https://app.x.co"));
         assert!(Config::from_vars(with_url).unwrap().resend.is_some());
+    }
+
+    // --- LLM classifier
+    #[test]
+    fn the_classifier_model_defaults_to_haiku_and_must_be_priced() {
+        let key = ("ANTHROPIC_API_KEY", "sk-ant-test");
+        let c = Config::from_vars([DB, key]).unwrap();
+        assert_eq!(c.anthropic.unwrap().model, DEFAULT_ANTHROPIC_MODEL);
+        let c = Config::from_vars([DB, key, ("ANTHROPIC_MODEL", "claude-sonnet-4-6")]).unwrap();
+        assert_eq!(c.anthropic.unwrap().model, "claude-sonnet-4-6");
+        for bad in ["gpt-4o", "claude-unpriced-9", "claude haiku"] {
+            let err = Config::from_vars([DB, key, ("ANTHROPIC_MODEL", bad)])
+                .unwrap_err()
+                .to_string();
+            assert!(err.starts_with("ANTHROPIC_MODEL"), "{bad}: {err}");
+        }
+        // Without a key the classifier is off and the model is not read.
+        assert!(
+            Config::from_vars([DB, ("ANTHROPIC_MODEL", "gpt-4o")])
+                .unwrap()
+                .anthropic
+                .is_none()
+        );
     }
 
     #[test]

@@ -13,3 +13,5 @@ pub mod queue;
 pub mod readiness;
 pub mod services;
 pub mod telemetry;
+// --- LLM classifier
+pub mod llm;

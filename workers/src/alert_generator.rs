@@ -12,6 +12,7 @@ use innova_core::killswitch::Killswitch;
 
 /// One scheduled cycle: `None` when the hourly alerts are paused (nothing is read or written).
 pub async fn run_scheduled(app: &App) -> AppResult<Option<RunReport>> {
+    crate::reenqueue::run_scheduled(app).await; // --- LLM classifier: its own killswitch; never fails this cycle
     if app
         .services
         .killswitches

@@ -14,6 +14,9 @@ pub mod alert_generator;
 pub mod telemetry;
 // --- Attempt reprocess
 pub mod attempt_reprocess;
+// --- LLM classifier
+pub mod llm_classifier;
+pub mod reenqueue;
 
 /// Registers every worker whose queue is embedded in this process as its in-process consumer
 /// (queues that go through SQS are consumed by the Lambda functions instead). Returns the queues
@@ -22,7 +25,7 @@ pub fn register_embedded(config: &Config, services: &Services, db: &PgPool) -> V
     let mut registered = Vec::new();
     // Embedded queues exist in local processes only.
     let store = innova_core::telemetry::from_config(config, Runtime::Local);
-    let telemetry = telemetry::TelemetryHandler::new(store, db.clone());
+    let telemetry = telemetry::TelemetryHandler::new(store.clone(), db.clone());
     if services.register_handler(QueueName::AttemptStream, Arc::new(telemetry)) {
         registered.push(QueueName::AttemptStream);
     }
@@ -31,6 +34,10 @@ pub fn register_embedded(config: &Config, services: &Services, db: &PgPool) -> V
     let reprocess = attempt_reprocess::AttemptReprocessHandler::new(app);
     if services.register_handler(QueueName::AttemptReprocess, Arc::new(reprocess)) {
         registered.push(QueueName::AttemptReprocess);
+    }
+    // --- LLM classifier
+    if llm_classifier::register_embedded(config, services, db, store.clone()) {
+        registered.push(QueueName::LlmClassify);
     }
     registered
 }

@@ -59,6 +59,8 @@ pub mod guides;
 pub mod submissions;
 // --- Attempt reprocess
 pub mod grading;
+// --- LLM classifier
+pub mod classify;
 
 use std::str::FromStr;
 use std::time::Duration;

@@ -10,6 +10,8 @@ mod ocr;
 mod queue;
 mod smoke;
 mod telemetry;
+// --- LLM classifier
+mod anthropic;
 
 use innova_core::aws::Aws;
 use innova_core::config::Config;

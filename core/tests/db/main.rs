@@ -27,3 +27,5 @@ mod guides;
 mod submissions;
 // --- Attempt reprocess
 mod grading;
+// --- LLM classifier
+mod classify;
