@@ -22,6 +22,9 @@ pub mod practice;
 pub mod classrooms;
 pub mod parents;
 pub mod skills;
+// --- OCR / archive
+pub mod ocr_uploads;
+pub mod telemetry_archive;
 
 use std::sync::Arc;
 

@@ -53,6 +53,8 @@ pub mod classrooms;
 pub mod parents;
 // --- AI workers
 pub mod cost_events;
+// --- OCR / archive
+pub mod ocr_uploads;
 
 use std::str::FromStr;
 use std::time::Duration;
