@@ -107,6 +107,13 @@ pub async fn status(app: &App) -> AppResult<AdminStatus> {
         ocr: enabled(Killswitch::Ocr),
         hourly_alerts: enabled(Killswitch::HourlyAlerts),
     };
+    // --- OCR / archive
+    if app.config.gemini.is_none() {
+        warnings.push(
+            "ocrWorker not running: GEMINI_API_KEY is not set, photos in the OCR uploads bucket are not transcribed"
+                .into(),
+        );
+    }
     Ok(AdminStatus {
         queues: queues_out,
         pipeline,

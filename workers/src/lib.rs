@@ -12,6 +12,9 @@ use sqlx::PgPool;
 
 pub mod alert_generator;
 pub mod telemetry;
+// --- OCR / archive
+pub mod ocr;
+pub mod telemetry_archive;
 
 /// Registers every worker whose queue is embedded in this process as its in-process consumer
 /// (queues that go through SQS are consumed by the Lambda functions instead). Returns the queues
@@ -23,6 +26,10 @@ pub fn register_embedded(config: &Config, services: &Services, db: &PgPool) -> V
     let telemetry = telemetry::TelemetryHandler::new(store, db.clone());
     if services.register_handler(QueueName::AttemptStream, Arc::new(telemetry)) {
         registered.push(QueueName::AttemptStream);
+    }
+    // --- OCR / archive: not a queue, the local OCR uploads bucket's stored objects.
+    if ocr::register_local(config, services, db) {
+        tracing::info!("ocrWorker running in-process on the local OCR uploads bucket");
     }
     registered
 }

@@ -18,11 +18,11 @@
 //! `archived_to_s3_at` lives in the index line (the JSON line is never rewritten): the archive
 //! scan reads the shards, not the documents, and rewrites only the shards it marks.
 
-use std::collections::BinaryHeap;
+use std::collections::{BinaryHeap, HashMap};
 use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use async_trait::async_trait;
 use mongodb::bson::DateTime;
@@ -52,12 +52,21 @@ struct State {
 }
 
 impl LocalTelemetry {
-    /// A store in `<data_dir>/telemetry`; nothing is read until first use.
+    /// A store in `<data_dir>/telemetry`; nothing is read until first use. Every store of a
+    /// process on the same directory shares one state and one lock (the telemetry worker, the
+    /// OCR worker and the archive each build theirs), so their writes never interleave.
     pub fn new(data_dir: &Path) -> Self {
-        LocalTelemetry {
-            dir: data_dir.join("telemetry"),
-            state: Arc::new(Mutex::new(None)),
-        }
+        static OPEN: OnceLock<Mutex<HashMap<PathBuf, Arc<Mutex<Option<State>>>>>> =
+            OnceLock::new();
+        let dir = data_dir.join("telemetry");
+        let state = OPEN
+            .get_or_init(Default::default)
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry(dir.clone())
+            .or_default()
+            .clone();
+        LocalTelemetry { dir, state }
     }
 
     /// The file of `collection`.
