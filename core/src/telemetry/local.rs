@@ -460,6 +460,10 @@ impl TelemetryStore for LocalTelemetry {
         before: DateTime,
         limit: usize,
     ) -> Result<Vec<AttemptEventDoc>, TelemetryError> {
+        // Nothing recorded yet: do not create the directory just to find that out.
+        if !self.file(ATTEMPT_EVENTS).exists() {
+            return Ok(Vec::new());
+        }
         self.with_state(move |state, _| {
             state
                 .attempts

@@ -110,14 +110,31 @@ async fn create_indexes(db: &Database) -> Result<(), TelemetryError> {
         ),
     ];
     for (collection, indexes) in plan {
-        db.collection::<Document>(collection)
-            .create_indexes(indexes)
-            .await
-            .map_err(|e| {
-                TelemetryError::Store(format!("creating the indexes of {collection}: {e}"))
-            })?;
+        let coll = db.collection::<Document>(collection);
+        // Only the missing ones: FerretDB 1.24 drops the connection when asked to create again an
+        // index that exists on a collection with documents (every cold start after the first,
+        // and every process that opens the database again).
+        let existing = coll.list_index_names().await.unwrap_or_default();
+        let missing: Vec<IndexModel> = indexes
+            .into_iter()
+            .filter(|m| !existing.contains(&default_index_name(&m.keys)))
+            .collect();
+        if missing.is_empty() {
+            continue;
+        }
+        coll.create_indexes(missing).await.map_err(|e| {
+            TelemetryError::Store(format!("creating the indexes of {collection}: {e}"))
+        })?;
     }
     Ok(())
+}
+
+/// The name MongoDB gives an index by default: `field_direction` joined with `_`.
+fn default_index_name(keys: &Document) -> String {
+    keys.iter()
+        .map(|(k, v)| format!("{k}_{v}"))
+        .collect::<Vec<_>>()
+        .join("_")
 }
 
 fn encode<T: serde::Serialize>(doc: &T) -> Result<Document, TelemetryError> {
