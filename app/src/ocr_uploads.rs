@@ -34,11 +34,10 @@ use innova_core::messages::AttemptReprocessMessage;
 use innova_core::objects::{Bucket, ObjectError};
 use innova_core::ocr::{MathOcr, OcrError, OcrPage};
 use innova_core::telemetry::{
-    self, BsonDateTime as DateTime, OcrBox, OcrJobDoc, OcrJobStatus, OcrResultDoc, OcrStepDoc, TelemetryError,
-    TelemetryStore,
+    self, BsonDateTime as DateTime, OcrBox, OcrJobDoc, OcrJobStatus, OcrResultDoc, OcrStepDoc,
+    TelemetryError, TelemetryStore,
 };
 use innova_domain::pricing::Usage;
-
 
 use crate::{App, AppError, AppResult};
 
@@ -128,12 +127,7 @@ pub async fn process(
             Killswitch::Ocr.parameter()
         )));
     }
-    if store
-        .ocr_job(key)
-        .await
-        .map_err(telemetry_error)?
-        .is_some()
-    {
+    if store.ocr_job(key).await.map_err(telemetry_error)?.is_some() {
         return Ok(Outcome::AlreadyDone);
     }
     let started = Instant::now();
@@ -164,7 +158,9 @@ pub async fn process(
         Ok(bytes) => bytes,
         Err(e @ ObjectError::NotFound { .. }) => {
             // Deleted before we got to it (or an event for another bucket).
-            return job.fail(store, Some(&upload), trace, e.to_string(), started).await;
+            return job
+                .fail(store, Some(&upload), trace, e.to_string(), started)
+                .await;
         }
         Err(e) => return Err(AppError::Unavailable(format!("downloading {key}: {e}"))),
     };
@@ -178,7 +174,11 @@ pub async fn process(
         Err(OcrError::Unavailable(reason)) => {
             return Err(AppError::Unavailable(format!("OCR provider: {reason}")));
         }
-        Err(e) => return job.fail(store, Some(&upload), trace, e.to_string(), started).await,
+        Err(e) => {
+            return job
+                .fail(store, Some(&upload), trace, e.to_string(), started)
+                .await;
+        }
     };
 
     // Paid for, whatever follows.
@@ -207,7 +207,11 @@ pub async fn process(
     };
     let message = AttemptReprocessMessage {
         attempt_id: Some(attempt.id.clone()),
-        latex_steps: first.raw_steps.iter().map(|s| s.expression.clone()).collect(),
+        latex_steps: first
+            .raw_steps
+            .iter()
+            .map(|s| s.expression.clone())
+            .collect(),
         provider: page.model.clone(),
         confidence: first.confidence,
         trace_id: attempt.trace_id.clone(),
@@ -221,7 +225,13 @@ pub async fn process(
         .await
         .map_err(|e| AppError::Unavailable(format!("publishing to attempt-reprocess: {e}")))?;
 
-    let mut doc = job.doc(Some(&upload), trace, OcrJobStatus::Completed, &page, started);
+    let mut doc = job.doc(
+        Some(&upload),
+        trace,
+        OcrJobStatus::Completed,
+        &page,
+        started,
+    );
     doc.cost_estimated_usd = cost_usd;
     doc.attempt_id = Some(attempt.id.clone());
     doc.completed_at = Some(telemetry::now());
@@ -326,7 +336,11 @@ impl<'a> Job<'a> {
         doc.duration_ms = started.elapsed().as_millis() as i64;
         doc.error_message = Some(reason.clone());
         store.record_ocr_job(&doc).await.map_err(telemetry_error)?;
-        tracing::warn!(key = self.key, reason, "OCR upload failed: job recorded, not retried");
+        tracing::warn!(
+            key = self.key,
+            reason,
+            "OCR upload failed: job recorded, not retried"
+        );
         Ok(Outcome::Failed(reason))
     }
 }
@@ -361,10 +375,7 @@ mod tests {
     #[test]
     fn only_jpeg_and_png_magic_numbers_are_images() {
         assert_eq!(image_mime(&[0xFF, 0xD8, 0xFF, 0xE0, 0]), Some("image/jpeg"));
-        assert_eq!(
-            image_mime(b"\x89PNG\r\n\x1a\n\0\0"),
-            Some("image/png")
-        );
+        assert_eq!(image_mime(b"\x89PNG\r\n\x1a\n\0\0"), Some("image/png"));
         assert_eq!(image_mime(b"hello, not an image"), None);
         assert_eq!(image_mime(b""), None);
         assert_eq!(image_mime(b"GIF89a"), None);

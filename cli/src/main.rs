@@ -8,6 +8,8 @@ mod openapi;
 mod seed;
 mod seed_auth;
 mod token;
+// --- OCR / archive
+mod telemetry_archive;
 
 use std::path::PathBuf;
 
@@ -66,6 +68,10 @@ enum Command {
         #[arg(long, default_value_t = token::DEFAULT_TTL_SECS)]
         ttl_seconds: u64,
     },
+    // --- OCR / archive
+    /// Archive attempt events older than TELEMETRY_RETENTION_DAYS to S3 now (what the hourly
+    /// schedule does; idempotent) and print the objects written (JSON).
+    TelemetryArchive,
 }
 
 #[derive(Subcommand)]
@@ -90,6 +96,8 @@ async fn main() -> anyhow::Result<()> {
         } => alerts::run().await,
         Command::Classify => classify::run(std::io::stdin().lock(), std::io::stdout().lock()),
         Command::Token { email, ttl_seconds } => token::run(&email, ttl_seconds).await,
+        // --- OCR / archive
+        Command::TelemetryArchive => telemetry_archive::run().await,
     }
 }
 

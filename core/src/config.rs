@@ -754,7 +754,10 @@ mod tests {
     // --- OCR / archive
     #[test]
     fn telemetry_retention_defaults_to_30_days_and_must_be_positive() {
-        assert_eq!(Config::from_vars([DB]).unwrap().telemetry_retention_days, 30);
+        assert_eq!(
+            Config::from_vars([DB]).unwrap().telemetry_retention_days,
+            30
+        );
         let c = Config::from_vars([DB, ("TELEMETRY_RETENTION_DAYS", "7")]).unwrap();
         assert_eq!(c.telemetry_retention_days, 7);
         for bad in ["0", "-1", "a week"] {

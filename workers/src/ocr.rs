@@ -211,7 +211,9 @@ pub fn register_local(config: &Config, services: &Services, db: &PgPool) -> bool
                         tokio::time::sleep(delay).await;
                         delay *= 2;
                     }
-                    Err(e) => tracing::error!(error = %e, "local OCR event dropped after 2 retries"),
+                    Err(e) => {
+                        tracing::error!(error = %e, "local OCR event dropped after 2 retries")
+                    }
                 }
             }
         }
@@ -225,7 +227,10 @@ mod tests {
 
     #[test]
     fn keys_are_decoded_as_s3_encodes_them() {
-        assert_eq!(decode_key("uploads/s-1/a+b%C3%A9.jpg"), "uploads/s-1/a bé.jpg");
+        assert_eq!(
+            decode_key("uploads/s-1/a+b%C3%A9.jpg"),
+            "uploads/s-1/a bé.jpg"
+        );
         assert_eq!(decode_key("100%"), "100%");
         assert_eq!(decode_key("a%zz"), "a%zz");
         for key in ["uploads/s 1/é+x.jpg", "uploads/a/b.png"] {

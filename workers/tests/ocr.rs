@@ -216,9 +216,11 @@ async fn a_photo_becomes_an_attempt_reprocess_message_a_job_and_a_cost_once() {
     let messages = f.messages().await;
     assert_eq!(
         messages,
-        [json!({"attempt_id": attempt, "latex_steps": ["52 - 17", "35"],
+        [
+            json!({"attempt_id": attempt, "latex_steps": ["52 - 17", "35"],
                 "provider": "gemini-2.5-flash", "confidence": 0.9,
-                "trace_id": format!("trace-{attempt}")})]
+                "trace_id": format!("trace-{attempt}")})
+        ]
     );
 
     // 1000 input tokens at 0.30 USD/M + (200 + 300 thinking) output at 2.50 USD/M.
@@ -270,11 +272,31 @@ async fn uploads_that_cannot_be_read_end_in_failed_jobs_and_publish_nothing() {
     let mine = f.attempt(student).await;
     let other = f.attempt(seed::STUDENT_IDS[1]).await;
     let cases = [
-        (format!("uploads/{student}/{mine}.jpg"), b"hello, I am text".to_vec(), "not a JPEG or PNG"),
-        (format!("uploads/{student}/{other}.jpg"), jpeg(), "is not an attempt of student"),
-        (format!("uploads/{student}/missing-attempt.png"), jpeg(), "does not exist"),
-        (format!("notes/{student}/{mine}.txt"), jpeg(), "expected uploads/<studentId>/<attemptId>"),
-        (format!("uploads/{student}/{mine}.jpeg"), jpeg(), "no readable exercise"),
+        (
+            format!("uploads/{student}/{mine}.jpg"),
+            b"hello, I am text".to_vec(),
+            "not a JPEG or PNG",
+        ),
+        (
+            format!("uploads/{student}/{other}.jpg"),
+            jpeg(),
+            "is not an attempt of student",
+        ),
+        (
+            format!("uploads/{student}/missing-attempt.png"),
+            jpeg(),
+            "does not exist",
+        ),
+        (
+            format!("notes/{student}/{mine}.txt"),
+            jpeg(),
+            "expected uploads/<studentId>/<attemptId>",
+        ),
+        (
+            format!("uploads/{student}/{mine}.jpeg"),
+            jpeg(),
+            "no readable exercise",
+        ),
     ];
     for (key, bytes, reason) in cases {
         let event = f.upload(&key, bytes).await;
@@ -316,7 +338,10 @@ async fn paused_ocr_fails_the_event_without_calling_gemini_until_resumed() {
         assert!(err.to_string().contains("/innova/ocr/paused"), "{err}");
         assert_eq!(err.failed, 1);
     }
-    assert!(f.jobs(&key).await.is_empty(), "nothing recorded while paused");
+    assert!(
+        f.jobs(&key).await.is_empty(),
+        "nothing recorded while paused"
+    );
     assert!(f.messages().await.is_empty());
 
     // Lambda's retry after the switch is flipped back does the work.
@@ -408,5 +433,7 @@ async fn locally_without_a_gemini_key_the_worker_is_not_started() {
     .unwrap();
     let services = Services::for_runtime(&config, Runtime::Local);
     let pool = sqlx::PgPool::connect_lazy("postgres://u@localhost/db").unwrap();
-    assert!(!innova_workers::ocr::register_local(&config, &services, &pool));
+    assert!(!innova_workers::ocr::register_local(
+        &config, &services, &pool
+    ));
 }

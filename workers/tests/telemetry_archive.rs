@@ -124,7 +124,10 @@ impl Fixture {
                 .lines()
                 .map(|l| {
                     let v: Value = serde_json::from_str(l).expect("a JSON line");
-                    assert!(v["createdAt"]["$date"].is_object(), "extended JSON dates: {v}");
+                    assert!(
+                        v["createdAt"]["$date"].is_object(),
+                        "extended JSON dates: {v}"
+                    );
                     v["attempt_id"].as_str().unwrap().to_string()
                 })
                 .collect();
@@ -155,7 +158,9 @@ async fn old_events_go_to_one_object_per_day_once() {
     f.record("b-1", day_b).await;
     f.record("recent", now - Duration::days(2)).await;
 
-    let report = innova_workers::telemetry_archive::run(&f.app).await.unwrap();
+    let report = innova_workers::telemetry_archive::run(&f.app)
+        .await
+        .unwrap();
     let key_a = object_key(day_a.date_naive(), 1);
     let key_b = object_key(day_b.date_naive(), 1);
     assert_eq!(report.objects, [key_a.clone(), key_b.clone()]);
@@ -173,7 +178,9 @@ async fn old_events_go_to_one_object_per_day_once() {
     assert!(!f.archived("recent").await, "within the retention window");
 
     // Nothing left: no object, no line.
-    let second = innova_workers::telemetry_archive::run(&f.app).await.unwrap();
+    let second = innova_workers::telemetry_archive::run(&f.app)
+        .await
+        .unwrap();
     assert_eq!(second, Default::default());
     assert_eq!(f.objects().await.len(), 2);
 }
@@ -213,11 +220,19 @@ async fn a_day_with_an_object_gets_only_what_it_lacks() {
         .await
         .unwrap();
     let part_2 = object_key(day.date_naive(), 2);
-    assert_eq!(report.objects, [part_2.clone()], "only the late event is written");
+    assert_eq!(
+        report.objects,
+        [part_2.clone()],
+        "only the late event is written"
+    );
     assert_eq!(report.archived, 2);
     let objects = f.objects().await;
     assert_eq!(objects[&part_2], ["late"]);
     assert_eq!(objects[&object_key(day.date_naive(), 1)], ["first"]);
-    assert_eq!(objects[&stored_key], ["stored-not-marked"], "not written twice");
+    assert_eq!(
+        objects[&stored_key],
+        ["stored-not-marked"],
+        "not written twice"
+    );
     assert!(f.archived("late").await && f.archived("stored-not-marked").await);
 }

@@ -56,8 +56,7 @@ impl LocalTelemetry {
     /// process on the same directory shares one state and one lock (the telemetry worker, the
     /// OCR worker and the archive each build theirs), so their writes never interleave.
     pub fn new(data_dir: &Path) -> Self {
-        static OPEN: OnceLock<Mutex<HashMap<PathBuf, Arc<Mutex<Option<State>>>>>> =
-            OnceLock::new();
+        static OPEN: OnceLock<Mutex<HashMap<PathBuf, Arc<Mutex<Option<State>>>>>> = OnceLock::new();
         let dir = data_dir.join("telemetry");
         let state = OPEN
             .get_or_init(Default::default)
@@ -194,7 +193,10 @@ impl Keyed {
             Err(e) => return Err(e.into()),
         };
         if len > 0 {
-            let mut file = OpenOptions::new().read(true).append(true).open(&keyed.data)?;
+            let mut file = OpenOptions::new()
+                .read(true)
+                .append(true)
+                .open(&keyed.data)?;
             file.seek(SeekFrom::End(-1))?;
             let mut last = [0u8];
             file.read_exact(&mut last)?;
@@ -292,7 +294,10 @@ impl Keyed {
     }
 
     fn append_entry(&self, entry: &Entry) -> Result<(), TelemetryError> {
-        append_line(&self.shard_file(shard_of(&entry.key)), entry.line().as_bytes())
+        append_line(
+            &self.shard_file(shard_of(&entry.key)),
+            entry.line().as_bytes(),
+        )
     }
 
     /// Appends `line` unless `key` is indexed.
@@ -300,7 +305,10 @@ impl Keyed {
         if self.find(key)?.is_some() {
             return Ok(false);
         }
-        let mut file = OpenOptions::new().create(true).append(true).open(&self.data)?;
+        let mut file = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.data)?;
         let offset = file.seek(SeekFrom::End(0))?;
         file.write_all(line)?;
         self.append_entry(&Entry {
@@ -417,10 +425,7 @@ impl TelemetryStore for LocalTelemetry {
     ) -> Result<Option<AttemptEventDoc>, TelemetryError> {
         let key = attempt_id.to_string();
         self.with_state(move |state, _| match state.attempts.find(&key)? {
-            Some(entry) => Ok(Some(with_archived(
-                state.attempts.read_at(&entry)?,
-                &entry,
-            ))),
+            Some(entry) => Ok(Some(with_archived(state.attempts.read_at(&entry)?, &entry))),
             None => Ok(None),
         })
         .await
@@ -481,12 +486,8 @@ impl TelemetryStore for LocalTelemetry {
         at: DateTime,
     ) -> Result<u64, TelemetryError> {
         let keys = attempt_ids.to_vec();
-        self.with_state(move |state, _| {
-            state
-                .attempts
-                .mark_archived(&keys, at.timestamp_millis())
-        })
-        .await
+        self.with_state(move |state, _| state.attempts.mark_archived(&keys, at.timestamp_millis()))
+            .await
     }
 }
 

@@ -275,7 +275,9 @@ pub trait TelemetryStore: Send + Sync {
 
     /// The OCR job of `upload_id`, if any (a redelivered upload is recognised before any work).
     async fn ocr_job(&self, _upload_id: &str) -> Result<Option<OcrJobDoc>, TelemetryError> {
-        Err(TelemetryError::Store("ocr_job is not supported by this store".into()))
+        Err(TelemetryError::Store(
+            "ocr_job is not supported by this store".into(),
+        ))
     }
 
     /// Attempt events created before `before` and not archived yet, oldest first (`createdAt`,

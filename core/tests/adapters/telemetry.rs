@@ -318,14 +318,20 @@ async fn local_store_lists_and_marks_unarchived_events() {
     assert!(!dir.exists(), "and nothing created for that");
     let day = 86_400_000;
     let now = telemetry::now().timestamp_millis();
-    for (id, created) in [("c", now - 40 * day), ("a", now - 41 * day), ("b", now - 40 * day), ("new", now)] {
+    for (id, created) in [
+        ("c", now - 40 * day),
+        ("a", now - 41 * day),
+        ("b", now - 40 * day),
+        ("new", now),
+    ] {
         store
             .record_attempt_event(&attempt_doc_at(id, created))
             .await
             .unwrap();
     }
     let before = telemetry::BsonDateTime::from_millis(now - 30 * day);
-    let ids = |docs: Vec<AttemptEventDoc>| docs.into_iter().map(|d| d.attempt_id).collect::<Vec<_>>();
+    let ids =
+        |docs: Vec<AttemptEventDoc>| docs.into_iter().map(|d| d.attempt_id).collect::<Vec<_>>();
     assert_eq!(
         ids(store.unarchived_attempt_events(before, 10).await.unwrap()),
         ["a", "b", "c"],
@@ -366,14 +372,20 @@ async fn mongo_lists_and_marks_unarchived_events() {
     let store = MongoTelemetry::new(uri);
     let day = 86_400_000;
     let now = telemetry::now().timestamp_millis();
-    for (id, created) in [("c", now - 40 * day), ("a", now - 41 * day), ("b", now - 40 * day), ("new", now)] {
+    for (id, created) in [
+        ("c", now - 40 * day),
+        ("a", now - 41 * day),
+        ("b", now - 40 * day),
+        ("new", now),
+    ] {
         store
             .record_attempt_event(&attempt_doc_at(id, created))
             .await
             .unwrap();
     }
     let before = telemetry::BsonDateTime::from_millis(now - 30 * day);
-    let ids = |docs: Vec<AttemptEventDoc>| docs.into_iter().map(|d| d.attempt_id).collect::<Vec<_>>();
+    let ids =
+        |docs: Vec<AttemptEventDoc>| docs.into_iter().map(|d| d.attempt_id).collect::<Vec<_>>();
     assert_eq!(
         ids(store.unarchived_attempt_events(before, 10).await.unwrap()),
         ["a", "b", "c"]
@@ -391,12 +403,20 @@ async fn mongo_lists_and_marks_unarchived_events() {
         ["b", "c"]
     );
     assert_eq!(
-        store.attempt_event("a").await.unwrap().unwrap().archived_to_s3_at,
+        store
+            .attempt_event("a")
+            .await
+            .unwrap()
+            .unwrap()
+            .archived_to_s3_at,
         Some(at)
     );
     assert!(store.ocr_job("none").await.unwrap().is_none());
     store.record_ocr_job(&ocr_doc("u-9")).await.unwrap();
-    assert_eq!(store.ocr_job("u-9").await.unwrap().unwrap().upload_id, "u-9");
+    assert_eq!(
+        store.ocr_job("u-9").await.unwrap().unwrap().upload_id,
+        "u-9"
+    );
 }
 
 /// Every cold start opens the database again: a second client finds the indexes there.
@@ -407,5 +427,11 @@ async fn mongo_opened_again_is_ready() {
     first.record_attempt_event(&attempt_doc("x")).await.unwrap();
     let again = MongoTelemetry::new(uri);
     again.ensure_ready().await.unwrap();
-    assert!(!again.record_attempt_event(&attempt_doc("x")).await.unwrap().inserted);
+    assert!(
+        !again
+            .record_attempt_event(&attempt_doc("x"))
+            .await
+            .unwrap()
+            .inserted
+    );
 }

@@ -19,10 +19,9 @@ async fn main() -> Result<(), Error> {
     innova_core::logging::init(&config.log_level);
     let runtime = Runtime::detect();
     let services = Services::for_runtime(&config, runtime);
-    let ocr = services
-        .ocr
-        .clone()
-        .ok_or("configuration error: GEMINI_API_KEY is not set, the OCR worker cannot transcribe")?;
+    let ocr = services.ocr.clone().ok_or(
+        "configuration error: GEMINI_API_KEY is not set, the OCR worker cannot transcribe",
+    )?;
     let telemetry = innova_core::telemetry::from_config(&config, runtime);
     telemetry
         .ensure_ready()
