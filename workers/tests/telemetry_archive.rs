@@ -222,7 +222,7 @@ async fn a_day_with_an_object_gets_only_what_it_lacks() {
     let part_2 = object_key(day.date_naive(), 2);
     assert_eq!(
         report.objects,
-        [part_2.clone()],
+        std::slice::from_ref(&part_2),
         "only the late event is written"
     );
     assert_eq!(report.archived, 2);

@@ -42,8 +42,11 @@ pub const SHARDS: u64 = 4096;
 pub struct LocalTelemetry {
     dir: PathBuf,
     /// `None` until first use (the directory is created and the indexes caught up then).
-    state: Arc<Mutex<Option<State>>>,
+    state: Shared,
 }
+
+/// The state of one directory, shared by the stores of a process that open it.
+type Shared = Arc<Mutex<Option<State>>>;
 
 #[derive(Debug)]
 struct State {
@@ -56,7 +59,7 @@ impl LocalTelemetry {
     /// process on the same directory shares one state and one lock (the telemetry worker, the
     /// OCR worker and the archive each build theirs), so their writes never interleave.
     pub fn new(data_dir: &Path) -> Self {
-        static OPEN: OnceLock<Mutex<HashMap<PathBuf, Arc<Mutex<Option<State>>>>>> = OnceLock::new();
+        static OPEN: OnceLock<Mutex<HashMap<PathBuf, Shared>>> = OnceLock::new();
         let dir = data_dir.join("telemetry");
         let state = OPEN
             .get_or_init(Default::default)
