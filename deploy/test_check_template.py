@@ -52,6 +52,11 @@ MUTATIONS = [
     ("no SSM grant", "ssm:GetParameter", lambda t: drop_statement(t, "ssm:GetParameter")),
     ("schedule changed", "rate(1 hour)", lambda t: res(t, "AWS::Events::Rule")["Properties"].update(ScheduleExpression="rate(2 hours)")),
     ("no DLQ read grant", "sqs:GetQueueUrl", lambda t: drop_statement(t, "sqs:GetQueueUrl")),
+    # --- OCR / archive
+    ("s3 notification missing", "trigger s3", lambda t: t["Resources"].pop(
+        next(k for k, v in t["Resources"].items() if v["Type"] == "Custom::S3"))),
+    ("s3 event changed", "events", lambda t: res(t, "Custom::S3")["Properties"]["BucketConfigs"][0].update(
+        Event="s3:ObjectRemoved:*")),
 ]
 
 bad = []

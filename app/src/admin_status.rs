@@ -109,6 +109,13 @@ pub async fn status(app: &App) -> AppResult<AdminStatus> {
     };
     // --- LLM classifier: locally without a key nothing consumes llm-classify (decisions §3).
     warnings.extend(crate::classify::local_consumer_missing(app));
+    // --- OCR / archive
+    if app.config.gemini.is_none() {
+        warnings.push(
+            "ocrWorker not running: GEMINI_API_KEY is not set, photos in the OCR uploads bucket are not transcribed"
+                .into(),
+        );
+    }
     Ok(AdminStatus {
         queues: queues_out,
         pipeline,

@@ -31,6 +31,9 @@ pub mod grading;
 // --- LLM classifier
 pub mod classify;
 pub mod reenqueue;
+// --- OCR / archive
+pub mod ocr_uploads;
+pub mod telemetry_archive;
 
 use std::sync::Arc;
 

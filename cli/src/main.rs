@@ -10,6 +10,8 @@ mod seed_auth;
 mod token;
 // --- LLM classifier
 mod reenqueue;
+// --- OCR / archive
+mod telemetry_archive;
 
 use std::path::PathBuf;
 
@@ -80,6 +82,10 @@ enum Command {
         #[arg(long, default_value_t = innova_app::reenqueue::DEFAULT_LIMIT)]
         limit: u32,
     },
+    // --- OCR / archive
+    /// Archive attempt events older than TELEMETRY_RETENTION_DAYS to S3 now (what the hourly
+    /// schedule does; idempotent) and print the objects written (JSON).
+    TelemetryArchive,
 }
 
 #[derive(Subcommand)]
@@ -109,6 +115,8 @@ async fn main() -> anyhow::Result<()> {
             older_than_minutes,
             limit,
         } => reenqueue::run(older_than_minutes, limit).await,
+        // --- OCR / archive
+        Command::TelemetryArchive => telemetry_archive::run().await,
     }
 }
 

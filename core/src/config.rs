@@ -64,6 +64,10 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// Limits on the public `/auth/*` routes.
     pub auth_rate_limits: AuthRateLimits,
+    // --- OCR / archive
+    /// `TELEMETRY_RETENTION_DAYS` (default 30, at least 1): attempt events older than this are
+    /// archived to S3 by the hourly telemetry archive.
+    pub telemetry_retention_days: u32,
 }
 
 /// Requests per minute allowed on the public auth routes (`register`, `login`, `refresh`,
@@ -202,6 +206,8 @@ struct Raw {
     auth_rate_limit_per_email: Option<String>,
     // --- LLM classifier
     anthropic_model: Option<String>,
+    // --- OCR / archive
+    telemetry_retention_days: Option<String>,
 }
 
 /// Every variable the configuration reads (documentation and the README table use this list).
@@ -249,6 +255,8 @@ pub const VARIABLES: &[&str] = &[
     "AUTH_RATE_LIMIT_PER_EMAIL",
     // --- LLM classifier
     "ANTHROPIC_MODEL",
+    // --- OCR / archive
+    "TELEMETRY_RETENTION_DAYS",
 ];
 
 /// Origins allowed by CORS when `CORS_ORIGINS` is not set at all: the usual local front-ends.
@@ -452,9 +460,19 @@ impl Config {
             log_level: set(raw.log_level).unwrap_or_else(|| "info".into()),
             data_dir,
             auth_rate_limits,
+            // --- OCR / archive
+            telemetry_retention_days: optional_positive(
+                "TELEMETRY_RETENTION_DAYS",
+                raw.telemetry_retention_days,
+            )?
+            .unwrap_or(DEFAULT_TELEMETRY_RETENTION_DAYS),
         })
     }
 }
+
+// --- OCR / archive
+/// Days attempt events stay in the telemetry store before the archive moves them to S3.
+pub const DEFAULT_TELEMETRY_RETENTION_DAYS: u32 = 30;
 
 /// Only `DATABASE_URL` (or the local database recorded by `scripts/dev`): for commands that
 /// need nothing else, such as `innova migrate`.
@@ -792,5 +810,22 @@ mod tests {
         let c = Config::from_vars([("INNOVA_DATA_DIR", dir.to_str().unwrap())]).unwrap();
         assert_eq!(c.database_url, "postgres://local/db");
         std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    // --- OCR / archive
+    #[test]
+    fn telemetry_retention_defaults_to_30_days_and_must_be_positive() {
+        assert_eq!(
+            Config::from_vars([DB]).unwrap().telemetry_retention_days,
+            30
+        );
+        let c = Config::from_vars([DB, ("TELEMETRY_RETENTION_DAYS", "7")]).unwrap();
+        assert_eq!(c.telemetry_retention_days, 7);
+        for bad in ["0", "-1", "a week"] {
+            let err = Config::from_vars([DB, ("TELEMETRY_RETENTION_DAYS", bad)])
+                .unwrap_err()
+                .to_string();
+            assert!(err.starts_with("TELEMETRY_RETENTION_DAYS"), "{err}");
+        }
     }
 }

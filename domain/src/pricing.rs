@@ -40,6 +40,19 @@ const TABLE: &[(&str, Price)] = &[
             cache_read: 0.10,
         },
     ),
+    // --- OCR / archive
+    // Google's public Gemini API price list (ai.google.dev/gemini-api/docs/pricing, paid tier,
+    // prompts of text/image): input 0.30, output (thinking included) 2.50 USD per million tokens,
+    // context-cache reads 0.03. The OCR worker does not cache; a cache write is billed as input.
+    (
+        "gemini-2.5-flash",
+        Price {
+            input: 0.30,
+            output: 2.50,
+            cache_write: 0.30,
+            cache_read: 0.03,
+        },
+    ),
 ];
 
 /// The price of `model`, if the table knows it.
@@ -81,6 +94,17 @@ mod tests {
             cost_usd("claude-sonnet-4-6", usage),
             3.0 + 15.0 + 3.75 + 0.30
         );
+    }
+
+    // --- OCR / archive
+    #[test]
+    fn gemini_flash_prices_input_and_output() {
+        let usage = Usage {
+            input_tokens: 2_000_000,
+            output_tokens: 1_000_000,
+            ..Usage::default()
+        };
+        assert!((cost_usd("gemini-2.5-flash", usage) - (0.60 + 2.50)).abs() < 1e-9);
     }
 
     #[test]

@@ -13,6 +13,7 @@ use innova_core::killswitch::Killswitch;
 /// One scheduled cycle: `None` when the hourly alerts are paused (nothing is read or written).
 pub async fn run_scheduled(app: &App) -> AppResult<Option<RunReport>> {
     crate::reenqueue::run_scheduled(app).await; // --- LLM classifier: its own killswitch; never fails this cycle
+    crate::telemetry_archive::run_scheduled(app).await; // --- OCR / archive (logs its own failure)
     if app
         .services
         .killswitches

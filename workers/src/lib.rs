@@ -17,6 +17,9 @@ pub mod attempt_reprocess;
 // --- LLM classifier
 pub mod llm_classifier;
 pub mod reenqueue;
+// --- OCR / archive
+pub mod ocr;
+pub mod telemetry_archive;
 
 /// Registers every worker whose queue is embedded in this process as its in-process consumer
 /// (queues that go through SQS are consumed by the Lambda functions instead). Returns the queues
@@ -38,6 +41,10 @@ pub fn register_embedded(config: &Config, services: &Services, db: &PgPool) -> V
     // --- LLM classifier
     if llm_classifier::register_embedded(config, services, db, store.clone()) {
         registered.push(QueueName::LlmClassify);
+    }
+    // --- OCR / archive: not a queue, the local OCR uploads bucket's stored objects.
+    if ocr::register_local(config, services, db) {
+        tracing::info!("ocrWorker running in-process on the local OCR uploads bucket");
     }
     registered
 }

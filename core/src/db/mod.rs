@@ -61,6 +61,8 @@ pub mod submissions;
 pub mod grading;
 // --- LLM classifier
 pub mod classify;
+// --- OCR / archive
+pub mod ocr_uploads;
 
 use std::str::FromStr;
 use std::time::Duration;

@@ -30,7 +30,15 @@ pub struct LocalStore {
     base_url: Url,
     /// Loaded (or created) on first use, so building the store touches no file.
     secret: OnceLock<Vec<u8>>,
+    // --- OCR / archive
+    on_stored: OnceLock<StoredHook>,
 }
+
+// --- OCR / archive
+/// Told of every object the store has just stored (bucket, key): how the local composition root
+/// delivers S3-style `ObjectCreated` notifications (the OCR uploads bucket → the OCR worker). It
+/// runs on the writer's task, so it must only hand the event over (e.g. to a channel).
+pub type StoredHook = Box<dyn Fn(Bucket, &str) + Send + Sync>;
 
 impl std::fmt::Debug for LocalStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -50,7 +58,14 @@ impl LocalStore {
             secret_file: data_dir.join(SECRET_FILE),
             base_url,
             secret: OnceLock::new(),
+            on_stored: OnceLock::new(),
         }
+    }
+
+    // --- OCR / archive
+    /// Sets the hook told of each stored object; false (and ignored) if one is already set.
+    pub fn on_stored(&self, hook: StoredHook) -> bool {
+        self.on_stored.set(hook).is_ok()
     }
 
     fn secret(&self) -> Result<&[u8], ObjectError> {
@@ -225,6 +240,10 @@ impl ObjectStore for LocalStore {
         if let Err(e) = tokio::fs::rename(&tmp, &path).await {
             let _ = tokio::fs::remove_file(&tmp).await;
             return Err(e.into());
+        }
+        // --- OCR / archive
+        if let Some(hook) = self.on_stored.get() {
+            hook(bucket, key);
         }
         Ok(())
     }

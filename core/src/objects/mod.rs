@@ -23,6 +23,8 @@ use bytes::Bytes;
 use crate::config::Buckets;
 
 pub use local::LocalStore;
+// --- OCR / archive
+pub use local::StoredHook;
 pub use s3::S3Store;
 
 /// The buckets of this stack.

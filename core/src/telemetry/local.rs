@@ -1,43 +1,74 @@
-//! The local telemetry store: one JSON-lines file per collection under
-//! `<data_dir>/telemetry/` (`attempt_events.jsonl`, …), appended to, with the keys of the
-//! idempotent collections indexed in memory (loaded from the files on first use, so idempotency
-//! survives restarts). Dates are written as MongoDB extended JSON (`{"$date": …}`), so the files
-//! can be loaded with `mongoimport`. One process at a time (the local server).
+//! The local telemetry store: one JSON-lines file per collection under `<data_dir>/telemetry/`
+//! (`attempt_events.jsonl`, …), appended to. Dates are written as MongoDB extended JSON
+//! (`{"$date": …}`), so the files can be loaded with `mongoimport`. One process at a time (the
+//! local server).
+//!
+//! # Bounded memory
+//!
+//! Nothing grows with the number of documents: the keys of the idempotent collections
+//! (`attempt_id`, `upload_id`) are indexed **on disk**, in `<collection>.index/`, hashed into
+//! [`SHARDS`] small files of lines `key \t offset \t createdAt ms \t archived ms or -`, where
+//! `offset` is where the document's line starts in the JSON-lines file. A write reads one shard
+//! (a few KB per million documents), appends the document and then its index line; a read by key
+//! seeks to the one line. `covered` in the index directory holds the length of the JSON-lines file
+//! the index accounts for: on open, lines past it (a crash between the two appends, or a file
+//! written before the index existed) are indexed, streaming, so idempotency survives restarts
+//! and upgrades.
+//!
+//! `archived_to_s3_at` lives in the index line (the JSON line is never rewritten): the archive
+//! scan reads the shards, not the documents, and rewrites only the shards it marks.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BinaryHeap, HashMap};
+use std::fs::{File, OpenOptions};
+use std::io::{BufRead, BufReader, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use async_trait::async_trait;
+use mongodb::bson::DateTime;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use tokio::io::AsyncWriteExt;
-use tokio::sync::Mutex;
 
 use super::{
     ATTEMPT_EVENTS, AttemptEventDoc, LLM_CLASSIFICATION_JOBS, LlmClassificationJobDoc, OCR_JOBS,
     OcrJobDoc, Recorded, TelemetryError, TelemetryStore,
 };
 
+/// Index shards per collection: a shard holds about 1/4096 of the keys (≈ 60 bytes each).
+pub const SHARDS: u64 = 4096;
+
 /// Telemetry as JSON lines on the local disk.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct LocalTelemetry {
     dir: PathBuf,
-    state: Mutex<Option<State>>,
+    /// `None` until first use (the directory is created and the indexes caught up then).
+    state: Shared,
 }
 
-#[derive(Debug, Default)]
+/// The state of one directory, shared by the stores of a process that open it.
+type Shared = Arc<Mutex<Option<State>>>;
+
+#[derive(Debug)]
 struct State {
-    attempts: HashMap<String, AttemptEventDoc>,
-    ocr_uploads: HashSet<String>,
+    attempts: Keyed,
+    ocr_jobs: Keyed,
 }
 
 impl LocalTelemetry {
-    /// A store in `<data_dir>/telemetry`; the files are read on first use.
+    /// A store in `<data_dir>/telemetry`; nothing is read until first use. Every store of a
+    /// process on the same directory shares one state and one lock (the telemetry worker, the
+    /// OCR worker and the archive each build theirs), so their writes never interleave.
     pub fn new(data_dir: &Path) -> Self {
-        LocalTelemetry {
-            dir: data_dir.join("telemetry"),
-            state: Mutex::new(None),
-        }
+        static OPEN: OnceLock<Mutex<HashMap<PathBuf, Shared>>> = OnceLock::new();
+        let dir = data_dir.join("telemetry");
+        let state = OPEN
+            .get_or_init(Default::default)
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry(dir.clone())
+            .or_default()
+            .clone();
+        LocalTelemetry { dir, state }
     }
 
     /// The file of `collection`.
@@ -45,110 +76,444 @@ impl LocalTelemetry {
         self.dir.join(format!("{collection}.jsonl"))
     }
 
-    async fn load(&self) -> Result<State, TelemetryError> {
-        tokio::fs::create_dir_all(&self.dir).await?;
-        let mut state = State::default();
-        for doc in read_lines::<AttemptEventDoc>(&self.file(ATTEMPT_EVENTS)).await? {
-            state.attempts.entry(doc.attempt_id.clone()).or_insert(doc);
-        }
-        for doc in read_lines::<OcrJobDoc>(&self.file(OCR_JOBS)).await? {
-            state.ocr_uploads.insert(doc.upload_id);
-        }
-        Ok(state)
+    /// The on-disk index directory of an idempotent collection.
+    pub fn index_dir(&self, collection: &str) -> PathBuf {
+        self.dir.join(format!("{collection}.index"))
     }
 
-    async fn append<T: Serialize>(&self, collection: &str, doc: &T) -> Result<(), TelemetryError> {
-        let mut line =
-            serde_json::to_vec(doc).map_err(|e| TelemetryError::Encode(e.to_string()))?;
-        line.push(b'\n');
-        let mut file = tokio::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(self.file(collection))
-            .await?;
-        file.write_all(&line).await?;
-        file.flush().await?;
-        Ok(())
+    /// Runs `f` on the opened state in the blocking pool (file I/O), opening it first if needed.
+    async fn with_state<T, F>(&self, f: F) -> Result<T, TelemetryError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut State, &LocalTelemetry) -> Result<T, TelemetryError> + Send + 'static,
+    {
+        let this = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut guard = this.state.lock().unwrap_or_else(|e| e.into_inner());
+            if guard.is_none() {
+                std::fs::create_dir_all(&this.dir)?;
+                *guard = Some(State {
+                    attempts: Keyed::open(
+                        this.file(ATTEMPT_EVENTS),
+                        this.index_dir(ATTEMPT_EVENTS),
+                        |d: &AttemptEventDoc| (d.attempt_id.clone(), d.created_at),
+                    )?,
+                    ocr_jobs: Keyed::open(
+                        this.file(OCR_JOBS),
+                        this.index_dir(OCR_JOBS),
+                        |d: &OcrJobDoc| (d.upload_id.clone(), d.created_at),
+                    )?,
+                });
+            }
+            f(guard.as_mut().expect("opened above"), &this)
+        })
+        .await
+        .map_err(|e| TelemetryError::Store(format!("local telemetry task failed: {e}")))?
     }
 }
 
-/// The documents of a JSON-lines file; a line that does not parse (a write cut short) is skipped.
-async fn read_lines<T: DeserializeOwned>(path: &Path) -> Result<Vec<T>, TelemetryError> {
-    let text = match tokio::fs::read_to_string(path).await {
-        Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(e.into()),
-    };
-    let mut docs = Vec::new();
-    for (i, line) in text
-        .lines()
-        .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty())
-    {
-        match serde_json::from_str(line) {
-            Ok(doc) => docs.push(doc),
-            Err(e) => {
-                tracing::warn!(file = %path.display(), line = i + 1, error = %e, "skipping an unreadable telemetry line")
+fn encode_line<T: Serialize>(doc: &T) -> Result<Vec<u8>, TelemetryError> {
+    let mut line = serde_json::to_vec(doc).map_err(|e| TelemetryError::Encode(e.to_string()))?;
+    line.push(b'\n');
+    Ok(line)
+}
+
+/// Appends one line to a plain (non-idempotent) collection file.
+fn append_line(path: &Path, line: &[u8]) -> Result<(), TelemetryError> {
+    let mut file = OpenOptions::new().create(true).append(true).open(path)?;
+    file.write_all(line)?;
+    Ok(())
+}
+
+/// One index line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Entry {
+    key: String,
+    offset: u64,
+    created_ms: i64,
+    archived_ms: Option<i64>,
+}
+
+impl Entry {
+    fn parse(line: &str) -> Option<Entry> {
+        let mut parts = line.split('\t');
+        let key = parts.next()?.to_string();
+        let offset = parts.next()?.parse().ok()?;
+        let created_ms = parts.next()?.parse().ok()?;
+        let archived_ms = match parts.next()? {
+            "-" => None,
+            ms => Some(ms.parse().ok()?),
+        };
+        Some(Entry {
+            key,
+            offset,
+            created_ms,
+            archived_ms,
+        })
+    }
+
+    fn line(&self) -> String {
+        let archived = self
+            .archived_ms
+            .map_or_else(|| "-".to_string(), |ms| ms.to_string());
+        format!(
+            "{}\t{}\t{}\t{}\n",
+            self.key, self.offset, self.created_ms, archived
+        )
+    }
+}
+
+/// A JSON-lines collection with a unique key, indexed on disk.
+#[derive(Debug)]
+struct Keyed {
+    data: PathBuf,
+    index: PathBuf,
+}
+
+/// FNV-1a: a hash that stays the same across builds (the shard of a key is on disk).
+fn shard_of(key: &str) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in key.as_bytes() {
+        hash ^= u64::from(*b);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    hash % SHARDS
+}
+
+impl Keyed {
+    /// Opens the collection: terminates a line cut short by a crash, then indexes every line past
+    /// `covered`. `key_of` reads a document's key and creation date.
+    fn open<T: DeserializeOwned>(
+        data: PathBuf,
+        index: PathBuf,
+        key_of: impl Fn(&T) -> (String, DateTime),
+    ) -> Result<Keyed, TelemetryError> {
+        std::fs::create_dir_all(&index)?;
+        let keyed = Keyed { data, index };
+        let len = match std::fs::metadata(&keyed.data) {
+            Ok(m) => m.len(),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => 0,
+            Err(e) => return Err(e.into()),
+        };
+        if len > 0 {
+            let mut file = OpenOptions::new()
+                .read(true)
+                .append(true)
+                .open(&keyed.data)?;
+            file.seek(SeekFrom::End(-1))?;
+            let mut last = [0u8];
+            file.read_exact(&mut last)?;
+            if last[0] != b'\n' {
+                // The next append must start a line of its own.
+                file.write_all(b"\n")?;
             }
         }
+        let covered = keyed.covered()?;
+        let len = std::fs::metadata(&keyed.data).map_or(0, |m| m.len());
+        if covered < len {
+            keyed.catch_up(covered, &key_of)?;
+        }
+        Ok(keyed)
     }
-    Ok(docs)
+
+    fn covered_file(&self) -> PathBuf {
+        self.index.join("covered")
+    }
+
+    fn covered(&self) -> Result<u64, TelemetryError> {
+        match std::fs::read_to_string(self.covered_file()) {
+            Ok(s) => Ok(s.trim().parse().unwrap_or(0)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(0),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    fn set_covered(&self, len: u64) -> Result<(), TelemetryError> {
+        std::fs::write(self.covered_file(), len.to_string())?;
+        Ok(())
+    }
+
+    /// Indexes the lines from byte `from` to the end, one at a time.
+    fn catch_up<T: DeserializeOwned>(
+        &self,
+        from: u64,
+        key_of: &impl Fn(&T) -> (String, DateTime),
+    ) -> Result<(), TelemetryError> {
+        let mut reader = BufReader::new(File::open(&self.data)?);
+        reader.seek(SeekFrom::Start(from))?;
+        let mut offset = from;
+        let mut line = String::new();
+        let mut indexed = 0u64;
+        loop {
+            line.clear();
+            let n = reader.read_line(&mut line)?;
+            if n == 0 {
+                break;
+            }
+            if !line.trim().is_empty() {
+                match serde_json::from_str::<T>(&line) {
+                    Ok(doc) => {
+                        let (key, created) = key_of(&doc);
+                        if self.find(&key)?.is_none() {
+                            self.append_entry(&Entry {
+                                key,
+                                offset,
+                                created_ms: created.timestamp_millis(),
+                                archived_ms: None,
+                            })?;
+                            indexed += 1;
+                        }
+                    }
+                    Err(e) => tracing::warn!(
+                        file = %self.data.display(), offset, error = %e,
+                        "skipping an unreadable telemetry line"
+                    ),
+                }
+            }
+            offset += n as u64;
+        }
+        self.set_covered(offset)?;
+        tracing::info!(file = %self.data.display(), indexed, "local telemetry index caught up");
+        Ok(())
+    }
+
+    fn shard_file(&self, shard: u64) -> PathBuf {
+        self.index.join(format!("{shard:03x}"))
+    }
+
+    fn read_shard(&self, shard: u64) -> Result<Vec<Entry>, TelemetryError> {
+        match std::fs::read_to_string(self.shard_file(shard)) {
+            Ok(text) => Ok(text.lines().filter_map(Entry::parse).collect()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    fn find(&self, key: &str) -> Result<Option<Entry>, TelemetryError> {
+        Ok(self
+            .read_shard(shard_of(key))?
+            .into_iter()
+            .find(|e| e.key == key))
+    }
+
+    fn append_entry(&self, entry: &Entry) -> Result<(), TelemetryError> {
+        append_line(
+            &self.shard_file(shard_of(&entry.key)),
+            entry.line().as_bytes(),
+        )
+    }
+
+    /// Appends `line` unless `key` is indexed.
+    fn insert(&self, key: &str, created: DateTime, line: &[u8]) -> Result<bool, TelemetryError> {
+        if self.find(key)?.is_some() {
+            return Ok(false);
+        }
+        let mut file = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.data)?;
+        let offset = file.seek(SeekFrom::End(0))?;
+        file.write_all(line)?;
+        self.append_entry(&Entry {
+            key: key.to_string(),
+            offset,
+            created_ms: created.timestamp_millis(),
+            archived_ms: None,
+        })?;
+        self.set_covered(offset + line.len() as u64)?;
+        Ok(true)
+    }
+
+    /// The document at an index entry.
+    fn read_at<T: DeserializeOwned>(&self, entry: &Entry) -> Result<T, TelemetryError> {
+        let mut reader = BufReader::new(File::open(&self.data)?);
+        reader.seek(SeekFrom::Start(entry.offset))?;
+        let mut line = String::new();
+        reader.read_line(&mut line)?;
+        serde_json::from_str(&line).map_err(|e| {
+            TelemetryError::Store(format!(
+                "{} at byte {}: {e}",
+                self.data.display(),
+                entry.offset
+            ))
+        })
+    }
+
+    /// The `limit` oldest entries created before `before_ms` and not archived.
+    fn unarchived(&self, before_ms: i64, limit: usize) -> Result<Vec<Entry>, TelemetryError> {
+        // A max-heap on (created, key) of at most `limit` entries: memory bounded by the batch.
+        let mut heap: BinaryHeap<(i64, String, u64)> = BinaryHeap::new();
+        for shard in 0..SHARDS {
+            for e in self.read_shard(shard)? {
+                if e.archived_ms.is_some() || e.created_ms >= before_ms {
+                    continue;
+                }
+                heap.push((e.created_ms, e.key, e.offset));
+                if heap.len() > limit {
+                    heap.pop();
+                }
+            }
+        }
+        let mut out: Vec<Entry> = heap
+            .into_iter()
+            .map(|(created_ms, key, offset)| Entry {
+                key,
+                offset,
+                created_ms,
+                archived_ms: None,
+            })
+            .collect();
+        out.sort_by(|a, b| (a.created_ms, &a.key).cmp(&(b.created_ms, &b.key)));
+        Ok(out)
+    }
+
+    /// Marks `keys` archived at `at_ms`, rewriting each affected shard once (write aside, rename).
+    fn mark_archived(&self, keys: &[String], at_ms: i64) -> Result<u64, TelemetryError> {
+        let mut by_shard: std::collections::BTreeMap<u64, Vec<&str>> = Default::default();
+        for k in keys {
+            by_shard.entry(shard_of(k)).or_default().push(k);
+        }
+        let mut changed = 0;
+        for (shard, keys) in by_shard {
+            let mut entries = self.read_shard(shard)?;
+            let mut touched = false;
+            for e in entries.iter_mut() {
+                if e.archived_ms.is_none() && keys.contains(&e.key.as_str()) {
+                    e.archived_ms = Some(at_ms);
+                    touched = true;
+                    changed += 1;
+                }
+            }
+            if touched {
+                let path = self.shard_file(shard);
+                let tmp = path.with_extension("tmp");
+                let text: String = entries.iter().map(Entry::line).collect();
+                std::fs::write(&tmp, text)?;
+                std::fs::rename(&tmp, &path)?;
+            }
+        }
+        Ok(changed)
+    }
 }
 
-/// Runs `f` on the loaded state, loading it first if needed.
-macro_rules! with_state {
-    ($self:ident, $state:ident => $body:expr) => {{
-        let mut guard = $self.state.lock().await;
-        if guard.is_none() {
-            *guard = Some($self.load().await?);
-        }
-        let $state = guard.as_mut().expect("loaded above");
-        $body
-    }};
+fn with_archived(mut doc: AttemptEventDoc, entry: &Entry) -> AttemptEventDoc {
+    if let Some(ms) = entry.archived_ms {
+        doc.archived_to_s3_at = Some(DateTime::from_millis(ms));
+    }
+    doc
 }
 
 #[async_trait]
 impl TelemetryStore for LocalTelemetry {
     async fn ensure_ready(&self) -> Result<(), TelemetryError> {
-        with_state!(self, _state => Ok(()))
+        self.with_state(|_, _| Ok(())).await
     }
 
     async fn record_attempt_event(
         &self,
         doc: &AttemptEventDoc,
     ) -> Result<Recorded, TelemetryError> {
-        with_state!(self, state => {
-            if state.attempts.contains_key(&doc.attempt_id) {
-                return Ok(Recorded { inserted: false });
-            }
-            self.append(ATTEMPT_EVENTS, doc).await?;
-            state.attempts.insert(doc.attempt_id.clone(), doc.clone());
-            Ok(Recorded { inserted: true })
+        let line = encode_line(doc)?;
+        let (key, created) = (doc.attempt_id.clone(), doc.created_at);
+        self.with_state(move |state, _| {
+            let inserted = state.attempts.insert(&key, created, &line)?;
+            Ok(Recorded { inserted })
         })
+        .await
     }
 
     async fn attempt_event(
         &self,
         attempt_id: &str,
     ) -> Result<Option<AttemptEventDoc>, TelemetryError> {
-        with_state!(self, state => Ok(state.attempts.get(attempt_id).cloned()))
+        let key = attempt_id.to_string();
+        self.with_state(move |state, _| match state.attempts.find(&key)? {
+            Some(entry) => Ok(Some(with_archived(state.attempts.read_at(&entry)?, &entry))),
+            None => Ok(None),
+        })
+        .await
     }
 
     async fn insert_llm_classification_job(
         &self,
         doc: &LlmClassificationJobDoc,
     ) -> Result<(), TelemetryError> {
-        with_state!(self, _state => self.append(LLM_CLASSIFICATION_JOBS, doc).await)
+        let line = encode_line(doc)?;
+        self.with_state(move |_, this| append_line(&this.file(LLM_CLASSIFICATION_JOBS), &line))
+            .await
     }
 
     async fn record_ocr_job(&self, doc: &OcrJobDoc) -> Result<Recorded, TelemetryError> {
-        with_state!(self, state => {
-            if state.ocr_uploads.contains(&doc.upload_id) {
-                return Ok(Recorded { inserted: false });
-            }
-            self.append(OCR_JOBS, doc).await?;
-            state.ocr_uploads.insert(doc.upload_id.clone());
-            Ok(Recorded { inserted: true })
+        let line = encode_line(doc)?;
+        let (key, created) = (doc.upload_id.clone(), doc.created_at);
+        self.with_state(move |state, _| {
+            let inserted = state.ocr_jobs.insert(&key, created, &line)?;
+            Ok(Recorded { inserted })
         })
+        .await
+    }
+
+    // --- OCR / archive
+    async fn ocr_job(&self, upload_id: &str) -> Result<Option<OcrJobDoc>, TelemetryError> {
+        let key = upload_id.to_string();
+        self.with_state(move |state, _| match state.ocr_jobs.find(&key)? {
+            Some(entry) => Ok(Some(state.ocr_jobs.read_at(&entry)?)),
+            None => Ok(None),
+        })
+        .await
+    }
+
+    async fn unarchived_attempt_events(
+        &self,
+        before: DateTime,
+        limit: usize,
+    ) -> Result<Vec<AttemptEventDoc>, TelemetryError> {
+        // Nothing recorded yet: do not create the directory just to find that out.
+        if !self.file(ATTEMPT_EVENTS).exists() {
+            return Ok(Vec::new());
+        }
+        self.with_state(move |state, _| {
+            state
+                .attempts
+                .unarchived(before.timestamp_millis(), limit)?
+                .iter()
+                .map(|entry| state.attempts.read_at(entry))
+                .collect()
+        })
+        .await
+    }
+
+    async fn mark_attempt_events_archived(
+        &self,
+        attempt_ids: &[String],
+        at: DateTime,
+    ) -> Result<u64, TelemetryError> {
+        let keys = attempt_ids.to_vec();
+        self.with_state(move |state, _| state.attempts.mark_archived(&keys, at.timestamp_millis()))
+            .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn index_lines_round_trip_and_shards_are_stable() {
+        let e = Entry {
+            key: "a-1".into(),
+            offset: 42,
+            created_ms: 1_700_000_000_000,
+            archived_ms: None,
+        };
+        assert_eq!(Entry::parse(e.line().trim_end()), Some(e.clone()));
+        let archived = Entry {
+            archived_ms: Some(5),
+            ..e
+        };
+        assert_eq!(Entry::parse(archived.line().trim_end()), Some(archived));
+        // On disk: must never change between builds.
+        assert_eq!(shard_of("a-1"), shard_of("a-1"));
+        assert_eq!(shard_of(""), 0xcbf2_9ce4_8422_2325 % SHARDS);
     }
 }

@@ -30,6 +30,8 @@ use crate::services::Runtime;
 pub use attempts::{AttemptRef, attempt_refs};
 pub use local::LocalTelemetry;
 pub use mongo::MongoTelemetry;
+/// The date type of the documents (BSON, milliseconds), for crates that do not link `mongodb`.
+pub use mongodb::bson::DateTime as BsonDateTime;
 
 /// Collection names.
 pub const ATTEMPT_EVENTS: &str = "attempt_events";
@@ -267,6 +269,40 @@ pub trait TelemetryStore: Send + Sync {
 
     /// Inserts the OCR audit record unless one with its `upload_id` exists.
     async fn record_ocr_job(&self, doc: &OcrJobDoc) -> Result<Recorded, TelemetryError>;
+
+    // --- OCR / archive
+    // Defaults fail: a store (a test double) that does not need them need not implement them.
+
+    /// The OCR job of `upload_id`, if any (a redelivered upload is recognised before any work).
+    async fn ocr_job(&self, _upload_id: &str) -> Result<Option<OcrJobDoc>, TelemetryError> {
+        Err(TelemetryError::Store(
+            "ocr_job is not supported by this store".into(),
+        ))
+    }
+
+    /// Attempt events created before `before` and not archived yet, oldest first (`createdAt`,
+    /// then `attempt_id`), at most `limit`.
+    async fn unarchived_attempt_events(
+        &self,
+        _before: DateTime,
+        _limit: usize,
+    ) -> Result<Vec<AttemptEventDoc>, TelemetryError> {
+        Err(TelemetryError::Store(
+            "unarchived_attempt_events is not supported by this store".into(),
+        ))
+    }
+
+    /// Sets `archived_to_s3_at = at` on the events of `attempt_ids` not archived yet; returns how
+    /// many changed.
+    async fn mark_attempt_events_archived(
+        &self,
+        _attempt_ids: &[String],
+        _at: DateTime,
+    ) -> Result<u64, TelemetryError> {
+        Err(TelemetryError::Store(
+            "mark_attempt_events_archived is not supported by this store".into(),
+        ))
+    }
 }
 
 /// The current time as a BSON date (milliseconds).
@@ -314,6 +350,24 @@ impl TelemetryStore for Unconfigured {
         Err(Self::error())
     }
     async fn record_ocr_job(&self, _: &OcrJobDoc) -> Result<Recorded, TelemetryError> {
+        Err(Self::error())
+    }
+    // --- OCR / archive
+    async fn ocr_job(&self, _: &str) -> Result<Option<OcrJobDoc>, TelemetryError> {
+        Err(Self::error())
+    }
+    async fn unarchived_attempt_events(
+        &self,
+        _: DateTime,
+        _: usize,
+    ) -> Result<Vec<AttemptEventDoc>, TelemetryError> {
+        Err(Self::error())
+    }
+    async fn mark_attempt_events_archived(
+        &self,
+        _: &[String],
+        _: DateTime,
+    ) -> Result<u64, TelemetryError> {
         Err(Self::error())
     }
 }

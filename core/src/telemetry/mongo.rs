@@ -110,18 +110,39 @@ async fn create_indexes(db: &Database) -> Result<(), TelemetryError> {
         ),
     ];
     for (collection, indexes) in plan {
-        db.collection::<Document>(collection)
-            .create_indexes(indexes)
-            .await
-            .map_err(|e| {
-                TelemetryError::Store(format!("creating the indexes of {collection}: {e}"))
-            })?;
+        let coll = db.collection::<Document>(collection);
+        // Only the missing ones: FerretDB 1.24 drops the connection when asked to create again an
+        // index that exists on a collection with documents (every cold start after the first,
+        // and every process that opens the database again).
+        let existing = coll.list_index_names().await.unwrap_or_default();
+        let missing: Vec<IndexModel> = indexes
+            .into_iter()
+            .filter(|m| !existing.contains(&default_index_name(&m.keys)))
+            .collect();
+        if missing.is_empty() {
+            continue;
+        }
+        coll.create_indexes(missing).await.map_err(|e| {
+            TelemetryError::Store(format!("creating the indexes of {collection}: {e}"))
+        })?;
     }
     Ok(())
 }
 
+/// The name MongoDB gives an index by default: `field_direction` joined with `_`.
+fn default_index_name(keys: &Document) -> String {
+    keys.iter()
+        .map(|(k, v)| format!("{k}_{v}"))
+        .collect::<Vec<_>>()
+        .join("_")
+}
+
 fn encode<T: serde::Serialize>(doc: &T) -> Result<Document, TelemetryError> {
     bson::to_document(doc).map_err(|e| TelemetryError::Encode(e.to_string()))
+}
+
+fn decode<T: serde::de::DeserializeOwned>(doc: Document) -> Result<T, TelemetryError> {
+    bson::from_document(doc).map_err(|e| TelemetryError::Encode(e.to_string()))
 }
 
 fn store_error(e: mongodb::error::Error) -> TelemetryError {
@@ -200,5 +221,57 @@ impl TelemetryStore for MongoTelemetry {
     async fn record_ocr_job(&self, doc: &OcrJobDoc) -> Result<Recorded, TelemetryError> {
         let db = self.database().await?;
         insert_once(db, OCR_JOBS, encode(doc)?).await
+    }
+
+    // --- OCR / archive
+    async fn ocr_job(&self, upload_id: &str) -> Result<Option<OcrJobDoc>, TelemetryError> {
+        let db = self.database().await?;
+        let found = db
+            .collection::<Document>(OCR_JOBS)
+            .find_one(doc! {"upload_id": upload_id})
+            .await
+            .map_err(store_error)?;
+        found.map(decode).transpose()
+    }
+
+    async fn unarchived_attempt_events(
+        &self,
+        before: bson::DateTime,
+        limit: usize,
+    ) -> Result<Vec<AttemptEventDoc>, TelemetryError> {
+        use futures::TryStreamExt;
+        let db = self.database().await?;
+        // Served by the (createdAt, archived_to_s3_at) index. `null` matches a missing field.
+        let docs: Vec<Document> = db
+            .collection::<Document>(ATTEMPT_EVENTS)
+            .find(doc! {"createdAt": {"$lt": before}, "archived_to_s3_at": null})
+            .sort(doc! {"createdAt": 1, "attempt_id": 1})
+            .limit(i64::try_from(limit).unwrap_or(i64::MAX))
+            .await
+            .map_err(store_error)?
+            .try_collect()
+            .await
+            .map_err(store_error)?;
+        docs.into_iter().map(decode).collect()
+    }
+
+    async fn mark_attempt_events_archived(
+        &self,
+        attempt_ids: &[String],
+        at: bson::DateTime,
+    ) -> Result<u64, TelemetryError> {
+        if attempt_ids.is_empty() {
+            return Ok(0);
+        }
+        let db = self.database().await?;
+        let result = db
+            .collection::<Document>(ATTEMPT_EVENTS)
+            .update_many(
+                doc! {"attempt_id": {"$in": attempt_ids}, "archived_to_s3_at": null},
+                doc! {"$set": {"archived_to_s3_at": at, "updatedAt": at}},
+            )
+            .await
+            .map_err(store_error)?;
+        Ok(result.modified_count)
     }
 }

@@ -253,3 +253,185 @@ async fn local_store_is_idempotent_across_restarts() {
     assert!(first["createdAt"]["$date"].is_object() || first["createdAt"]["$date"].is_string());
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+// --- OCR / archive
+
+fn attempt_doc_at(attempt_id: &str, created_ms: i64) -> AttemptEventDoc {
+    let mut doc = attempt_doc(attempt_id);
+    doc.created_at = telemetry::BsonDateTime::from_millis(created_ms);
+    doc
+}
+
+/// A data directory written before the on-disk index existed (or by a process that stopped
+/// between appending a document and indexing it, mid-line): opening it indexes what is there,
+/// streaming; idempotency holds for those documents and writes after the torn line are readable.
+#[tokio::test]
+async fn local_store_indexes_a_file_it_finds_and_reads_documents_by_key() {
+    let dir = std::env::temp_dir().join(crate::unique("innova-telemetry"));
+    let telemetry_dir = dir.join("telemetry");
+    std::fs::create_dir_all(&telemetry_dir).unwrap();
+    let mut lines = String::new();
+    for id in ["old-1", "old-2"] {
+        lines += &serde_json::to_string(&attempt_doc(id)).unwrap();
+        lines += "\n";
+    }
+    lines += "{\"attempt_id\": \"torn"; // a write cut short
+    std::fs::write(telemetry_dir.join("attempt_events.jsonl"), lines).unwrap();
+
+    let store = LocalTelemetry::new(&dir);
+    assert!(
+        !store
+            .record_attempt_event(&attempt_doc("old-2"))
+            .await
+            .unwrap()
+            .inserted,
+        "found in the existing file"
+    );
+    assert!(
+        store
+            .record_attempt_event(&attempt_doc("new-1"))
+            .await
+            .unwrap()
+            .inserted
+    );
+    for id in ["old-1", "old-2", "new-1"] {
+        let doc = store.attempt_event(id).await.unwrap().expect(id);
+        assert_eq!(doc.attempt_id, id);
+    }
+    assert!(store.attempt_event("torn").await.unwrap().is_none());
+    assert!(store.index_dir("attempt_events").join("covered").is_file());
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[tokio::test]
+async fn local_store_lists_and_marks_unarchived_events() {
+    let dir = std::env::temp_dir().join(crate::unique("innova-telemetry"));
+    let store = LocalTelemetry::new(&dir);
+    assert!(
+        store
+            .unarchived_attempt_events(telemetry::now(), 10)
+            .await
+            .unwrap()
+            .is_empty(),
+        "nothing recorded: nothing to archive"
+    );
+    assert!(!dir.exists(), "and nothing created for that");
+    let day = 86_400_000;
+    let now = telemetry::now().timestamp_millis();
+    for (id, created) in [
+        ("c", now - 40 * day),
+        ("a", now - 41 * day),
+        ("b", now - 40 * day),
+        ("new", now),
+    ] {
+        store
+            .record_attempt_event(&attempt_doc_at(id, created))
+            .await
+            .unwrap();
+    }
+    let before = telemetry::BsonDateTime::from_millis(now - 30 * day);
+    let ids =
+        |docs: Vec<AttemptEventDoc>| docs.into_iter().map(|d| d.attempt_id).collect::<Vec<_>>();
+    assert_eq!(
+        ids(store.unarchived_attempt_events(before, 10).await.unwrap()),
+        ["a", "b", "c"],
+        "oldest first, then by id"
+    );
+    assert_eq!(
+        ids(store.unarchived_attempt_events(before, 2).await.unwrap()),
+        ["a", "b"]
+    );
+    let at = telemetry::now();
+    assert_eq!(
+        store
+            .mark_attempt_events_archived(&["a".into(), "b".into(), "new".into()], at)
+            .await
+            .unwrap(),
+        3
+    );
+    assert_eq!(
+        ids(store.unarchived_attempt_events(before, 10).await.unwrap()),
+        ["c"]
+    );
+    let a = store.attempt_event("a").await.unwrap().unwrap();
+    assert_eq!(a.archived_to_s3_at, Some(at));
+    assert_eq!(
+        store
+            .mark_attempt_events_archived(&["a".into()], at)
+            .await
+            .unwrap(),
+        0,
+        "already marked"
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[tokio::test]
+async fn mongo_lists_and_marks_unarchived_events() {
+    let (uri, _) = mongo_uri_with_fresh_database();
+    let store = MongoTelemetry::new(uri);
+    let day = 86_400_000;
+    let now = telemetry::now().timestamp_millis();
+    for (id, created) in [
+        ("c", now - 40 * day),
+        ("a", now - 41 * day),
+        ("b", now - 40 * day),
+        ("new", now),
+    ] {
+        store
+            .record_attempt_event(&attempt_doc_at(id, created))
+            .await
+            .unwrap();
+    }
+    let before = telemetry::BsonDateTime::from_millis(now - 30 * day);
+    let ids =
+        |docs: Vec<AttemptEventDoc>| docs.into_iter().map(|d| d.attempt_id).collect::<Vec<_>>();
+    assert_eq!(
+        ids(store.unarchived_attempt_events(before, 10).await.unwrap()),
+        ["a", "b", "c"]
+    );
+    let at = telemetry::now();
+    assert_eq!(
+        store
+            .mark_attempt_events_archived(&["a".into(), "new".into()], at)
+            .await
+            .unwrap(),
+        2
+    );
+    assert_eq!(
+        ids(store.unarchived_attempt_events(before, 10).await.unwrap()),
+        ["b", "c"]
+    );
+    assert_eq!(
+        store
+            .attempt_event("a")
+            .await
+            .unwrap()
+            .unwrap()
+            .archived_to_s3_at,
+        Some(at)
+    );
+    assert!(store.ocr_job("none").await.unwrap().is_none());
+    store.record_ocr_job(&ocr_doc("u-9")).await.unwrap();
+    assert_eq!(
+        store.ocr_job("u-9").await.unwrap().unwrap().upload_id,
+        "u-9"
+    );
+}
+
+/// Every cold start opens the database again: a second client finds the indexes there.
+#[tokio::test]
+async fn mongo_opened_again_is_ready() {
+    let (uri, _) = mongo_uri_with_fresh_database();
+    let first = MongoTelemetry::new(uri.clone());
+    first.record_attempt_event(&attempt_doc("x")).await.unwrap();
+    let again = MongoTelemetry::new(uri);
+    again.ensure_ready().await.unwrap();
+    assert!(
+        !again
+            .record_attempt_event(&attempt_doc("x"))
+            .await
+            .unwrap()
+            .inserted
+    );
+}
