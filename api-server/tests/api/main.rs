@@ -27,3 +27,5 @@ mod skills;
 mod guides;
 // --- Student guides
 mod student_guides;
+// --- Guide pipeline, end to end
+mod pipeline;
