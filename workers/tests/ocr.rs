@@ -437,3 +437,99 @@ async fn locally_without_a_gemini_key_the_worker_is_not_started() {
         &config, &services, &pool
     ));
 }
+
+/// The legacy photo path end to end: a photo of an attempt waiting for it (`PENDING_OCR`) →
+/// the OCR worker → its §3.4 message on the attempt-reprocess queue → the reprocess worker →
+/// the attempt judged from the transcription, its steps replaced, one mastery step.
+#[tokio::test]
+async fn a_transcribed_photo_is_graded_by_the_reprocess_worker() {
+    use innova_core::queue::SqsHandler;
+    use innova_workers::attempt_reprocess::AttemptReprocessHandler;
+
+    let f = fixture().await;
+    Mock::given(method("POST"))
+        .and(path(GEMINI_PATH))
+        .respond_with(gemini_answer(json!([
+            {"problem": "53 - 26 = ?", "latex_steps": ["53 - 26", "27"], "final_answer": "27",
+             "overall_confidence": 0.85, "topic_hint": "resta"}
+        ])))
+        .expect(1)
+        .mount(&f.gemini)
+        .await;
+    let student = seed::STUDENT_IDS[0];
+    let attempt = unique("attempt");
+    sqlx::query(
+        "INSERT INTO attempts (id, student_id, exercise_id, course_id, is_correct, classifier_source,
+                               input_mode, status, trace_id, updated_at)
+         VALUES ($1, $2, 'seed-ex-sub-001', $3, false, 'RULE', 'PHOTO_OCR', 'PENDING_OCR',
+                 $4, CURRENT_TIMESTAMP)",
+    )
+    .bind(&attempt)
+    .bind(student)
+    .bind(seed::COURSE_ID)
+    .bind(format!("trace-{attempt}"))
+    .execute(&f.db.pool)
+    .await
+    .unwrap();
+    let mastery_steps = || async {
+        sqlx::query_scalar::<_, i64>(
+            "SELECT coalesce(sum(m.attempts_count), 0)::bigint FROM student_topic_mastery m
+             JOIN exercises e ON e.topic_id = m.topic_id
+             WHERE m.student_id = $1 AND e.id = 'seed-ex-sub-001'",
+        )
+        .bind(student)
+        .fetch_one(&f.db.pool)
+        .await
+        .unwrap()
+    };
+    let before = mastery_steps().await;
+
+    let key = format!("uploads/{student}/{attempt}.jpg");
+    let event = f.upload(&key, jpeg()).await;
+    let outcomes = f.handler().handle(event).await.unwrap();
+    assert!(
+        matches!(&outcomes[..], [Outcome::Transcribed { steps: 2, .. }]),
+        "{outcomes:?}"
+    );
+
+    let delivered = services::receive_event(&f.reprocess).await;
+    assert_eq!(delivered.records.len(), 1);
+    let response = AttemptReprocessHandler::new(f.app.clone())
+        .handle(delivered)
+        .await;
+    assert!(response.batch_item_failures.is_empty(), "{response:?}");
+
+    let (status, is_correct, provider, confidence, answer): (
+        String,
+        bool,
+        Option<String>,
+        Option<f64>,
+        Option<String>,
+    ) = sqlx::query_as(
+        "SELECT status::text, is_correct, ocr_provider, ocr_confidence, final_answer
+             FROM attempts WHERE id = $1",
+    )
+    .bind(&attempt)
+    .fetch_one(&f.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        (
+            status.as_str(),
+            is_correct,
+            provider.as_deref(),
+            answer.as_deref()
+        ),
+        ("CLASSIFIED", true, Some("gemini-2.5-flash"), Some("27"))
+    );
+    assert_eq!(confidence, Some(0.85));
+    let steps: Vec<String> = sqlx::query_scalar(
+        "SELECT content_latex FROM attempt_steps WHERE attempt_id = $1 ORDER BY step_index",
+    )
+    .bind(&attempt)
+    .fetch_all(&f.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(steps, ["53 - 26", "27"]);
+    assert_eq!(mastery_steps().await, before + 1, "one BKT step");
+}
