@@ -19,12 +19,33 @@ const MAX_TEXT: usize = 200;
 /// Most students or exercises one assignment names.
 pub const MAX_LIST: usize = 200;
 
+/// The shape of a due date, stated in the contract so a client (or a fuzzer) can tell a valid
+/// one: what [`parse_due_at`] reads, with ASCII digits only (`\d` would take any Unicode digit
+/// in some regex engines). A calendar-impossible day (`2026-02-30`) fits the shape and is still
+/// refused, with the same 400.
+pub const DUE_AT_PATTERN: &str = "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])\
+     ([Tt ]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]{1,9})?\
+     ([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9]))?$";
+
 /// A due date: an RFC 3339 date-time with its offset (`2026-05-02T12:00:00.000Z`,
 /// `2026-05-02T09:00:00-03:00`) or a bare date (`2026-05-02`, midnight UTC, as JavaScript's
 /// `Date` reads it); stored as UTC.
 pub fn parse_due_at(s: &str) -> Option<NaiveDateTime> {
     if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s) {
         return Some(t.naive_utc());
+    }
+    // chrono's `%Y-%m-%d` also takes padding (` 2026-05-02`, `2026- 5-02`): only `YYYY-MM-DD`.
+    let b = s.as_bytes();
+    let shaped = b.len() == 10
+        && b.iter().enumerate().all(|(i, c)| {
+            if i == 4 || i == 7 {
+                *c == b'-'
+            } else {
+                c.is_ascii_digit()
+            }
+        });
+    if !shaped {
+        return None;
     }
     chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
         .ok()
@@ -90,7 +111,7 @@ pub struct CreateAssignment {
     pub reason: AssignmentReason,
     /// ISO-8601: a date-time with its offset, or a date (midnight UTC).
     #[serde(default)]
-    #[schemars(length(min = 1, max = 40))]
+    #[schemars(length(min = 1, max = 40), regex = "DUE_AT_PATTERN")]
     pub due_at: Option<String>,
 }
 
@@ -372,6 +393,44 @@ mod tests {
         );
         for bad in ["2026-05-02T12:00:00", "tomorrow", "2026-13-01", ""] {
             assert_eq!(at(bad), None, "{bad}");
+        }
+    }
+
+    /// The contract's pattern and the parser agree: what fits the pattern parses (calendar-
+    /// impossible days aside), and what the parser refuses for its shape does not fit it.
+    #[test]
+    fn the_due_date_pattern_states_what_the_parser_reads() {
+        let pattern = regex::Regex::new(DUE_AT_PATTERN).unwrap();
+        for good in [
+            "2026-05-02",
+            "2026-05-02T12:00:00Z",
+            "2026-05-02T12:00:00.000Z",
+            "2026-05-02T09:00:00.123456789-03:00",
+            "2026-05-02t23:59:59z",
+            "2026-05-02 00:00:00+14:00",
+            "0000-01-01",
+        ] {
+            assert!(pattern.is_match(good), "pattern refuses {good}");
+            assert!(parse_due_at(good).is_some(), "parser refuses {good}");
+        }
+        for bad in [
+            "0",
+            "",
+            "2026-05-02T12:00:00",
+            "2026-13-01",
+            "2026-05-00",
+            "2026-05-02T24:00:00Z",
+            "2026-05-02T12:00Z",
+            "2026-05-02T12:00:00+0300",
+            "2026-05-02\n",
+            "٢٠٢٦-05-02",
+            " 2026-05-02",
+            "2026- 5-02",
+            " 2026-05-02T12:00:00Z",
+            "2026-05-02T12:00:00Z ",
+        ] {
+            assert!(!pattern.is_match(bad), "pattern takes {bad:?}");
+            assert!(parse_due_at(bad).is_none(), "parser takes {bad:?}");
         }
     }
 

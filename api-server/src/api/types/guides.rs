@@ -4,7 +4,7 @@ use innova_app::guides as app;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::assignments::{check_due_at, parse_due_at};
+use super::assignments::{DUE_AT_PATTERN, check_due_at, parse_due_at};
 use super::common::iso;
 use super::enums::{GuideQuestionStatus, GuideStatus, SubmissionStatus};
 use crate::validate::{Problems, Validate};
@@ -66,7 +66,7 @@ pub struct CreateGuide {
     pub file_name: Option<String>,
     /// ISO-8601: a date-time with its offset, or a date (midnight UTC).
     #[serde(default)]
-    #[schemars(length(min = 1, max = 40))]
+    #[schemars(length(min = 1, max = 40), regex = "DUE_AT_PATTERN")]
     pub due_at: Option<String>,
 }
 
@@ -440,7 +440,7 @@ pub struct UpdateGuide {
     pub description: Option<String>,
     /// ISO-8601: a date-time with its offset, or a date (midnight UTC).
     #[serde(default)]
-    #[schemars(length(min = 1, max = 40))]
+    #[schemars(length(min = 1, max = 40), regex = "DUE_AT_PATTERN")]
     pub due_at: Option<String>,
     /// Tries a student may hand in after the first.
     #[serde(default)]

@@ -5,7 +5,7 @@ use innova_app::practice as app;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::assignments::{check_due_at, check_ids, parse_due_at};
+use super::assignments::{DUE_AT_PATTERN, check_due_at, check_ids, parse_due_at};
 use super::common::iso;
 use crate::validate::{Problems, Validate};
 
@@ -25,7 +25,7 @@ pub struct AssignPractice {
     pub item_ids: Vec<String>,
     /// ISO-8601: a date-time with its offset, or a date (midnight UTC).
     #[serde(default)]
-    #[schemars(length(min = 1, max = 40))]
+    #[schemars(length(min = 1, max = 40), regex = "DUE_AT_PATTERN")]
     pub due_at: Option<String>,
 }
 
