@@ -62,6 +62,19 @@ pub const PUBLIC_PATH_HEADER: &str = "x-innova-public-path";
 /// Error bodies larger than this are passed through untouched (none of ours come close).
 const MAX_ERROR_BODY: usize = 64 * 1024;
 
+/// How long dropshot keeps an idle keep-alive connection: it gives hyper a timer, which turns on
+/// hyper's HTTP/1 `header_read_timeout` (30 s by default), and that timer starts as soon as the
+/// connection waits for its next request, so an idle connection is closed after 30 s.
+const UPSTREAM_IDLE_CLOSE: Duration = Duration::from_secs(30);
+
+/// How long the edge keeps an idle connection to dropshot for reuse. Well under
+/// [`UPSTREAM_IDLE_CLOSE`]: a connection reused just as dropshot closes it fails with the request
+/// already written (not retryable, a 502); it happened under schemathesis, and on Lambda every
+/// invocation after a pause of 30 s would race the same way. The pool checks the age at
+/// checkout, on the same clock as dropshot's timer, so an expired connection is never reused.
+const POOL_IDLE: Duration = Duration::from_secs(5);
+const _: () = assert!(POOL_IDLE.as_secs() * 2 <= UPSTREAM_IDLE_CLOSE.as_secs());
+
 /// A boxed, sendable future.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
@@ -79,7 +92,7 @@ impl Edge {
         let mut connector = HttpConnector::new();
         connector.set_nodelay(true);
         let client: Client<HttpConnector, EdgeBody> = Client::builder(TokioExecutor::new())
-            .pool_idle_timeout(Duration::from_secs(60))
+            .pool_idle_timeout(POOL_IDLE)
             .build(connector);
 
         let forward = tower::service_fn(move |req: Request<EdgeBody>| {
@@ -221,7 +234,7 @@ async fn forward(
     match client.request(Request::from_parts(parts, body)).await {
         Ok(resp) => resp.map(boxed),
         Err(e) => {
-            tracing::error!(error = %e, "forwarding to the API server failed");
+            tracing::error!(error = ?e, "forwarding to the API server failed");
             plain_status(StatusCode::BAD_GATEWAY)
         }
     }
