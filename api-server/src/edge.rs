@@ -69,9 +69,9 @@ const UPSTREAM_IDLE_CLOSE: Duration = Duration::from_secs(30);
 
 /// How long the edge keeps an idle connection to dropshot for reuse. Well under
 /// [`UPSTREAM_IDLE_CLOSE`]: a connection reused just as dropshot closes it fails with the request
-/// already written (not retryable, a 502); it happened under schemathesis, and on Lambda every
-/// invocation after a pause of 30 s would race the same way. The pool checks the age at
-/// checkout, on the same clock as dropshot's timer, so an expired connection is never reused.
+/// already written (not retryable, a 502). It happened under schemathesis, and on Lambda any
+/// invocation arriving as its connection turns 30 s idle could race the same way. The pool
+/// checks the age at checkout, so a connection is dropped long before dropshot would close it.
 const POOL_IDLE: Duration = Duration::from_secs(5);
 const _: () = assert!(POOL_IDLE.as_secs() * 2 <= UPSTREAM_IDLE_CLOSE.as_secs());
 
