@@ -34,21 +34,10 @@ pub fn parse_due_at(s: &str) -> Option<NaiveDateTime> {
     if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s) {
         return Some(t.naive_utc());
     }
-    // chrono's `%Y-%m-%d` also takes padding (` 2026-05-02`, `2026- 5-02`): only `YYYY-MM-DD`.
-    let b = s.as_bytes();
-    let shaped = b.len() == 10
-        && b.iter().enumerate().all(|(i, c)| {
-            if i == 4 || i == 7 {
-                *c == b'-'
-            } else {
-                c.is_ascii_digit()
-            }
-        });
-    if !shaped {
-        return None;
-    }
     chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
         .ok()
+        // chrono also takes padded fields (` 2026-05-02`, `2026- 5-02`): only `YYYY-MM-DD`.
+        .filter(|d| d.format("%Y-%m-%d").to_string() == s)
         .and_then(|d| d.and_hms_opt(0, 0, 0))
 }
 
