@@ -7,7 +7,9 @@
 //!
 //! Progenitor cannot generate `multipart/form-data` request bodies, so those operations (only
 //! `POST /attempts/ocr-extract` today) are left out of the generated client; call them with
-//! `reqwest`'s multipart support. Everything else in the contract is generated as is.
+//! `reqwest`'s multipart support. Single 4xx statuses documented beside the `4XX` range (the 413
+//! of the body limit) are folded into the range, whose error body they share. Everything else in
+//! the contract is generated as is.
 
 use std::path::Path;
 
@@ -46,6 +48,19 @@ fn main() {
             });
             if multipart {
                 *operation = None;
+            }
+            // A status the `4XX` range already answers with the same error body (the contract's
+            // 413 of the body limit): progenitor would match the range first and never reach it.
+            if let Some(op) = operation.as_mut()
+                && op
+                    .responses
+                    .responses
+                    .keys()
+                    .any(|c| *c == openapiv3::StatusCode::Range(4))
+            {
+                op.responses.responses.retain(|code, _| {
+                    !matches!(code, openapiv3::StatusCode::Code(c) if (400..500).contains(c))
+                });
             }
         }
     }

@@ -2,9 +2,12 @@
 //!
 //! [`JsonBody`]: the one body type of every JSON route, parsed when the handler asks, after it
 //! has authenticated the caller. Parsing is strict and the same everywhere: the content type
-//! must be JSON, the body exactly one JSON value (no trailing bytes), no string may contain a
-//! NUL character (PostgreSQL's `text` cannot hold one), unknown fields are refused, and the
-//! type's own rules ([`Validate`]) run — every problem a 400 naming its field.
+//! must be JSON, the body exactly one JSON **object** (every body of the contract is one; an
+//! array, string, number or `null` is refused, and so is an array wherever a nested object is
+//! declared, see [`crate::strict`]), no trailing bytes, no string or key may hold a NUL or other
+//! control character (tab, line feed and carriage return excepted: free text has lines;
+//! PostgreSQL's `text` cannot hold a NUL), unknown fields are refused, and the type's own rules
+//! ([`Validate`]) run — every problem a 400 naming its field.
 //!
 //! [`ImageUpload`]: the `multipart/form-data` body of the photo routes, documented in the
 //! contract as a form with an `image` file field.
@@ -27,6 +30,7 @@ use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
 
 use crate::error::{ApiError, describe_json_error};
+use crate::strict::Strict;
 use crate::validate::{Validate, validated};
 
 /// The raw bytes of a JSON body of type `T`, within the route's size limit.
@@ -54,14 +58,19 @@ impl<T: DeserializeOwned + Validate> JsonBody<T> {
             }
         }
         let invalid = |message: String| ApiError::validation(vec![describe_json_error(&message)]);
-        if let Some(field) = nul_field(&self.bytes) {
+        if let Some(found) = top_level_non_object(&self.bytes) {
             return Err(ApiError::validation(vec![format!(
-                "{field} must not contain NUL characters"
+                "request body must be a JSON object, not {found}"
+            )]));
+        }
+        if let Some((field, what)) = control_field(&self.bytes) {
+            return Err(ApiError::validation(vec![format!(
+                "{field} must not contain {what}"
             )]));
         }
         let mut de = serde_json::Deserializer::from_slice(&self.bytes);
-        let value: T =
-            serde_path_to_error::deserialize(&mut de).map_err(|e| invalid(e.to_string()))?;
+        let value: T = serde_path_to_error::deserialize(Strict::new(&mut de))
+            .map_err(|e| invalid(e.to_string()))?;
         de.end().map_err(|e| invalid(e.to_string()))?;
         validated(value)
     }
@@ -81,17 +90,67 @@ impl<T: DeserializeOwned + Validate> JsonBody<T> {
     }
 }
 
-/// The field (dotted path, `.` for the body itself) of the first string or key holding a NUL
-/// character, if any. JSON can only carry one escaped, so bodies without `\u0000` are not
-/// walked.
-fn nul_field(bytes: &[u8]) -> Option<String> {
-    const ESCAPE: &[u8] = b"\\u0000";
-    if !bytes.windows(ESCAPE.len()).any(|w| w == ESCAPE) {
+/// `k` with its control characters written as JSON escapes (`\u0000`), to name such a key.
+fn escape_controls(k: &str) -> String {
+    k.chars()
+        .map(|c| {
+            if c.is_control() {
+                format!("\\u{:04x}", c as u32)
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
+/// What the body is when its first JSON token opens no object: `an array`, `a string`, … An
+/// empty body (or one that is not JSON at all) is left to the parser's own message.
+fn top_level_non_object(bytes: &[u8]) -> Option<&'static str> {
+    let first = bytes.iter().find(|b| !b.is_ascii_whitespace())?;
+    Some(match first {
+        b'{' => return None,
+        b'[' => "an array",
+        b'"' => "a string",
+        b'n' => "null",
+        b't' | b'f' => "a boolean",
+        b'-' | b'0'..=b'9' => "a number",
+        _ => return None,
+    })
+}
+
+/// A character no string of a body may hold: NUL, or another C0/C1 control character or DEL
+/// (tab, line feed and carriage return are allowed: free text has lines).
+fn forbidden_char(c: char) -> Option<&'static str> {
+    match c {
+        '\0' => Some("NUL characters"),
+        '\t' | '\n' | '\r' => None,
+        c if c.is_control() => Some("control characters"),
+        _ => None,
+    }
+}
+
+/// The field (dotted path, `.` for the body itself) of the first string or key holding a
+/// forbidden character, and what it holds. Raw control bytes are not JSON (the parser refuses
+/// them) and C1 controls are only ever escaped by clients, so bodies without a `\u00` escape
+/// and without the UTF-8 form of a C1 control (`0xC2 0x80..=0x9F`) are not walked.
+fn control_field(bytes: &[u8]) -> Option<(String, &'static str)> {
+    let escaped = bytes
+        .windows(4)
+        .any(|w| w[0] == b'\\' && w[1] == b'u' && w[2] == b'0' && w[3] == b'0');
+    let c1 = bytes
+        .windows(2)
+        .any(|w| w[0] == 0xC2 && (0x80..=0x9F).contains(&w[1]));
+    if !escaped && !c1 {
         return None;
     }
     // Unparsable bodies are reported by the real parse, with their own message.
     let value: serde_json::Value = serde_json::from_slice(bytes).ok()?;
-    fn walk(value: &serde_json::Value, path: &str) -> Option<String> {
+    let holds = |s: &str| s.chars().find_map(forbidden_char);
+    fn walk(
+        value: &serde_json::Value,
+        path: &str,
+        holds: &dyn Fn(&str) -> Option<&'static str>,
+    ) -> Option<(String, &'static str)> {
         let join = |key: &str| {
             if path.is_empty() {
                 key.to_string()
@@ -100,26 +159,22 @@ fn nul_field(bytes: &[u8]) -> Option<String> {
             }
         };
         match value {
-            serde_json::Value::String(s) if s.contains('\0') => Some(if path.is_empty() {
-                ".".into()
-            } else {
-                path.into()
+            serde_json::Value::String(s) => holds(s).map(|what| {
+                let field = if path.is_empty() { "." } else { path };
+                (field.to_string(), what)
             }),
             serde_json::Value::Array(items) => items
                 .iter()
                 .enumerate()
-                .find_map(|(i, v)| walk(v, &join(&i.to_string()))),
-            serde_json::Value::Object(map) => map.iter().find_map(|(k, v)| {
-                if k.contains('\0') {
-                    Some(join(&k.replace('\0', "\\u0000")))
-                } else {
-                    walk(v, &join(k))
-                }
+                .find_map(|(i, v)| walk(v, &join(&i.to_string()), holds)),
+            serde_json::Value::Object(map) => map.iter().find_map(|(k, v)| match holds(k) {
+                Some(what) => Some((join(&escape_controls(k)), what)),
+                None => walk(v, &join(k), holds),
             }),
             _ => None,
         }
     }
-    walk(&value, "")
+    walk(&value, "", &holds)
 }
 
 #[async_trait]
@@ -203,18 +258,56 @@ impl<'de, F> serde::Deserialize<'de> for SchemaOnly<F> {
 mod tests {
     use super::*;
 
+    fn field(bytes: &[u8]) -> Option<String> {
+        control_field(bytes).map(|(field, what)| format!("{field}: {what}"))
+    }
+
     #[test]
-    fn nul_characters_are_found_where_they_are() {
-        assert_eq!(nul_field(br#"{"a": "ok"}"#), None);
-        assert_eq!(nul_field(br#"{"a": "x\u0000y"}"#).as_deref(), Some("a"));
+    fn control_characters_are_found_where_they_are() {
+        assert_eq!(field(br#"{"a": "ok"}"#), None);
         assert_eq!(
-            nul_field(br#"{"rawSteps": [{"expression": "1"}, {"expression": "\u0000"}]}"#)
-                .as_deref(),
-            Some("rawSteps.1.expression")
+            field(br#"{"a": "x\u0000y"}"#).as_deref(),
+            Some("a: NUL characters")
         );
-        assert_eq!(nul_field(br#""\u0000""#).as_deref(), Some("."));
-        assert_eq!(nul_field(br#"{"k\u0000": 1}"#).as_deref(), Some("k\\u0000"));
-        // An escaped backslash followed by "u0000" is no NUL.
-        assert_eq!(nul_field(br#"{"a": "\\u0000"}"#), None);
+        assert_eq!(
+            field(br#"{"rawSteps": [{"expression": "1"}, {"expression": "\u0000"}]}"#).as_deref(),
+            Some("rawSteps.1.expression: NUL characters")
+        );
+        assert_eq!(field(br#""\u0000""#).as_deref(), Some(".: NUL characters"));
+        assert_eq!(
+            field(br#"{"k\u0000": 1}"#).as_deref(),
+            Some("k\\u0000: NUL characters")
+        );
+        assert_eq!(
+            field(br#"{"key": "A\u0007B"}"#).as_deref(),
+            Some("key: control characters")
+        );
+        assert_eq!(
+            field(br#"{"key": "A\u007fB"}"#).as_deref(),
+            Some("key: control characters")
+        );
+        assert_eq!(
+            field("{\"key\": \"A\u{85}B\"}".as_bytes()).as_deref(),
+            Some("key: control characters")
+        );
+        // Lines and tabs are text; an escaped backslash followed by "u0000" is no NUL.
+        assert_eq!(field(br#"{"a": "1\u000a2\t3\r\n", "b": "\u00e9"}"#), None);
+        assert_eq!(field(br#"{"a": "\\u0000"}"#), None);
+    }
+
+    #[test]
+    fn only_an_object_opens_a_body() {
+        assert_eq!(top_level_non_object(b" {\"a\": 1}"), None);
+        assert_eq!(top_level_non_object(b"\n [1]"), Some("an array"));
+        assert_eq!(top_level_non_object(b"[]"), Some("an array"));
+        assert_eq!(top_level_non_object(b"\"x\""), Some("a string"));
+        assert_eq!(top_level_non_object(b"null"), Some("null"));
+        assert_eq!(top_level_non_object(b"true"), Some("a boolean"));
+        assert_eq!(top_level_non_object(b"-1"), Some("a number"));
+        assert_eq!(
+            top_level_non_object(b""),
+            None,
+            "the parser says what is missing"
+        );
     }
 }

@@ -3,8 +3,11 @@
 //! identically:
 //!
 //! - CORS from `CORS_ORIGINS` (exact origins, credentials, `x-trace-id` exposed, preflight 204);
-//! - the trace id: `x-trace-id` reused when present and non-empty, else a new UUID; passed to
-//!   dropshot as that header and echoed on every response;
+//! - the trace id: `x-trace-id` reused when it is a [`valid_trace_id`] (1–128 characters of
+//!   `A-Z a-z 0-9 - _ . :`), else a new UUID; passed to dropshot as that header and echoed on
+//!   every response;
+//! - query strings whose percent-decoded parameters are not UTF-8 (or hold a NUL): 400 naming the
+//!   parameter;
 //! - error bodies: dropshot's own errors (unknown route, wrong method) reshaped into ours, and
 //!   `timestamp`, `path` and `traceId` filled into every error body;
 //! - the client IP, taken from the connection (or the Lambda event) and passed as
@@ -133,7 +136,7 @@ impl Edge {
             .headers
             .get(TRACE_ID_HEADER)
             .and_then(|v| v.to_str().ok())
-            .filter(|v| !v.is_empty())
+            .filter(|v| valid_trace_id(v))
             .map(str::to_owned)
             .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
         let trace_value =
@@ -240,9 +243,24 @@ async fn forward(
     }
 }
 
+/// Longest `x-trace-id` reused; a longer one (or one with other characters) is replaced.
+pub const MAX_TRACE_ID: usize = 128;
+
+/// Whether a client's `x-trace-id` is reused: 1–[`MAX_TRACE_ID`] characters of `A-Z a-z 0-9 -
+/// _ . :` (a UUID, a ULID, an AWS request id…). Anything else — a 60 KB header, spaces, quotes,
+/// control characters — would be echoed on the response and stored with the attempt and in
+/// queue messages, so it gets a new id instead.
+pub fn valid_trace_id(v: &str) -> bool {
+    !v.is_empty()
+        && v.len() <= MAX_TRACE_ID
+        && v.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'))
+}
+
 /// A NUL character (`%00`) in the path or the query, which no route can serve (PostgreSQL's
 /// `text` cannot hold one): a path is then a resource that cannot exist (404), a query
-/// parameter is bad input (400 naming it). Checked once here, for every route.
+/// parameter is bad input (400 naming it). So is a query parameter whose percent-decoded bytes
+/// are not UTF-8 (400 naming it). Checked once here, for every route.
 fn nul_in_uri(uri: &http::Uri) -> Option<Response<EdgeBody>> {
     let has_nul = |s: &str| {
         s.as_bytes()
@@ -252,20 +270,44 @@ fn nul_in_uri(uri: &http::Uri) -> Option<Response<EdgeBody>> {
     if has_nul(uri.path()) {
         return Some(plain_status(StatusCode::NOT_FOUND));
     }
-    let query = uri.query().filter(|q| has_nul(q))?;
-    let param = url::form_urlencoded::parse(query.as_bytes())
-        .find(|(k, v)| k.contains('\0') || v.contains('\0'))
-        .map(|(k, _)| k.replace('\0', "%00"))
-        .unwrap_or_else(|| "query".into());
+    let problem = uri.query().and_then(query_problem)?;
     let body = serde_json::json!({
         "code": "Bad Request",
-        "message": [format!("{param} must not contain NUL characters")],
+        "message": [problem],
     });
     let mut resp = Response::new(full(body.to_string().into_bytes()));
     *resp.status_mut() = StatusCode::BAD_REQUEST;
     resp.headers_mut()
         .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
     Some(resp)
+}
+
+/// The first problem of a query string: a parameter holding a NUL, or one whose name or value
+/// does not decode to UTF-8 (`url`'s parser would silently substitute U+FFFD for such bytes).
+fn query_problem(query: &str) -> Option<String> {
+    if !query.contains('%') {
+        // Without escapes the query is the URI's own (UTF-8, NUL-free) text.
+        return None;
+    }
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        let (raw_key, raw_value) = pair.split_once('=').unwrap_or((pair, ""));
+        let decode = |raw: &str| -> Option<String> {
+            let plus = raw.replace('+', " ");
+            let bytes: Vec<u8> = percent_encoding::percent_decode(plus.as_bytes()).collect();
+            String::from_utf8(bytes).ok()
+        };
+        let key = decode(raw_key);
+        let name = key.clone().unwrap_or_else(|| raw_key.to_string());
+        let shown = name.replace('\0', "%00");
+        match (key, decode(raw_value)) {
+            (Some(k), Some(v)) if k.contains('\0') || v.contains('\0') => {
+                return Some(format!("{shown} must not contain NUL characters"));
+            }
+            (Some(_), Some(_)) => {}
+            _ => return Some(format!("{shown} must be valid UTF-8 once percent-decoded")),
+        }
+    }
+    None
 }
 
 /// Erases a body's type. A named function rather than a closure: with `Into::into` in a closure,
@@ -398,4 +440,49 @@ async fn reshape_error(
         .headers
         .insert(CONTENT_LENGTH, HeaderValue::from(bytes.len()));
     Response::from_parts(parts, full(bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trace_ids_are_reused_only_when_short_and_plain() {
+        for ok in [
+            "a",
+            "6f1c2a1e-9b7d-4c1e-8f2a-0d3b5c7e9f11",
+            "1-67891233-abcdef:x.y_z",
+        ] {
+            assert!(valid_trace_id(ok), "{ok}");
+        }
+        assert!(valid_trace_id(&"x".repeat(MAX_TRACE_ID)));
+        for bad in ["", " ", "a b", "a\"b", "é", "a\tb", "<script>"] {
+            assert!(!valid_trace_id(bad), "{bad:?}");
+        }
+        assert!(!valid_trace_id(&"x".repeat(MAX_TRACE_ID + 1)));
+        assert!(!valid_trace_id(&"x".repeat(60 * 1024)));
+    }
+
+    #[test]
+    fn query_strings_must_decode_to_utf8_without_nul() {
+        assert_eq!(query_problem("limit=3&q=caf%C3%A9+au+lait&flag&&"), None);
+        assert_eq!(
+            query_problem("limit=3&q=%FF%FE").as_deref(),
+            Some("q must be valid UTF-8 once percent-decoded")
+        );
+        assert_eq!(
+            query_problem("%C3=1").as_deref(),
+            Some("%C3 must be valid UTF-8 once percent-decoded")
+        );
+        assert_eq!(
+            query_problem("q=a%00b").as_deref(),
+            Some("q must not contain NUL characters")
+        );
+        assert_eq!(
+            query_problem("a%00=1").as_deref(),
+            Some("a%00 must not contain NUL characters")
+        );
+        // A lone `%` is no escape: left as it is, like every decoder.
+        assert_eq!(query_problem("q=100%"), None);
+    }
 }

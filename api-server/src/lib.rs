@@ -20,5 +20,6 @@ pub mod openapi;
 pub mod query;
 pub mod routes;
 pub mod server;
+pub mod strict;
 pub mod trace;
 pub mod validate;

@@ -75,7 +75,7 @@ impl InnovaApi for InnovaImpl {
     }
 
     async fn docs(rqctx: RequestContext<ApiContext>) -> Result<Response<Body>, ApiError> {
-        traced!(rqctx, handlers::meta::docs())
+        traced!(rqctx, handlers::meta::docs(rqctx))
     }
 
     async fn local_object_get(
@@ -674,6 +674,11 @@ pub struct RunningApi {
 }
 
 impl RunningApi {
+    /// The use cases' handle the server runs on (tests drive the outbox relay with it).
+    pub fn app(&self) -> &innova_app::App {
+        &self.dropshot.app_private().app
+    }
+
     /// Stops accepting connections and shuts dropshot down.
     pub async fn shutdown(self) -> anyhow::Result<()> {
         self.accept_loop.abort();

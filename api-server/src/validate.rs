@@ -60,6 +60,22 @@ impl Problems {
         }
     }
 
+    /// `<field> must be a code: letters, digits and _ . : - (starting with a letter or digit)`:
+    /// keys and codes are printable identifiers, never free text ([`CODE_PATTERN`]).
+    /// An empty value is [`Self::not_blank`]'s to report.
+    pub fn code(&mut self, field: &str, value: &str) {
+        self.check(value.is_empty() || is_code(value), || {
+            format!("{field} must be a code: letters, digits and _ . : - (starting with a letter or digit)")
+        });
+    }
+
+    /// `<field> must be a number from <min> to <max>` (finite).
+    pub fn number_between(&mut self, field: &str, value: f64, min: f64, max: f64) {
+        self.check(value.is_finite() && (min..=max).contains(&value), || {
+            format!("{field} must be a number from {min} to {max}")
+        });
+    }
+
     /// `<field> must be an email`.
     pub fn email(&mut self, field: &str, value: &str) {
         self.check(innova_core::identity::is_valid_email(value), || {
@@ -75,6 +91,17 @@ impl Problems {
             Err(ApiError::validation(self.0))
         }
     }
+}
+
+/// The shape of keys and codes (topic keys, error-tag and subdomain codes, invitation codes), as
+/// the contract states it on each such field.
+pub const CODE_PATTERN: &str = "^[A-Za-z0-9][A-Za-z0-9_.:-]*$";
+
+/// Whether `value` matches [`CODE_PATTERN`].
+pub fn is_code(value: &str) -> bool {
+    let mut bytes = value.bytes();
+    bytes.next().is_some_and(|b| b.is_ascii_alphanumeric())
+        && bytes.all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b':' | b'-'))
 }
 
 /// Runs `value`'s rules.
@@ -112,5 +139,39 @@ mod tests {
             ])
         );
         assert!(Problems::default().finish().is_ok());
+    }
+
+    #[test]
+    fn codes_are_printable_identifiers() {
+        for ok in [
+            "SUB",
+            "T-SUB-BORROW",
+            "ARITH_SUB_BORROW_OMITTED_TENS_G3",
+            "a.b:c",
+            "7",
+        ] {
+            assert!(is_code(ok), "{ok}");
+        }
+        for bad in ["-x", " x", "x y", "x\u{7}", "x\u{85}", "é", "x/y", "x\ty"] {
+            assert!(!is_code(bad), "{bad:?}");
+        }
+        // The pattern published in the contract says the same.
+        let re = regex::Regex::new(CODE_PATTERN).unwrap();
+        for v in ["SUB", "T-SUB", "a.b:c", "", "-x", "x y", "é", "x/y"] {
+            assert_eq!(re.is_match(v), is_code(v), "{v:?}");
+        }
+        let mut p = Problems::default();
+        p.number_between("irtA", 0.0, 0.1, 5.0);
+        p.number_between("irtB", 1.8e19, -6.0, 6.0);
+        p.number_between("irtB", f64::NAN, -6.0, 6.0);
+        p.number_between("irtB", 6.0, -6.0, 6.0);
+        assert_eq!(
+            p.finish().unwrap_err().message(),
+            &crate::error::ErrorMessage::Many(vec![
+                "irtA must be a number from 0.1 to 5".into(),
+                "irtB must be a number from -6 to 6".into(),
+                "irtB must be a number from -6 to 6".into(),
+            ])
+        );
     }
 }

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use chrono::NaiveDateTime;
 use innova_core::db::assignments::{self, AssignmentExerciseRow, AssignmentReason};
 use innova_core::db::curriculum::{self, TopicRow};
-use innova_core::db::exercises::{self, ExerciseRow};
+use innova_core::db::exercises::{self, BankReader, ExerciseRow};
 use innova_core::db::{self, mastery, users};
 use innova_domain::irt;
 
@@ -86,6 +86,15 @@ pub(crate) async fn create_naming(
         problems.push(format!(
             "{exercises_field}: no exercise has the id {}",
             missing.join(", ")
+        ));
+    }
+    // A guide's exercise carries the guide's answer key: students reach it through the guide
+    // (its own solution rule), never through an assignment they could read.
+    let from_guides = exercises::from_guides(&app.db, &new.exercise_ids).await?;
+    if !from_guides.is_empty() {
+        problems.push(format!(
+            "{exercises_field}: exercise {} belongs to a guide; students answer it through the guide",
+            from_guides.join(", ")
         ));
     }
     let course = new.course_id.as_deref();
@@ -244,9 +253,14 @@ pub struct StudentAssignment {
     pub exercises: Vec<AssignedExercise>,
 }
 
-/// The assignments addressed to a student, except guides', newest first;
+/// The assignments addressed to a student, except guides', newest first, with the exercises
+/// `reader` may read (a guide's exercise only for its course's teachers and admins);
 /// [`AppError::NotFound`] `Student <id> not found` for an unknown student.
-pub async fn of_student(app: &App, student_id: &str) -> AppResult<Vec<StudentAssignment>> {
+pub async fn of_student(
+    app: &App,
+    student_id: &str,
+    reader: BankReader<'_>,
+) -> AppResult<Vec<StudentAssignment>> {
     let db = &app.db;
     if users::student_by_id(db, student_id).await?.is_none() {
         return Err(AppError::NotFound(format!(
@@ -259,7 +273,7 @@ pub async fn of_student(app: &App, student_id: &str) -> AppResult<Vec<StudentAss
     let mut exercise_ids: Vec<String> = positions.iter().map(|p| p.exercise_id.clone()).collect();
     exercise_ids.sort();
     exercise_ids.dedup();
-    let rows = exercises::by_ids(db, &exercise_ids).await?;
+    let rows = exercises::readable_by_ids(db, &exercise_ids, reader).await?;
     let mut topic_ids: Vec<String> = rows.iter().map(|x| x.topic_id.clone()).collect();
     topic_ids.sort();
     topic_ids.dedup();
@@ -270,11 +284,10 @@ pub async fn of_student(app: &App, student_id: &str) -> AppResult<Vec<StudentAss
     let topic_by_id: HashMap<&str, &TopicRow> = topics.iter().map(|t| (t.id.as_str(), t)).collect();
     let mut by_assignment: HashMap<String, Vec<AssignedExercise>> = HashMap::new();
     for position in positions {
-        let exercise = exercise_by_id
-            .get(position.exercise_id.as_str())
-            .ok_or_else(|| {
-                AppError::internal(format!("exercise {} vanished", position.exercise_id))
-            })?;
+        // Not readable by this reader (a guide's), or gone.
+        let Some(exercise) = exercise_by_id.get(position.exercise_id.as_str()) else {
+            continue;
+        };
         let topic = topic_by_id
             .get(exercise.topic_id.as_str())
             .ok_or_else(|| AppError::internal(format!("topic {} vanished", exercise.topic_id)))?;

@@ -10,15 +10,16 @@ use innova_core::db::{self, attempts, curriculum, error_tags, mastery};
 use innova_core::messages::{AdhocSolveMessage, AttemptStreamMessage, LlmClassifyMessage};
 use innova_core::objects::Bucket;
 use innova_core::ocr::{OcrError, OcrPage};
-use innova_core::queue::QueueName;
 use innova_domain::bkt::BktParams;
+use innova_domain::grading::{StoredAnswer, stored_answer};
 use innova_domain::js::number_to_string;
 use innova_domain::rules::{self, AttemptInput, Operand, RawStep};
 use innova_domain::vocab::{AttemptStatus, ClassifierSource, InputMode};
 
 pub use innova_core::db::attempts::{AttemptView, StepRow, SubmissionOfAttempt};
 
-use crate::{App, AppError, AppResult};
+use crate::digest::RequestDigest;
+use crate::{App, AppError, AppResult, outbox};
 
 /// A typed attempt (`POST /attempts`), validated by the caller's front (the API).
 #[derive(Debug, Clone)]
@@ -44,6 +45,29 @@ impl DigitalAttempt {
             minuend: self.minuend,
             subtrahend: self.subtrahend,
         }
+    }
+
+    /// The request as it was sent, for its retry key.
+    fn digest(&self) -> Vec<u8> {
+        let operand = |d: RequestDigest, o: Operand| match o {
+            Operand::Value(v) => d.text("value").number(v),
+            Operand::Absent => d.text("absent"),
+            Operand::Null => d.text("null"),
+        };
+        let mut d = RequestDigest::new("POST /attempts")
+            .text(&self.student_id)
+            .text(&self.topic_code)
+            .opt(self.exercise_id.as_deref())
+            .opt(self.course_id.as_deref())
+            .number(self.expected_answer)
+            .number(self.student_answer);
+        d = operand(d, self.minuend);
+        d = operand(d, self.subtrahend);
+        d = d.number(self.raw_steps.len() as f64);
+        for step in &self.raw_steps {
+            d = d.text(&step.expression).flag(step.is_final);
+        }
+        d.finish()
     }
 
     /// The statement the LLM sees when the exercise has no prompt: `"<minuend> - <subtrahend> = ?"`
@@ -73,16 +97,42 @@ pub struct Recorded {
 
 /// Records a typed attempt under the request's `trace_id`.
 ///
-/// Everything that can fail runs before the commit: classification, the writes (attempt,
-/// steps, mastery) and the reads the messages need. After it only publishing remains; a
-/// failed publish is logged and leaves an UNCLASSIFIED attempt PENDING (source LLM), which is
-/// what a re-enqueue looks for.
+/// What the attempt names is checked first (one statement): an exercise must exist and be of the
+/// shared bank (a guide's exercise is answered through the guide), a course must have the student
+/// ACTIVE in it — otherwise [`AppError::Unprocessable`] naming the field. When the exercise stores
+/// its answer, **that** answer decides correctness, not the client's `expectedAnswer` (which only
+/// serves exercises without one); a stored answer that is no number cannot grade a typed number
+/// and is refused the same way.
+///
+/// Everything that can fail runs before the commit: classification, the writes (attempt, steps,
+/// mastery, and for an UNCLASSIFIED attempt its LLM message in the outbox). After it, the
+/// messages are published: telemetry fire-and-forget, the LLM message through the outbox (a
+/// failed publish is the relay's).
 ///
 /// Retries are safe: a second request of the same student with the same trace id (a client
 /// repeating a request whose answer it lost) waits for the first, finds its attempt and
 /// answers with it, so BKT is applied once (the key is claimed in the attempt's transaction:
-/// one statement more per attempt). The same trace id with a different attempt is a conflict.
-pub async fn record(app: &App, attempt: DigitalAttempt, trace_id: &str) -> AppResult<Recorded> {
+/// one statement more per attempt). The same trace id with a different request is a conflict.
+pub async fn record(app: &App, mut attempt: DigitalAttempt, trace_id: &str) -> AppResult<Recorded> {
+    let digest = attempt.digest();
+    let stored = check_references(
+        app,
+        &attempt.student_id,
+        attempt.exercise_id.as_deref(),
+        attempt.course_id.as_deref(),
+    )
+    .await?;
+    match stored {
+        StoredAnswer::None => {}
+        StoredAnswer::Number(answer) => attempt.expected_answer = answer,
+        StoredAnswer::Text(answer) => {
+            return Err(AppError::Unprocessable(format!(
+                "exerciseId: exercise {} stores the answer {answer}, which is not a number: typed \
+                 attempts are graded on numbers (send it to POST /attempts/solve-adhoc)",
+                attempt.exercise_id.as_deref().unwrap_or_default()
+            )));
+        }
+    }
     let topic =
         curriculum::topic_by_code(&app.db, &attempt.topic_code, attempt.course_id.as_deref())
             .await?;
@@ -99,12 +149,13 @@ pub async fn record(app: &App, attempt: DigitalAttempt, trace_id: &str) -> AppRe
 
     let attempt_id = db::new_id();
     let mut tx = db::begin(&app.db).await?;
-    if let Some(stored) =
-        attempts::claim_trace(&mut tx, &attempt.student_id, trace_id, &attempt_id).await?
+    if let Some(claimed) =
+        attempts::claim_trace(&mut tx, &attempt.student_id, trace_id, &attempt_id, &digest).await?
     {
         drop(tx);
-        let stored = find(app, &stored).await?;
-        return replay(app, &attempt, stored, trace_id).await;
+        same_request(&claimed, &digest, trace_id)?;
+        let stored = find(app, &claimed.attempt_id).await?;
+        return Ok(replay(app, &attempt, stored, trace_id).await);
     }
 
     let error_tag_id = error_tags::id_by_code(&mut *tx, verdict.error_type).await?;
@@ -152,14 +203,15 @@ pub async fn record(app: &App, attempt: DigitalAttempt, trace_id: &str) -> AppRe
         )
         .await?;
     }
-    let llm_message = if unclassified {
-        Some(llm_message(&mut tx, &attempt, &attempt_id, topic.as_ref()).await?)
-    } else {
-        None
-    };
+    let mut work = Vec::new();
+    if unclassified {
+        let message = llm_message(&mut tx, &attempt, &attempt_id, topic.as_ref()).await?;
+        work.push(outbox::enqueue(&mut tx, &message).await?);
+    }
     tx.commit().await.map_err(db::DbError::from)?;
 
-    publish(app, &attempt, &attempt_id, trace_id, llm_message.as_ref()).await;
+    publish_stream(app, &attempt, &attempt_id, trace_id).await;
+    outbox::publish(app, work).await;
     Ok(Recorded {
         attempt_id,
         is_correct: verdict.is_correct,
@@ -170,51 +222,73 @@ pub async fn record(app: &App, attempt: DigitalAttempt, trace_id: &str) -> AppRe
     })
 }
 
-/// A repeated request: the stored attempt's verdict, and its messages published again (both
-/// consumers are idempotent per attempt), so a retry also repairs a publish the first request
-/// could not make.
+/// Checks what an attempt names (see [`record`]) and returns the named exercise's stored answer.
+async fn check_references(
+    app: &App,
+    student_id: &str,
+    exercise_id: Option<&str>,
+    course_id: Option<&str>,
+) -> AppResult<StoredAnswer> {
+    if exercise_id.is_none() && course_id.is_none() {
+        return Ok(StoredAnswer::None);
+    }
+    let refs = attempts::references(&app.db, student_id, exercise_id, course_id).await?;
+    let mut problems = Vec::new();
+    if let Some(exercise) = exercise_id {
+        if !refs.exercise_found {
+            problems.push(format!("exerciseId: no exercise has the id {exercise}"));
+        } else if refs.exercise_from_guide {
+            problems.push(format!(
+                "exerciseId: exercise {exercise} belongs to a guide; students answer it through \
+                 the guide"
+            ));
+        }
+    }
+    if let (Some(course), Some(false)) = (course_id, refs.enrolled) {
+        problems.push(format!(
+            "courseId: student {student_id} is not enrolled in course {course}"
+        ));
+    }
+    if !problems.is_empty() {
+        return Err(AppError::Unprocessable(problems.join("; ")));
+    }
+    Ok(refs
+        .exercise_content
+        .as_ref()
+        .map_or(StoredAnswer::None, stored_answer))
+}
+
+/// A retry key already claimed: the same request (or one claimed before digests were kept) is
+/// a retry; another request reusing the key is a conflict.
+fn same_request(claimed: &attempts::ClaimedKey, digest: &[u8], trace_id: &str) -> AppResult<()> {
+    match &claimed.body_digest {
+        Some(stored) if stored.as_slice() != digest => Err(AppError::Conflict(format!(
+            "x-trace-id {trace_id} was already used for attempt {} with other content: send a \
+             new request with a new trace id",
+            claimed.attempt_id
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// A repeated request: the stored attempt's verdict, and its telemetry published again (its
+/// consumer is idempotent per attempt), so a retry also repairs a publish the first request
+/// could not make. Its LLM message, if any, is in the outbox or already sent.
 async fn replay(
     app: &App,
     attempt: &DigitalAttempt,
     stored: AttemptView,
     trace_id: &str,
-) -> AppResult<Recorded> {
-    let same = stored.exercise_id == attempt.exercise_id && stored.course_id == attempt.course_id;
-    let stored_steps = attempts::steps(&app.db, &stored.id).await?;
-    let same_steps = stored_steps.len() == attempt.raw_steps.len()
-        && stored_steps
-            .iter()
-            .zip(&attempt.raw_steps)
-            .all(|(s, r)| s.content_latex == r.expression);
-    if !(same && same_steps) {
-        return Err(AppError::Conflict(format!(
-            "x-trace-id {trace_id} was already used for attempt {} with other content: send a \
-             new attempt with a new trace id",
-            stored.id
-        )));
-    }
-    let waiting = stored.status == AttemptStatus::Pending;
-    let llm = if waiting && stored.classifier_source == ClassifierSource::Llm {
-        let mut conn = app.db.acquire().await.map_err(db::DbError::from)?;
-        let topic = curriculum::topic_by_code(
-            &mut *conn,
-            &attempt.topic_code,
-            attempt.course_id.as_deref(),
-        )
-        .await?;
-        Some(llm_message(&mut conn, attempt, &stored.id, topic.as_ref()).await?)
-    } else {
-        None
-    };
-    publish(app, attempt, &stored.id, trace_id, llm.as_ref()).await;
-    Ok(Recorded {
+) -> Recorded {
+    publish_stream(app, attempt, &stored.id, trace_id).await;
+    Recorded {
         error_tag_code: stored.error_tag_code.clone().unwrap_or_default(),
         attempt_id: stored.id,
         is_correct: stored.is_correct,
         classifier_source: stored.classifier_source,
         confidence: stored.confidence.unwrap_or_default(),
         replayed: true,
-    })
+    }
 }
 
 /// The LLM classifier's message for an UNCLASSIFIED attempt.
@@ -241,31 +315,21 @@ async fn llm_message(
     })
 }
 
-/// Publishes a stored attempt. Telemetry is fire-and-forget (decision 22); the LLM message is
-/// logged when it fails: the attempt stays PENDING with source LLM, to be queued again.
-async fn publish(
-    app: &App,
-    attempt: &DigitalAttempt,
-    attempt_id: &str,
-    trace_id: &str,
-    llm: Option<&LlmClassifyMessage>,
-) {
+/// Publishes a stored attempt's telemetry, fire-and-forget (decision 22: it asks for no work;
+/// a failed publish is logged).
+async fn publish_stream(app: &App, attempt: &DigitalAttempt, attempt_id: &str, trace_id: &str) {
     let stream = AttemptStreamMessage {
         attempt_id: attempt_id.to_owned(),
         trace_id: trace_id.to_owned(),
         raw_steps: attempt.raw_steps.clone(),
     };
-    let queue = &app.services.queue;
-    if let Err(e) = queue
+    if let Err(e) = app
+        .services
+        .queue
         .publish_message(&stream, Some(attempt.student_id.clone()))
         .await
     {
         tracing::warn!(error = %e, attempt_id, "telemetry publish failed");
-    }
-    if let Some(message) = llm
-        && let Err(e) = queue.publish_message(message, None).await
-    {
-        tracing::error!(error = %e, attempt_id, "llm-classify publish failed: the attempt stays PENDING");
     }
 }
 
@@ -280,37 +344,60 @@ pub struct AdhocProblem {
     pub grade_level: i32,
 }
 
-/// Stores a PENDING ad-hoc attempt and queues it for the solver; returns the attempt id.
-///
-/// Queuing is required work (decision 22): when it fails the answer is
-/// [`AppError::Unavailable`] and the attempt stays PENDING; a retry with the same trace id
-/// reuses it instead of storing another.
-pub async fn solve_adhoc(app: &App, problem: AdhocProblem, trace_id: &str) -> AppResult<String> {
-    let existing = attempts::pending_adhoc_by_trace(&app.db, &problem.student_id, trace_id).await?;
-    let attempt_id = match existing {
-        Some(id) => id,
-        None => {
-            let id = db::new_id();
-            attempts::insert(
-                &app.db,
-                &attempts::NewAttempt {
-                    id: &id,
-                    student_id: &problem.student_id,
-                    exercise_id: None,
-                    course_id: problem.course_id.as_deref(),
-                    is_correct: false,
-                    error_tag_id: None,
-                    classifier_source: ClassifierSource::Llm,
-                    confidence: None,
-                    input_mode: InputMode::ScanAdhoc,
-                    status: AttemptStatus::Pending,
-                    trace_id,
-                },
-            )
-            .await?;
-            id
+impl AdhocProblem {
+    /// The request as it was sent, for its retry key.
+    fn digest(&self) -> Vec<u8> {
+        let mut d = RequestDigest::new("POST /attempts/solve-adhoc")
+            .text(&self.student_id)
+            .text(&self.problem_latex)
+            .text(&self.student_final_answer)
+            .opt(self.course_id.as_deref())
+            .number(f64::from(self.grade_level))
+            .number(self.student_steps.len() as f64);
+        for step in &self.student_steps {
+            d = d.text(step);
         }
-    };
+        d.finish()
+    }
+}
+
+/// Stores a PENDING ad-hoc attempt and its solver message (outbox) in one transaction, then
+/// publishes the message; returns the attempt id. A course the student is not ACTIVE in is
+/// [`AppError::Unprocessable`] naming `courseId`.
+///
+/// The work is durably queued once committed (decision 22): a failed publish leaves the message
+/// to the outbox relay and the request still succeeds. A retry (same student and trace id, same
+/// request) waits for the first, finds its attempt and answers it, storing and queueing nothing;
+/// the same key with another request is [`AppError::Conflict`].
+pub async fn solve_adhoc(app: &App, problem: AdhocProblem, trace_id: &str) -> AppResult<String> {
+    check_references(app, &problem.student_id, None, problem.course_id.as_deref()).await?;
+    let digest = problem.digest();
+    let attempt_id = db::new_id();
+    let mut tx = db::begin(&app.db).await?;
+    if let Some(claimed) =
+        attempts::claim_trace(&mut tx, &problem.student_id, trace_id, &attempt_id, &digest).await?
+    {
+        drop(tx);
+        same_request(&claimed, &digest, trace_id)?;
+        return Ok(claimed.attempt_id);
+    }
+    attempts::insert(
+        &mut *tx,
+        &attempts::NewAttempt {
+            id: &attempt_id,
+            student_id: &problem.student_id,
+            exercise_id: None,
+            course_id: problem.course_id.as_deref(),
+            is_correct: false,
+            error_tag_id: None,
+            classifier_source: ClassifierSource::Llm,
+            confidence: None,
+            input_mode: InputMode::ScanAdhoc,
+            status: AttemptStatus::Pending,
+            trace_id,
+        },
+    )
+    .await?;
     let message = AdhocSolveMessage {
         attempt_id: attempt_id.clone(),
         problem_latex: problem.problem_latex,
@@ -320,17 +407,9 @@ pub async fn solve_adhoc(app: &App, problem: AdhocProblem, trace_id: &str) -> Ap
         grade_level: problem.grade_level,
         trace_id: trace_id.to_owned(),
     };
-    app.services
-        .queue
-        .publish(QueueName::AdhocSolve, &message, None)
-        .await
-        .map_err(|e| {
-            tracing::error!(error = %e, attempt_id, "adhoc-solve publish failed");
-            AppError::Unavailable(format!(
-                "The problem could not be queued for solving; attempt {attempt_id} stays PENDING. \
-                 Retry the same request with the same x-trace-id header."
-            ))
-        })?;
+    let entry = outbox::enqueue(&mut tx, &message).await?;
+    tx.commit().await.map_err(db::DbError::from)?;
+    outbox::publish(app, vec![entry]).await;
     Ok(attempt_id)
 }
 

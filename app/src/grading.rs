@@ -8,10 +8,11 @@
 //! the answer is judged (`innova_domain::grading`: the grader's score decides right or wrong,
 //! the rule engine names the error where it can read the numbers), the PHOTO_GUIDE attempt and
 //! its steps are written, BKT applied when the question has a topic, and the submission marked
-//! GRADED with score, correctness, transcription and alignment. After the commit a wrong answer
-//! the rules could not name is published to the LLM classifier (§3.2 variant B); a failed
-//! publish is logged and the attempt stays PENDING, which the periodic re-enqueue of PENDING
-//! attempts picks up.
+//! GRADED with score, correctness, transcription and alignment; a wrong answer the rules could
+//! not name also gets its LLM-classifier message (§3.2 variant B) in the outbox, published after
+//! the commit (a failed publish is the outbox relay's). A student no longer ACTIVE in the
+//! guide's course is refused ([`AppError::Unprocessable`]): an attempt names only a course its
+//! student is enrolled in.
 //!
 //! **Legacy OCR path** (`attempt_id`, no submission; what the `ocrWorker` publishes for a
 //! photo of an existing attempt): that attempt is regraded in place in one transaction — steps
@@ -31,7 +32,7 @@ use innova_domain::js::number_to_string;
 use innova_domain::rules::{self, AttemptInput, Operand};
 use innova_domain::vocab::{AttemptStatus, ClassifierSource, InputMode};
 
-use crate::{App, AppError, AppResult};
+use crate::{App, AppError, AppResult, outbox};
 
 /// What one message did.
 #[derive(Debug, Clone, PartialEq)]
@@ -91,6 +92,14 @@ async fn grade_submission(
             "attempt-reprocess: already graded (redelivery)"
         );
         return Ok(Outcome::AlreadyDone);
+    }
+    if !s.enrolled {
+        // An attempt names only a course its student is ACTIVE in, on every path.
+        return Err(AppError::Unprocessable(format!(
+            "courseId: student {} is not enrolled in course {}; submission {submission_id} is \
+             not graded into an attempt",
+            s.student_id, s.course_id
+        )));
     }
     let score = message
         .alignment_summary
@@ -169,8 +178,7 @@ async fn grade_submission(
         },
     )
     .await?;
-    tx.commit().await.map_err(db::DbError::from)?;
-
+    let mut work = Vec::new();
     if verdict.needs_llm() {
         let classify = LlmClassifyMessage {
             id: attempt_id.clone(),
@@ -186,8 +194,10 @@ async fn grade_submission(
             final_answer: final_answer.unwrap_or_default().to_owned(),
             student_id: s.student_id.clone(),
         };
-        publish_classify(app, &classify).await;
+        work.push(outbox::enqueue(&mut tx, &classify).await?);
     }
+    tx.commit().await.map_err(db::DbError::from)?;
+    outbox::publish(app, work).await;
     Ok(Outcome::Graded {
         attempt_id,
         is_correct: verdict.is_correct,
@@ -310,8 +320,7 @@ async fn regrade_attempt(
         )
         .await?;
     }
-    tx.commit().await.map_err(db::DbError::from)?;
-
+    let mut work = Vec::new();
     if verdict.needs_llm() {
         let classify = LlmClassifyMessage {
             id: a.id.clone(),
@@ -324,8 +333,10 @@ async fn regrade_attempt(
             final_answer: message.latex_steps.last().cloned().unwrap_or_default(),
             student_id: a.student_id.clone(),
         };
-        publish_classify(app, &classify).await;
+        work.push(outbox::enqueue(&mut tx, &classify).await?);
     }
+    tx.commit().await.map_err(db::DbError::from)?;
+    outbox::publish(app, work).await;
     Ok(Outcome::Regraded {
         attempt_id: a.id,
         is_correct: verdict.is_correct,
@@ -381,12 +392,4 @@ fn bkt_of(a: &grading::AttemptToRegrade) -> Option<BktParams> {
         p_slip: a.bkt_p_slip?,
         p_guess: a.bkt_p_guess?,
     })
-}
-
-/// Publishes the classify message; on failure the attempt stays PENDING (re-enqueued later).
-async fn publish_classify(app: &App, message: &LlmClassifyMessage) {
-    if let Err(e) = app.services.queue.publish_message(message, None).await {
-        tracing::error!(error = %e, attempt_id = %message.id,
-            "llm-classify publish failed: the attempt stays PENDING until it is re-enqueued");
-    }
 }

@@ -28,7 +28,7 @@ pub use innova_core::db::guides::{
     SolutionRow, SolutionSource, StudentName, SubmissionRow, SubmissionStatus,
 };
 
-use crate::{App, AppError, AppResult};
+use crate::{App, AppError, AppResult, outbox};
 
 /// `Guide not found`.
 pub fn guide_not_found() -> AppError {
@@ -133,8 +133,10 @@ pub async fn create(
 /// guide moves to EXTRACTING (failure reason cleared) and the guide-ingest message of
 /// workers-infra.md §3.5 goes out with the request's trace id; while EXTRACTING or
 /// GENERATING_SOLUTIONS nothing happens and the current status is answered; from REVIEW,
-/// PUBLISHED or ARCHIVED it is [`AppError::Conflict`]. The status is written, the message
-/// published, then the transaction committed: a failed publish leaves the guide as it was.
+/// PUBLISHED or ARCHIVED it is [`AppError::Conflict`]. The status and the guide-ingest message
+/// (outbox) are written in one transaction and the message published after the commit: the AI
+/// engine never reads an older status than its message's, and the work is durably queued once
+/// the request answers.
 pub async fn ingest(app: &App, guide_id: &str, trace_id: &str) -> AppResult<GuideStatus> {
     let mut tx = db::begin(&app.db).await?;
     let guide = guides::lock(&mut tx, guide_id)
@@ -154,19 +156,9 @@ pub async fn ingest(app: &App, guide_id: &str, trace_id: &str) -> AppResult<Guid
         course_grade_level,
         trace_id: trace_id.to_owned(),
     };
-    app.services
-        .queue
-        .publish_message(&message, None)
-        .await
-        .map_err(|e| {
-            tracing::error!(error = %e, guide_id, "guide-ingest publish failed");
-            AppError::Unavailable(format!(
-                "The extraction of guide {guide_id} could not be queued; the guide stays {}. \
-                 Retry the request later.",
-                guide.status
-            ))
-        })?;
+    let entry = outbox::enqueue(&mut tx, &message).await?;
     tx.commit().await.map_err(DbError::from)?;
+    outbox::publish(app, vec![entry]).await;
     Ok(GuideStatus::Extracting)
 }
 
@@ -414,14 +406,16 @@ pub async fn new_solution_version(
 // ---- R40 regenerate -----------------------------------------------------------------------------
 
 /// Asks the AI engine for a new answer key of one question (workers-infra.md §3.6, the
-/// request's trace id). Nothing is stored; a failed publish is [`AppError::Unavailable`].
+/// request's trace id), through the outbox: the request succeeds once the message is durably
+/// queued.
 pub async fn regenerate_solution(
     app: &App,
     guide_id: &str,
     question_id: &str,
     trace_id: &str,
 ) -> AppResult<()> {
-    guides::question_in_guide(&app.db, guide_id, question_id)
+    let mut conn = app.db.acquire().await.map_err(DbError::from)?;
+    guides::question_in_guide(&mut *conn, guide_id, question_id)
         .await?
         .ok_or_else(question_not_found)?;
     let message = SolutionGenerationMessage {
@@ -429,18 +423,10 @@ pub async fn regenerate_solution(
         guide_question_id: Some(question_id.to_owned()),
         trace_id: trace_id.to_owned(),
     };
-    app.services
-        .queue
-        .publish_message(&message, None)
-        .await
-        .map_err(|e| {
-            tracing::error!(error = %e, guide_id, question_id, "solution-generation publish failed");
-            AppError::Unavailable(
-                "The solution generation could not be queued; nothing changed. Retry the request \
-                 later."
-                    .into(),
-            )
-        })
+    let entry = outbox::enqueue(&mut conn, &message).await?;
+    drop(conn);
+    outbox::publish(app, vec![entry]).await;
+    Ok(())
 }
 
 // ---- R41 publish --------------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 
 use innova_core::db::curriculum;
 use innova_core::db::exercises::{self, ExerciseSource, ExerciseWithTopic};
+pub use innova_core::db::exercises::{BankReader, Owner};
 use innova_core::messages::ExerciseGenerateMessage;
 use innova_domain::irt::Difficulty;
 use serde_json::{Value, json};
@@ -105,10 +106,15 @@ pub struct ItemFilter {
     pub offset: i64,
 }
 
-/// ACTIVE exercises, oldest first.
-pub async fn list(app: &App, filter: &ItemFilter) -> AppResult<Vec<ItemView>> {
+/// ACTIVE exercises `reader` may read, oldest first.
+pub async fn list(
+    app: &App,
+    reader: BankReader<'_>,
+    filter: &ItemFilter,
+) -> AppResult<Vec<ItemView>> {
     let rows = exercises::list_active(
         &app.db,
+        reader,
         filter.topic_code.as_deref(),
         filter.limit,
         filter.offset,
@@ -117,13 +123,18 @@ pub async fn list(app: &App, filter: &ItemFilter) -> AppResult<Vec<ItemView>> {
     Ok(rows.into_iter().map(ItemView::from).collect())
 }
 
-/// One exercise, whatever its status; [`AppError::NotFound`] `Exercise not found`.
-pub async fn get(app: &App, id: &str) -> AppResult<ItemView> {
-    exercises::find(&app.db, id)
+/// One exercise, whatever its status, and whose it is (the caller decides who may read it);
+/// [`AppError::NotFound`] [`EXERCISE_NOT_FOUND`].
+pub async fn get(app: &App, id: &str) -> AppResult<(ItemView, Owner)> {
+    let found = exercises::find(&app.db, id)
         .await?
-        .map(ItemView::from)
-        .ok_or_else(|| AppError::NotFound("Exercise not found".into()))
+        .ok_or_else(|| AppError::NotFound(EXERCISE_NOT_FOUND.into()))?;
+    let owner = found.owner();
+    Ok((ItemView::from(found.exercise), owner))
 }
+
+/// The answer for an unknown exercise, and for one the caller may not read.
+pub const EXERCISE_NOT_FOUND: &str = "Exercise not found";
 
 /// An exercise's 2PL parameters.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -132,9 +143,10 @@ pub struct IrtParams {
     pub irt_b: f64,
 }
 
-/// The IRT parameters of an exercise; `None` for an unknown id (the reference answered `null`).
-pub async fn irt(app: &App, id: &str) -> AppResult<Option<IrtParams>> {
-    Ok(exercises::irt(&app.db, id)
+/// The IRT parameters of an exercise `reader` may read; `None` for an unknown id (the reference
+/// answered `null`) and for one the reader may not read (no different answer to tell it exists).
+pub async fn irt(app: &App, id: &str, reader: BankReader<'_>) -> AppResult<Option<IrtParams>> {
+    Ok(exercises::irt(&app.db, id, reader)
         .await?
         .map(|(irt_a, irt_b)| IrtParams { irt_a, irt_b }))
 }
@@ -162,10 +174,9 @@ pub struct GenerationQueued {
 }
 
 /// Queues the request on `exercise-generate-queue` with the message of workers-infra.md §3.8
-/// and the request's trace id (decision 8). A subdomain code no subdomain has, or target codes
-/// no error tag has, are [`AppError::Unprocessable`] naming the field; a failed publish is
-/// [`AppError::Unavailable`] (decision 22: nothing is stored, so the same request can simply be
-/// repeated).
+/// and the request's trace id (decision 8), through the outbox (decision 22: the request
+/// succeeds once the message is durably queued). A subdomain code no subdomain has, or target
+/// codes no error tag has, are [`AppError::Unprocessable`] naming the field.
 pub async fn generate(
     app: &App,
     request: GenerationRequest,
@@ -201,18 +212,14 @@ pub async fn generate(
         count,
         trace_id: trace_id.to_owned(),
     };
-    app.services
-        .queue
-        .publish_message(&message, None)
+    let mut conn = app
+        .db
+        .acquire()
         .await
-        .map_err(|e| {
-            tracing::error!(error = %e, "exercise-generate publish failed");
-            AppError::Unavailable(
-                "The exercise generation could not be queued; nothing was stored. Retry the \
-                 request later."
-                    .into(),
-            )
-        })?;
+        .map_err(innova_core::db::DbError::from)?;
+    let entry = crate::outbox::enqueue(&mut conn, &message).await?;
+    drop(conn);
+    crate::outbox::publish(app, vec![entry]).await;
     Ok(GenerationQueued {
         generated: 0,
         message: format!(

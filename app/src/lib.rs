@@ -11,9 +11,11 @@ pub mod admin_status;
 pub mod alert_generator;
 pub mod alerts;
 pub mod attempts;
+mod digest;
 pub mod error;
 pub mod error_tags;
 pub mod mastery;
+pub mod outbox;
 // --- Items, assignments, practice
 pub mod assignments;
 pub mod items;

@@ -219,11 +219,16 @@ pub async fn process(
         guide_question_id: None,
         alignment_summary: None,
     };
-    app.services
-        .queue
-        .publish_message(&message, None)
+    // Through the outbox: once stored, the transcription reaches the reprocess worker even if
+    // this publish fails (the relay's), and S3's retry never pays for a second OCR call.
+    let mut conn = app
+        .db
+        .acquire()
         .await
-        .map_err(|e| AppError::Unavailable(format!("publishing to attempt-reprocess: {e}")))?;
+        .map_err(innova_core::db::DbError::from)?;
+    let entry = crate::outbox::enqueue(&mut conn, &message).await?;
+    drop(conn);
+    crate::outbox::publish(app, vec![entry]).await;
 
     let mut doc = job.doc(
         Some(&upload),

@@ -19,7 +19,7 @@ pub use innova_core::db::submissions::{
     PublishedGuide, QuizQuestionRow, SolutionRow, StudentGuideRow, SubmissionRow,
 };
 
-use crate::{App, AppError, AppResult, attempts};
+use crate::{App, AppError, AppResult, attempts, outbox};
 
 /// Photos a submission may have.
 pub const MAX_PHOTOS: usize = 3;
@@ -179,9 +179,10 @@ pub async fn find_submission(app: &App, id: &str) -> AppResult<SubmissionRow> {
 /// with the request's `trace_id`. The status stays UPLOADED (the grader moves it), so the call
 /// can be repeated, as in the reference.
 ///
-/// The answer-key version is stored and the message published in one transaction, with the row
-/// locked: the grader may read the row as soon as the message is out, and a failed publish rolls
-/// the row back ([`AppError::Unavailable`]; the same request can be retried).
+/// The answer-key version and the grading message (outbox) are stored in one transaction, with
+/// the row locked, and the message published after the commit: the grader never reads a row
+/// older than its message, and the request succeeds once the work is durably queued (a failed
+/// publish is the outbox relay's).
 pub async fn complete(
     app: &App,
     submission: &SubmissionRow,
@@ -212,8 +213,9 @@ pub async fn complete(
         photo_keys: submission.photo_keys.clone(),
         trace_id: trace_id.to_owned(),
     };
-    publish_grade(app, &message).await?;
+    let entry = outbox::enqueue(&mut tx, &message).await?;
     tx.commit().await.map_err(db::DbError::from)?;
+    outbox::publish(app, vec![entry]).await;
     Ok(status)
 }
 
@@ -352,10 +354,10 @@ pub struct ScanEntry {
 /// exercise found, paired by position with the APPROVED questions (exercise *i* → question *i*
 /// by sequence), each under the cap and queued for grading with the request's `trace_id`.
 ///
-/// The submissions are written in one transaction, with their questions locked; the messages
-/// are published before it commits, so a failed publish ([`AppError::Unavailable`]) leaves no
-/// submission behind and the same request can be retried. (A message already sent by then names
-/// a submission that does not exist; the grader reports it failed.)
+/// The submissions and their grading messages (outbox) are written in one transaction, with
+/// their questions locked; the messages are published after the commit, so the grader never
+/// looks for a submission not yet committed, and the work is durably queued once the request
+/// answers (a failed publish is the outbox relay's).
 pub async fn scan_page(
     app: &App,
     guide: &PublishedGuide,
@@ -439,10 +441,12 @@ pub async fn scan_page(
             outcome,
         });
     }
+    let mut work = Vec::with_capacity(messages.len());
     for message in &messages {
-        publish_grade(app, message).await?;
+        work.push(outbox::enqueue(&mut tx, message).await?);
     }
     tx.commit().await.map_err(db::DbError::from)?;
+    outbox::publish(app, work).await;
     Ok(entries)
 }
 
@@ -458,23 +462,6 @@ fn check_scan_key(guide_id: &str, student_id: &str, key: &str) -> AppResult<()> 
         )));
     }
     Ok(())
-}
-
-/// Publishes a grading request; a failure is [`AppError::Unavailable`].
-async fn publish_grade(app: &App, message: &SubmissionGradeMessage) -> AppResult<()> {
-    app.services
-        .queue
-        .publish_message(message, None)
-        .await
-        .map_err(|e| {
-            tracing::error!(error = %e, submission_id = %message.guide_submission_id,
-                "submission-grade publish failed");
-            AppError::Unavailable(
-                "The submission could not be queued for grading; nothing was recorded. Retry the \
-                 same request."
-                    .into(),
-            )
-        })
 }
 
 /// The submissions bucket can be used: named (`S3_SUBMISSIONS_BUCKET`), or served by the local

@@ -155,6 +155,9 @@ pub enum Grant {
     /// The caller teaches the target course **and** the target student has an ACTIVE
     /// enrollment in it (a course teacher may not read about a student outside the course).
     CourseTeacherOfEnrolled,
+    /// The target belongs to the shared exercise bank (no course's guide): open to any caller
+    /// the role rule admits.
+    SharedBank,
 }
 
 /// What a caller who is denied a resource gets.
@@ -279,9 +282,13 @@ pub const POLICIES: &[Policy] = &[
         "the student; their teachers; confirmed parents; admin"),
     // ---- items ---------------------------------------------------------------------------
     route("items_create", "POST", "/items", Roles(TEACHER_ADMIN), &[], Forbidden, "teacher, admin"),
-    route("items_list", "GET", "/items", Authenticated, &[], Forbidden, "any authenticated user"),
-    route("items_get", "GET", "/items/{id}", Authenticated, &[], Forbidden, "any authenticated user"),
-    route("items_irt", "GET", "/items/{id}/irt", Authenticated, &[], Forbidden, "any authenticated user"),
+    route("items_list", "GET", "/items", Authenticated, &[], Forbidden,
+        "any authenticated user (lists the shared bank, and the guide exercises of the caller's courses; admin: all)"),
+    route("items_get", "GET", "/items/{id}", Authenticated, &[SharedBank, CourseTeacher, Admin], NotFound,
+        "any authenticated user for the shared bank; an exercise made from a guide (its answer is the guide's key): \
+         teachers of the guide's course, admin"),
+    route("items_irt", "GET", "/items/{id}/irt", Authenticated, &[], Forbidden,
+        "any authenticated user (a guide's exercise answers null to whoever may not read it, as an unknown id)"),
     route("items_generate", "POST", "/items/generate", Roles(TEACHER_ADMIN), &[], Forbidden, "teacher, admin"),
     // ---- skills --------------------------------------------------------------------------
     route("skills_create", "POST", "/skills", Roles(ADMIN), &[], Forbidden, "admin"),

@@ -127,6 +127,37 @@ pub fn operands(statement: &str) -> Option<(f64, f64)> {
     None
 }
 
+/// The answer an exercise stores in its content: `expectedAnswer` (a number, the bank's items),
+/// else `correct_answer_latex` or `final_answer` (text: generated and guide exercises).
+#[derive(Debug, Clone, PartialEq)]
+pub enum StoredAnswer {
+    /// The exercise stores no answer: the client's `expectedAnswer` serves.
+    None,
+    /// A number (`expectedAnswer`, or a text that is a plain number).
+    Number(f64),
+    /// A text that is not a plain number (`\frac{11}{12}`, `x = 2`).
+    Text(String),
+}
+
+/// The answer `content` stores ([`StoredAnswer`]).
+pub fn stored_answer(content: &serde_json::Value) -> StoredAnswer {
+    if let Some(n) = content
+        .get("expectedAnswer")
+        .and_then(serde_json::Value::as_f64)
+    {
+        return StoredAnswer::Number(n);
+    }
+    let text = ["correct_answer_latex", "final_answer"]
+        .iter()
+        .find_map(|k| content.get(*k).and_then(serde_json::Value::as_str))
+        .map(str::trim)
+        .filter(|t| !t.is_empty());
+    match text {
+        None => StoredAnswer::None,
+        Some(t) => number(t).map_or_else(|| StoredAnswer::Text(t.to_owned()), StoredAnswer::Number),
+    }
+}
+
 /// A plain number as written (`7`, ` 26 `, `3,5`, `-4`, `$12$`), or `None`.
 pub fn number(text: &str) -> Option<f64> {
     let t: String = text
@@ -147,6 +178,33 @@ pub fn number(text: &str) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_stored_answer_is_read_from_the_content() {
+        use serde_json::json;
+        assert_eq!(
+            stored_answer(&json!({"prompt": "53 - 26 = ?", "expectedAnswer": 27})),
+            StoredAnswer::Number(27.0)
+        );
+        assert_eq!(stored_answer(&json!({"prompt": "x"})), StoredAnswer::None);
+        assert_eq!(
+            stored_answer(&json!({"final_answer": " 35 "})),
+            StoredAnswer::Number(35.0)
+        );
+        assert_eq!(
+            stored_answer(&json!({"final_answer": ""})),
+            StoredAnswer::None
+        );
+        assert_eq!(
+            stored_answer(&json!({"correct_answer_latex": "\\frac{11}{12}", "final_answer": "7"})),
+            StoredAnswer::Text("\\frac{11}{12}".into())
+        );
+        assert_eq!(
+            stored_answer(&json!({"expectedAnswer": "27", "final_answer": "27"})),
+            StoredAnswer::Number(27.0),
+            "a string expectedAnswer is no number; the text fields still count"
+        );
+    }
 
     fn answer<'a>(score: f64, steps: &'a [String]) -> GradedAnswer<'a> {
         GradedAnswer {

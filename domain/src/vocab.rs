@@ -83,6 +83,8 @@ text_enum! {
         Graded = "GRADED",
         PendingOcr = "PENDING_OCR",
         LowConfidenceReview = "LOW_CONFIDENCE_REVIEW",
+        // The AI engine's ad-hoc solver gave up on it (written by the engine only).
+        Failed = "FAILED",
     }
 }
 

@@ -375,6 +375,31 @@ fn ident(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
 
+/// Waits until at least `n` sessions of this pool's database are blocked waiting for a lock, as
+/// the server reports them (`pg_stat_activity.wait_event_type = 'Lock'`): how a test knows for
+/// certain, without sleeping, that a concurrent statement is held by the lock it means to prove.
+/// Panics after 30 s (the lock was not taken, which is what such a test exists to catch).
+pub async fn wait_for_lock_waiters(pool: &sqlx::PgPool, n: i64) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let waiting: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM pg_stat_activity
+             WHERE datname = current_database() AND wait_event_type = 'Lock'",
+        )
+        .fetch_one(pool)
+        .await
+        .expect("pg_stat_activity is readable");
+        if waiting >= n {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no session waited for a lock: {waiting} of {n}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,7 +1,9 @@
 //! `alertGenerator`: the hourly teacher-alert cycle ([`innova_app::alert_generator`]), behind
 //! the hourly-alerts killswitch (`/innova/alerts/paused`). On Lambda an EventBridge
 //! `rate(1 hour)` schedule invokes it (the event's payload is ignored); in a local process
-//! [`spawn_hourly`] runs it every hour; `innova alerts run` runs it now.
+//! [`spawn_hourly`] runs it every hour; `innova alerts run` runs it now. The same function also
+//! carries the outbox relay ([`crate::outbox_relay`]): a second schedule, every minute, whose
+//! input `{"job": "outbox-relay"}` asks for the relay alone.
 
 use std::time::Duration;
 
@@ -12,6 +14,7 @@ use innova_core::killswitch::Killswitch;
 
 /// One scheduled cycle: `None` when the hourly alerts are paused (nothing is read or written).
 pub async fn run_scheduled(app: &App) -> AppResult<Option<RunReport>> {
+    let _ = crate::outbox_relay::run_scheduled(app).await; // logs its own failure
     crate::reenqueue::run_scheduled(app).await; // --- LLM classifier: its own killswitch; never fails this cycle
     crate::telemetry_archive::run_scheduled(app).await; // --- OCR / archive (logs its own failure)
     if app

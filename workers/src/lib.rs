@@ -11,6 +11,7 @@ use innova_core::services::{Runtime, Services};
 use sqlx::PgPool;
 
 pub mod alert_generator;
+pub mod outbox_relay;
 pub mod telemetry;
 // --- Attempt reprocess
 pub mod attempt_reprocess;

@@ -166,9 +166,13 @@ pub trait InnovaApi {
     /// The rule engine names the procedural error (or `CORRECT`); the attempt, its steps and the
     /// student's mastery (BKT) are stored together; the attempt is published to the telemetry
     /// stream and, when no rule explains a wrong answer (`UNCLASSIFIED`), to the LLM classifier.
-    /// Students only, for their own `studentId`. Safe to retry: a request repeated with the same
+    /// Students only, for their own `studentId`. When `exerciseId` names an exercise that stores
+    /// its answer, that answer decides correctness and `expectedAnswer` is ignored (it serves
+    /// exercises without one); an unknown exercise, a guide's exercise (answered through the
+    /// guide), one whose stored answer is not a number, and a `courseId` the student is not
+    /// ACTIVE in are 422 naming the field. Safe to retry: a request repeated with the same
     /// `x-trace-id` header answers the attempt the first one stored (mastery is applied once);
-    /// the same trace id with a different attempt is 409.
+    /// the same trace id with a different request is 409.
     #[endpoint { method = POST, path = "/attempts", tags = ["attempts"] }]
     async fn attempts_create(
         rqctx: RequestContext<Self::Context>,
@@ -177,9 +181,12 @@ pub trait InnovaApi {
 
     /// Queue an ad-hoc problem for the solver.
     ///
-    /// Stores a PENDING attempt and publishes it to the ad-hoc solve queue; poll
-    /// `GET /attempts/{id}/status`. 503 when it could not be queued: repeat the request with the
-    /// same `x-trace-id` header and the same attempt is reused.
+    /// Stores a PENDING attempt and its message to the ad-hoc solve queue together (published
+    /// at once, or by the outbox relay when the queue is unreachable); poll
+    /// `GET /attempts/{id}/status` (`FAILED` when the solver gave up). A `courseId` the student is
+    /// not ACTIVE in is 422. Safe to retry: a request repeated with the same `x-trace-id` header
+    /// answers the attempt the first one stored and queues nothing more, also when the repeats
+    /// race; the same trace id with a different request is 409.
     #[endpoint { method = POST, path = "/attempts/solve-adhoc", tags = ["attempts"] }]
     async fn attempts_solve_adhoc(
         rqctx: RequestContext<Self::Context>,
@@ -415,8 +422,9 @@ pub trait InnovaApi {
     /// Teachers and admins. Publishes `{subdomain_code, grade_level, target_error_codes, count,
     /// trace_id}` (the request's trace id) to the exercise-generate queue; the exercises reach
     /// the bank in a few minutes. The body is validated (grade 1–12, 1–50 target codes, count
-    /// 1–10: 400 naming the field); a subdomain code or target codes that exist nowhere are 422;
-    /// 503 when the request could not be queued (nothing is stored: repeat it).
+    /// 1–10: 400 naming the field); a subdomain code or target codes that exist nowhere are 422.
+    /// The message is stored before it is sent (the outbox): once answered 202 it reaches the
+    /// queue, at once or through the outbox relay.
     #[endpoint { method = POST, path = "/items/generate", tags = ["items"] }]
     async fn items_generate(
         rqctx: RequestContext<Self::Context>,
@@ -682,8 +690,9 @@ pub trait InnovaApi {
     /// From UPLOADED, EXTRACTION_FAILED or GENERATION_FAILED: the guide moves to EXTRACTING and
     /// the AI engine's guide-ingest message is queued with this request's trace id. Already
     /// EXTRACTING or GENERATING_SOLUTIONS: nothing happens, the current status is answered.
-    /// From REVIEW, PUBLISHED or ARCHIVED: 409 naming both states. When the message cannot be
-    /// queued: 503 and the guide is left as it was (the same request can be retried).
+    /// From REVIEW, PUBLISHED or ARCHIVED: 409 naming both states. The status and the message
+    /// are stored together and the message sent after (the outbox): once answered 202 the work
+    /// reaches the queue, at once or through the outbox relay.
     #[endpoint { method = POST, path = "/guides/{id}/ingest", tags = ["guides"] }]
     async fn guides_ingest(
         rqctx: RequestContext<Self::Context>,
@@ -750,8 +759,8 @@ pub trait InnovaApi {
 
     /// Ask the AI engine for a new answer key of a question.
     ///
-    /// Queues the solution-generation message with this request's trace id; nothing changes
-    /// here. When it cannot be queued: 503.
+    /// Queues the solution-generation message with this request's trace id (through the
+    /// outbox: once answered 202 it reaches the queue); nothing else changes here.
     #[endpoint { method = POST, path = "/guides/{id}/questions/{qid}/regenerate-solution", tags = ["guides"] }]
     async fn guides_regenerate_solution(
         rqctx: RequestContext<Self::Context>,
@@ -872,8 +881,9 @@ pub trait InnovaApi {
     /// The caller's own UPLOADED submission (someone else's is 404 `Submission not found`; one
     /// already past UPLOADED 409). Every photo must have been uploaded (400 otherwise). Queues
     /// the submission-grade message with the request's trace id; the status stays `UPLOADED`
-    /// until the grader moves it, so the call may be repeated. 503 when it could not be queued
-    /// (nothing changed; retry).
+    /// until the grader moves it, so the call may be repeated. The message is stored with the
+    /// submission and sent after the commit (the outbox): once answered 202 it reaches the
+    /// grader's queue, at once or through the outbox relay.
     #[endpoint { method = POST, path = "/student/submissions/{id}/complete", tags = ["student"] }]
     async fn student_submissions_complete(
         rqctx: RequestContext<Self::Context>,
@@ -918,8 +928,8 @@ pub trait InnovaApi {
     /// with the *i*-th APPROVED question by sequence, and each pair under the re-submission cap
     /// becomes an UPLOADED submission queued for grading (the others are listed as skipped,
     /// `limit_reached`). 404 when the guide has no APPROVED question; 503 when no OCR provider
-    /// is configured or reachable, or when grading could not be queued (then no submission is
-    /// kept; retry).
+    /// is configured or reachable. The submissions and their grading messages are stored
+    /// together, the messages sent after the commit (the outbox).
     #[endpoint { method = POST, path = "/student/guides/{id}/scan-page", tags = ["student"] }]
     async fn student_guides_scan_page(
         rqctx: RequestContext<Self::Context>,

@@ -12,6 +12,7 @@
 //! | `EnrolledStudent` | the caller's student profile is ACTIVE in the target course |
 //! | `TheTeacher` | the caller's teacher profile is the target teacher |
 //! | `CourseTeacherOfEnrolled` | the caller teaches the target course and the target student is ACTIVE in it |
+//! | `SharedBank` | the target is of the shared exercise bank (no course's guide) |
 //!
 //! A grant whose target part is missing does not hold. Grants are tried in the table's order
 //! and the first that holds wins, so cheap ones (admin, self) go first.
@@ -32,6 +33,8 @@ pub struct Target<'a> {
     pub course: Option<&'a str>,
     /// A `teachers.id`: the teacher the resource belongs to (alerts).
     pub teacher: Option<&'a str>,
+    /// The resource is of the shared exercise bank (belongs to no course).
+    pub shared: bool,
 }
 
 impl<'a> Target<'a> {
@@ -60,7 +63,15 @@ impl<'a> Target<'a> {
         Target {
             student: Some(student),
             course: Some(course),
-            teacher: None,
+            ..Target::default()
+        }
+    }
+
+    /// An exercise of the shared bank.
+    pub fn shared() -> Self {
+        Target {
+            shared: true,
+            ..Target::default()
         }
     }
 }
@@ -191,6 +202,7 @@ pub async fn grant_holds(
         Grant::TheTeacher => {
             matches!((p.teacher_id(), target.teacher), (Some(me), Some(t)) if me == t)
         }
+        Grant::SharedBank => target.shared,
         Grant::CourseTeacherOfEnrolled => match (p.teacher_id(), target.student, target.course) {
             (Some(teacher), Some(student), Some(course)) => {
                 users::is_course_teacher(db, teacher, course).await?

@@ -84,6 +84,17 @@ impl Caller {
         self.role == Role::Admin
     }
 
+    /// What of the exercise bank the caller reads (guides' exercises: their courses' teachers
+    /// and admins only).
+    pub fn bank_reader(&self) -> innova_app::items::BankReader<'_> {
+        use innova_app::items::BankReader;
+        match (&self.profile, self.role) {
+            (_, Role::Admin) => BankReader::Admin,
+            (Profile::Teacher(id), _) => BankReader::Teacher(id),
+            _ => BankReader::Learner,
+        }
+    }
+
     /// The account as the identity provider knows it.
     pub fn account(&self) -> Account {
         Account {

@@ -67,7 +67,7 @@ pub async fn of_student(
 ) -> ApiOk<Vec<StudentAssignment>> {
     let gate = auth::authorize(&rqctx).await?;
     let student_id = path.into_inner().id;
-    gate.require(Target::student(&student_id)).await?;
-    let rows = assignments::of_student(rqctx.context(), &student_id).await?;
+    let caller = gate.require(Target::student(&student_id)).await?;
+    let rows = assignments::of_student(rqctx.context(), &student_id, caller.bank_reader()).await?;
     envelope::ok(&rqctx, rows.into_iter().map(Into::into).collect())
 }

@@ -2,12 +2,12 @@
 //! generation queued for the AI engine ([`innova_app::items`]).
 
 use dropshot::{Path, RequestContext};
-use innova_app::items;
+use innova_app::items::{self, Owner};
 
 use crate::api::types::items::{
     CreateItem, Exercise, GenerateItems, GenerationQueued, ItemIrt, ItemPath, ItemView, ItemsQuery,
 };
-use crate::auth;
+use crate::auth::{self, Target};
 use crate::body::JsonBody;
 use crate::context::ApiContext;
 use crate::envelope::{self, ApiAccepted, ApiCreated, ApiOk};
@@ -29,15 +29,22 @@ pub async fn list(
     rqctx: RequestContext<ApiContext>,
     query: QueryParams<ItemsQuery>,
 ) -> ApiOk<Vec<ItemView>> {
-    auth::authorize(&rqctx).await?.role_only()?;
+    let gate = auth::authorize(&rqctx).await?;
+    let caller = gate.role_only()?;
     let query = query.parse()?;
-    let rows = items::list(rqctx.context(), &query.filter()).await?;
+    let rows = items::list(rqctx.context(), caller.bank_reader(), &query.filter()).await?;
     envelope::ok(&rqctx, rows.into_iter().map(Into::into).collect())
 }
 
 pub async fn get(rqctx: RequestContext<ApiContext>, path: Path<ItemPath>) -> ApiOk<ItemView> {
-    auth::authorize(&rqctx).await?.role_only()?;
-    let item = items::get(rqctx.context(), &path.into_inner().id).await?;
+    let gate = auth::authorize(&rqctx).await?;
+    let (item, owner) = items::get(rqctx.context(), &path.into_inner().id).await?;
+    let target = match &owner {
+        Owner::Bank => Target::shared(),
+        Owner::Guide(Some(course)) => Target::course(course),
+        Owner::Guide(None) => Target::default(),
+    };
+    gate.require_with(target, items::EXERCISE_NOT_FOUND).await?;
     envelope::ok(&rqctx, item.into())
 }
 
@@ -45,8 +52,10 @@ pub async fn irt(
     rqctx: RequestContext<ApiContext>,
     path: Path<ItemPath>,
 ) -> ApiOk<Option<ItemIrt>> {
-    auth::authorize(&rqctx).await?.role_only()?;
-    let params = items::irt(rqctx.context(), &path.into_inner().id).await?;
+    let gate = auth::authorize(&rqctx).await?;
+    let caller = gate.role_only()?;
+    let id = path.into_inner().id;
+    let params = items::irt(rqctx.context(), &id, caller.bank_reader()).await?;
     envelope::ok(&rqctx, params.map(Into::into))
 }
 

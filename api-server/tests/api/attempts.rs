@@ -568,7 +568,7 @@ async fn bad_input_is_a_400_naming_the_field_and_writes_nothing() {
         (
             "not an object",
             "[1, 2]".to_string(),
-            "invalid type: integer `1`, expected a string",
+            "request body must be a JSON object, not an array",
         ),
         (
             "trailing bytes",
@@ -709,7 +709,7 @@ async fn solve_adhoc_queues_the_exact_message() {
 }
 
 #[tokio::test]
-async fn solve_adhoc_answers_503_when_it_cannot_queue_and_a_retry_is_safe() {
+async fn solve_adhoc_succeeds_while_the_queue_is_down_and_the_relay_delivers_it_later() {
     // A queue URL whose queue does not exist yet: SendMessage fails.
     let endpoint = required_env("INNOVA_TEST_AWS_ENDPOINT_URL");
     let name = format!(
@@ -731,29 +731,227 @@ async fn solve_adhoc_answers_503_when_it_cannot_queue_and_a_retry_is_safe() {
             .await
             .unwrap()
     };
+    // The work is durably queued (decision 22): success, although the queue is unreachable.
+    let mut ids = Vec::new();
     for _ in 0..2 {
         let resp = send().await;
-        assert_eq!(resp.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(resp.status(), StatusCode::CREATED);
         let body: Value = resp.json().await.unwrap();
-        assert!(body["message"].as_str().unwrap().contains("PENDING"));
+        ids.push(body["data"]["attemptId"].as_str().unwrap().to_owned());
     }
-    let rows: Vec<(String, String)> = sqlx::query_as("SELECT id, status FROM attempts")
-        .fetch_all(app.pool())
+    assert_eq!(ids[0], ids[1], "the retry answered the stored attempt");
+    assert_eq!(app.count("attempts").await, 1);
+    assert_eq!(
+        app.count("innova.outbox").await,
+        1,
+        "one message waits, not two"
+    );
+
+    // While the queue is down the relay keeps the message (and backs off).
+    let report = crate::support::relay_outbox(&app).await;
+    assert_eq!((report.published, report.failed), (0, 1));
+    assert_eq!(app.count("innova.outbox").await, 1);
+
+    // The queue comes back: the relay delivers it, once.
+    moto_queue_named(&name).await;
+    let report = crate::support::relay_outbox(&app).await;
+    assert_eq!((report.published, report.failed), (1, 0));
+    assert_eq!(app.count("innova.outbox").await, 0);
+    let queue = MotoQueue {
+        url: url.clone(),
+        arn: String::new(),
+    };
+    let event = receive_event(&queue).await;
+    assert_eq!(event.records.len(), 1);
+    let body: Value = serde_json::from_str(event.records[0].body.as_deref().unwrap()).unwrap();
+    assert_eq!(body["attempt_id"], json!(ids[0]));
+    assert_eq!(body["trace_id"], "trace-adhoc-retry");
+}
+
+#[tokio::test]
+async fn twenty_racing_solve_adhoc_retries_store_one_attempt_and_queue_one_message() {
+    let queue = moto_queue("adhoc-solve-queue", false).await;
+    let endpoint = required_env("INNOVA_TEST_AWS_ENDPOINT_URL");
+    let app = spawn_seeded_with(&[
+        ("SQS_ADHOC_SOLVE_URL", &queue.url),
+        ("AWS_ENDPOINT_URL", &endpoint),
+    ])
+    .await;
+    let token = app.token_for(STUDENT1).await;
+    let send = |body: Value| {
+        let (app, token) = (&app, &token);
+        async move {
+            let resp = app
+                .http
+                .post(format!("{}/attempts/solve-adhoc", app.base_url))
+                .bearer_auth(token)
+                .header("x-trace-id", "adhoc-burst")
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            (resp.status(), resp.json::<Value>().await.unwrap())
+        }
+    };
+    let answers = futures::future::join_all((0..20).map(|_| send(adhoc_body()))).await;
+    let ids: std::collections::HashSet<String> = answers
+        .iter()
+        .map(|(status, body)| {
+            assert_eq!(*status, StatusCode::CREATED, "{body}");
+            body["data"]["attemptId"].as_str().unwrap().to_owned()
+        })
+        .collect();
+    assert_eq!(ids.len(), 1, "every racing retry answers the same attempt");
+    assert_eq!(app.count("attempts").await, 1);
+    let event = receive_event(&queue).await;
+    assert_eq!(event.records.len(), 1);
+    assert_eq!(
+        queue_depth(&queue).await,
+        0,
+        "one message for twenty requests"
+    );
+    // The same key with another request is not a retry.
+    let mut other = adhoc_body();
+    other["studentFinalAnswer"] = json!("\\frac{5}{6}");
+    let (status, body) = send(other).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert!(body["message"].as_str().unwrap().contains("x-trace-id"));
+    assert_eq!(app.count("attempts").await, 1);
+}
+
+/// Messages visible or in flight in a moto queue.
+async fn queue_depth(queue: &MotoQueue) -> u64 {
+    let attrs = crate::support::moto_sqs()
+        .await
+        .get_queue_attributes()
+        .queue_url(&queue.url)
+        .attribute_names(aws_sdk_sqs::types::QueueAttributeName::All)
+        .send()
         .await
         .unwrap();
-    assert_eq!(rows.len(), 1, "the retry reused the stored attempt");
-    assert_eq!(rows[0].1, "PENDING");
+    let attrs = attrs.attributes().unwrap();
+    let n = |k: aws_sdk_sqs::types::QueueAttributeName| -> u64 {
+        attrs.get(&k).and_then(|v| v.parse().ok()).unwrap_or(0)
+    };
+    n(aws_sdk_sqs::types::QueueAttributeName::ApproximateNumberOfMessages)
+}
 
-    // The queue comes back: the same request now succeeds with the same attempt.
-    moto_queue_named(&name).await;
-    let resp = send().await;
-    assert_eq!(resp.status(), StatusCode::CREATED);
-    let id = resp.json::<Value>().await.unwrap()["data"]["attemptId"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    assert_eq!(id, rows[0].0);
-    assert_eq!(app.count("attempts").await, 1);
+#[tokio::test]
+async fn the_stored_answer_decides_correctness_not_the_clients_expected_answer() {
+    let app = spawn_seeded().await;
+    // 53 − 26 is 27 (seed-ex-sub-001 stores it); the student claims 33 is expected and answers 33.
+    let mut forged = valid_body(STUDENT_IDS[0]);
+    forged["exerciseId"] = json!("seed-ex-sub-001");
+    forged["expectedAnswer"] = json!(33);
+    let (status, body) = post_attempt_as(&app, STUDENT1, forged).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(
+        body["data"]["isCorrect"], false,
+        "graded against the stored 27: {body}"
+    );
+    assert_ne!(body["data"]["errorTagCode"], "CORRECT");
+    let (p_known, _, _) = mastery_row(&app, STUDENT_IDS[0], "SUB").await.unwrap();
+    let prior: f64 =
+        sqlx::query_scalar("SELECT bkt_p_l0 FROM topics WHERE code = 'SUB' ORDER BY id LIMIT 1")
+            .fetch_one(app.pool())
+            .await
+            .unwrap();
+    assert!(
+        p_known < prior,
+        "a wrong answer lowers mastery: {p_known} vs {prior}"
+    );
+    // Without an exercise, the client's expectedAnswer is all there is.
+    let mut free = valid_body(STUDENT_IDS[0]);
+    free["expectedAnswer"] = json!(33);
+    let (_, body) = post_attempt_as(&app, STUDENT1, free).await;
+    assert_eq!(body["data"]["isCorrect"], true, "{body}");
+}
+
+#[tokio::test]
+async fn a_guides_exercise_or_a_non_numeric_stored_answer_is_refused_for_a_typed_attempt() {
+    let app = spawn_seeded().await;
+    for (id, source, content) in [
+        (
+            "guide-ex",
+            "GUIDE_EXTRACTED",
+            json!({"statement_latex": "53 - 26", "final_answer": "27"}),
+        ),
+        (
+            "latex-ex",
+            "LLM_GENERATED",
+            json!({"prompt": "\\frac{1}{2}+\\frac{1}{3}", "correct_answer_latex": "\\frac{5}{6}"}),
+        ),
+    ] {
+        sqlx::query(
+            "INSERT INTO exercises (id, topic_id, source, content) VALUES ($1, 'seed-topic-001', $2, $3)",
+        )
+        .bind(id)
+        .bind(source)
+        .bind(content)
+        .execute(app.pool())
+        .await
+        .unwrap();
+    }
+    for (id, says) in [
+        ("guide-ex", "belongs to a guide"),
+        ("latex-ex", "not a number"),
+    ] {
+        let mut body = valid_body(STUDENT_IDS[0]);
+        body["exerciseId"] = json!(id);
+        let (status, body) = post_attempt_as(&app, STUDENT1, body).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        let message = body["message"].to_string();
+        assert!(
+            message.contains("exerciseId") && message.contains(says),
+            "{message}"
+        );
+    }
+    assert_eq!(app.count("attempts").await, 0);
+}
+
+#[tokio::test]
+async fn an_attempt_naming_a_course_its_student_is_not_active_in_is_422_on_both_routes() {
+    use crate::support::{COURSE_B, two_courses};
+    let app = spawn_seeded().await;
+    two_courses()
+        .enroll_as(COURSE_B, STUDENT_IDS[1], "LEFT")
+        .insert(app.pool())
+        .await;
+    // Student 1: never in course B. Student 2: LEFT it.
+    for (email, student) in [(STUDENT1, STUDENT_IDS[0]), (STUDENT2, STUDENT_IDS[1])] {
+        let mut body = valid_body(student);
+        body["courseId"] = json!(COURSE_B);
+        let (status, answer) = post_attempt_as(&app, email, body).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{answer}");
+        assert!(
+            answer["message"].to_string().contains("courseId"),
+            "{answer}"
+        );
+
+        let mut adhoc = adhoc_body();
+        adhoc["studentId"] = json!(student);
+        adhoc["courseId"] = json!(COURSE_B);
+        let resp = app
+            .request_as(email, Method::POST, "/attempts/solve-adhoc")
+            .await
+            .json(&adhoc)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let answer: Value = resp.json().await.unwrap();
+        assert!(
+            answer["message"].to_string().contains("courseId"),
+            "{answer}"
+        );
+    }
+    assert_eq!(app.count("attempts").await, 0);
+    assert_eq!(app.count("innova.outbox").await, 0);
+    // Their own course is fine.
+    let mut body = valid_body(STUDENT_IDS[0]);
+    body["courseId"] = json!(COURSE_ID);
+    let (status, answer) = post_attempt_as(&app, STUDENT1, body).await;
+    assert_eq!(status, StatusCode::CREATED, "{answer}");
 }
 
 async fn moto_queue_named(name: &str) {

@@ -529,7 +529,7 @@ async fn bad_classroom_input_is_a_400_naming_the_field_and_writes_nothing() {
             TEACHER,
             "/classrooms",
             json!(["not", "an", "object"]),
-            "invalid type",
+            "request body must be a JSON object, not an array",
         ),
         (
             TEACHER,

@@ -954,14 +954,15 @@ async fn two_concurrent_ingests_queue_one_message() {
 }
 
 #[tokio::test]
-async fn a_queue_that_fails_is_a_503_the_guide_unchanged_and_the_same_request_works_later() {
+async fn a_queue_that_fails_still_answers_202_and_the_relay_delivers_once_it_is_back() {
     let endpoint = required_env("INNOVA_TEST_AWS_ENDPOINT_URL");
     let name = format!(
         "guide-ingest-missing-{}",
         &uuid::Uuid::new_v4().simple().to_string()[..12]
     );
     let url = format!("{endpoint}/123456789012/{name}");
-    let regen_url = format!("{endpoint}/123456789012/{name}-regen");
+    let regen_name = format!("{name}-regen");
+    let regen_url = format!("{endpoint}/123456789012/{regen_name}");
     let app = spawn_seeded_with(&[
         ("SQS_GUIDE_INGEST_URL", &url),
         ("SQS_SOLUTION_GEN_URL", &regen_url),
@@ -973,22 +974,18 @@ async fn a_queue_that_fails_is_a_503_the_guide_unchanged_and_the_same_request_wo
         .execute(app.pool())
         .await
         .unwrap();
+    // The work is durably queued with the status (decision 22): 202 although SQS refuses it.
     for _ in 0..2 {
         let (status, answer) =
             send_as(&app, TEACHER, Method::POST, "/guides/g-fail/ingest", None).await;
-        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{answer}");
-        assert!(message(&answer).contains("could not be queued"), "{answer}");
-        let (s, reason): (String, Option<String>) =
-            sqlx::query_as("SELECT status::text, failure_reason FROM guides WHERE id = 'g-fail'")
-                .fetch_one(app.pool())
-                .await
-                .unwrap();
-        assert_eq!(
-            (s.as_str(), reason.as_deref()),
-            ("EXTRACTION_FAILED", Some("OCR timeout")),
-            "rolled back"
-        );
+        assert_eq!(status, StatusCode::ACCEPTED, "{answer}");
+        assert_eq!(status_of(&app, "g-fail").await, "EXTRACTING");
     }
+    assert_eq!(
+        app.count("innova.outbox").await,
+        1,
+        "the second ingest found it running and queued nothing"
+    );
     let (status, answer) = send_as(
         &app,
         TEACHER,
@@ -997,20 +994,28 @@ async fn a_queue_that_fails_is_a_503_the_guide_unchanged_and_the_same_request_wo
         None,
     )
     .await;
-    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{answer}");
-
-    // The queue comes back: the same request now starts the extraction.
-    let sqs = crate::support::moto_sqs().await;
-    let created = sqs.create_queue().queue_name(&name).send().await.unwrap();
-    let (status, answer) =
-        send_as(&app, TEACHER, Method::POST, "/guides/g-fail/ingest", None).await;
     assert_eq!(status, StatusCode::ACCEPTED, "{answer}");
-    assert_eq!(status_of(&app, "g-fail").await, "EXTRACTING");
-    let queue = crate::support::MotoQueue {
-        url: created.queue_url.unwrap(),
-        arn: String::new(),
-    };
-    assert_eq!(bodies(&queue).await.len(), 1);
+    assert_eq!(app.count("innova.outbox").await, 2);
+
+    // The queues come back: the relay delivers each message once.
+    let sqs = crate::support::moto_sqs().await;
+    let mut queues = Vec::new();
+    for queue in [&name, &regen_name] {
+        let created = sqs.create_queue().queue_name(queue).send().await.unwrap();
+        queues.push(crate::support::MotoQueue {
+            url: created.queue_url.unwrap(),
+            arn: String::new(),
+        });
+    }
+    let report = crate::support::relay_outbox(&app).await;
+    assert_eq!((report.published, report.failed), (2, 0));
+    assert_eq!(app.count("innova.outbox").await, 0);
+    let ingest = bodies(&queues[0]).await;
+    assert_eq!(ingest.len(), 1);
+    assert_eq!(ingest[0]["guide_id"], "g-fail");
+    let regen = bodies(&queues[1]).await;
+    assert_eq!(regen.len(), 1);
+    assert_eq!(regen[0]["guide_question_id"], "g-fail-q");
 }
 
 #[tokio::test]

@@ -364,13 +364,14 @@ async fn generation_publishes_the_exact_message_and_refuses_what_the_ai_engine_w
 }
 
 #[tokio::test]
-async fn generation_answers_503_when_the_queue_cannot_take_it() {
-    // A queue URL whose queue does not exist: SendMessage fails.
+async fn generation_is_accepted_while_the_queue_is_down_and_the_relay_delivers_it() {
+    // A queue URL whose queue does not exist yet: SendMessage fails.
     let endpoint = required_env("INNOVA_TEST_AWS_ENDPOINT_URL");
-    let url = format!(
-        "{endpoint}/123456789012/exercise-generate-missing-{}",
-        uuid::Uuid::new_v4().simple()
+    let name = format!(
+        "exercise-generate-missing-{}",
+        &uuid::Uuid::new_v4().simple().to_string()[..12]
     );
+    let url = format!("{endpoint}/123456789012/{name}");
     let app = spawn_seeded_with(&[
         ("EXERCISE_GENERATE_QUEUE_URL", &url),
         ("AWS_ENDPOINT_URL", &endpoint),
@@ -384,7 +385,22 @@ async fn generation_answers_503_when_the_queue_cannot_take_it() {
         Some(generate_body()),
     )
     .await;
-    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{answer}");
-    assert_eq!(answer["statusCode"], 503);
-    assert!(message(&answer).contains("could not be queued"), "{answer}");
+    assert_eq!(status, StatusCode::ACCEPTED, "{answer}");
+    assert_eq!(app.count("innova.outbox").await, 1, "durably queued");
+    let created = crate::support::moto_sqs()
+        .await
+        .create_queue()
+        .queue_name(&name)
+        .send()
+        .await
+        .unwrap();
+    let report = crate::support::relay_outbox(&app).await;
+    assert_eq!((report.published, report.failed), (1, 0));
+    let queue = crate::support::MotoQueue {
+        url: created.queue_url.unwrap(),
+        arn: String::new(),
+    };
+    let event = receive_event(&queue).await;
+    let body: Value = serde_json::from_str(event.records[0].body.as_deref().unwrap()).unwrap();
+    assert_eq!(body["count"], generate_body()["count"]);
 }

@@ -73,7 +73,7 @@ async fn the_course_view_places_attempts_in_subdomains_and_counts_errors() {
     let app = spawn_seeded().await;
     let other_teacher = add_other_teacher(&app).await;
     post_attempt(&app, "seed-ex-sub-001", 33.0).await; // borrow omitted
-    post_attempt(&app, "seed-ex-sub-002", 27.0).await; // correct
+    post_attempt(&app, "seed-ex-sub-002", 24.0).await; // correct (72 − 48, the stored answer)
 
     let view = app
         .client_for(TEACHER)

@@ -75,6 +75,10 @@ struct Made {
     scan_key_1: String,
     /// A page photo of student B for guide B.
     scan_key_b: String,
+    /// An exercise made from published guide A (course A): its answer is the guide's key.
+    guide_exercise_a: String,
+    /// The same from published guide B (course B).
+    guide_exercise_b: String,
 }
 
 impl Made {
@@ -95,8 +99,60 @@ impl Made {
             submission_b: "submission-of-student-b".into(),
             scan_key_1: "guide-scans/guide-a/student-1/page.jpg".into(),
             scan_key_b: "guide-scans/guide-b/student-b/page.jpg".into(),
+            guide_exercise_a: "guide-exercise-of-course-a".into(),
+            guide_exercise_b: "guide-exercise-of-course-b".into(),
         }
     }
+}
+
+/// The ids of resources `who` (an identity's name) may never find in a successful answer: the
+/// other course's people and resources, the other student's attempts and submissions, teachers'
+/// alerts for students and parents, the unconfirmed parent's "child". Compared as JSON strings
+/// (`"<id>"`) in the envelope's `data` only (the envelope's `path` echoes the request).
+fn foreign_ids(who: &str, made: &Made) -> Vec<String> {
+    let course_a: Vec<String> = vec![
+        COURSE_A.into(),
+        made.attempt_1.clone(),
+        made.alert_a.clone(),
+        made.guide_a.clone(),
+        GUIDE_A.into(),
+        made.submission_1.clone(),
+        made.guide_exercise_a.clone(),
+    ];
+    let course_b: Vec<String> = vec![
+        COURSE_B.into(),
+        STUDENT_B.into(),
+        TEACHER_B.into(),
+        made.attempt_b.clone(),
+        made.alert_b.clone(),
+        made.guide_b.clone(),
+        GUIDE_B.into(),
+        made.submission_b.clone(),
+        made.guide_exercise_b.clone(),
+    ];
+    let alerts = vec![made.alert_a.clone(), made.alert_b.clone()];
+    let guide_exercises = vec![made.guide_exercise_a.clone(), made.guide_exercise_b.clone()];
+    let mut ids: Vec<String> = match who {
+        "student" | "parent (confirmed)" => [course_b, alerts, guide_exercises].concat(),
+        // Student B has a LEFT enrollment in course A: the course itself may show in their
+        // history, nothing of its students.
+        "other student" => {
+            let mut a = course_a;
+            a.retain(|id| id != COURSE_A);
+            [a, vec![STUDENT_1.into()], alerts, guide_exercises].concat()
+        }
+        "teacher" => {
+            let mut b = course_b;
+            b.retain(|id| id != STUDENT_B); // a former student of course A
+            b
+        }
+        "other teacher" => [course_a, vec![STUDENT_1.into()]].concat(),
+        "parent (unconfirmed)" => [course_a, course_b, vec![STUDENT_1.into()]].concat(),
+        "anonymous" => [course_a, course_b, vec![STUDENT_1.into()]].concat(),
+        _ => Vec::new(),
+    };
+    ids.retain(|id| !id.is_empty());
+    ids
 }
 
 /// The user whose password the `auth_login` cells use.
@@ -351,8 +407,12 @@ fn cases(made: &Made) -> Vec<Case> {
         post("items_create", "/items", item_body()),
         get("items_list", "/items"),
         get("items_list", "/items?skillKey=SUB&limit=3&page=2").about("a topic's second page"),
-        get("items_get", format!("/items/{EXERCISE}")),
+        get("items_get", format!("/items/{EXERCISE}")).about("the shared bank").on(Target::shared()),
+        get("items_get", format!("/items/{}", made.guide_exercise_a)).about("a guide's exercise, course A").on(course_a),
+        get("items_get", format!("/items/{}", made.guide_exercise_b)).about("a guide's exercise, course B").on(course_b),
         get("items_irt", format!("/items/{EXERCISE}/irt")),
+        // Whoever may not read it gets null, as for an unknown id.
+        get("items_irt", format!("/items/{}/irt", made.guide_exercise_a)).about("a guide's exercise"),
         // Queued in-process (the matrix server has no queue URLs): 202.
         post("items_generate", "/items/generate", generate_body()).answers(202),
         post("assignments_create", "/assignments", course_assignment(COURSE_A, &[])).about("course A").on(course_a),
@@ -486,9 +546,11 @@ const ARCHIVE_B: &str = "matrix-archive-b";
 /// A seeded topic (T-SUB-BORROW).
 const SKILL: &str = "seed-topic-001";
 
-/// The two-course world plus the archivable courses.
+/// The two-course world plus the archivable courses, and student B's LEFT enrollment in course A.
 fn matrix_world() -> World {
     two_courses()
+        // Not ACTIVE: "enrolled" grants must not count it.
+        .enroll_as(COURSE_A, STUDENT_B, "LEFT")
         .course(ARCHIVE_A, "Archivable A")
         .taught_by(ARCHIVE_A, TEACHER_A)
         .course(ARCHIVE_B, "Archivable B")
@@ -642,6 +704,30 @@ impl Run {
         data["photoKey"].as_str().unwrap().to_owned()
     }
 
+    /// The exercise publishing makes of a guide question (as `guides::publish` does): source
+    /// GUIDE_EXTRACTED, the answer in its content, linked from the question.
+    async fn guide_exercise(&self, question: &str, answer: &str) -> String {
+        let id = format!("{question}-exercise");
+        sqlx::query(
+            "INSERT INTO exercises (id, topic_id, source, content, status)
+             VALUES ($1, 'seed-topic-001', 'GUIDE_EXTRACTED',
+                     jsonb_build_object('prompt', '', 'statement_latex', 'x', 'final_answer', $2::text),
+                     'ACTIVE')",
+        )
+        .bind(&id)
+        .bind(answer)
+        .execute(self.app.pool())
+        .await
+        .unwrap();
+        sqlx::query("UPDATE guide_questions SET exercise_id = $1 WHERE id = $2")
+            .bind(&id)
+            .bind(question)
+            .execute(self.app.pool())
+            .await
+            .unwrap();
+        id
+    }
+
     async fn upload(&self, url: &str) {
         let resp = self
             .app
@@ -658,28 +744,291 @@ impl Run {
 
 // ---- 4. the oracle ------------------------------------------------------------------------
 
-/// The status `who` must get for `case`, from the operation's policy and the world's facts.
-fn expected(world: &World, policy: &Policy, who: &Identity, case: &Case) -> u16 {
+/// What one role may do on a route, in the scope matrix's words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Rule {
+    /// The role is refused (403; 401 without a token).
+    No,
+    /// The role passes on any resource.
+    All,
+    /// The role passes when one of these relations to the resource holds, else the route's
+    /// denial.
+    If(&'static [Grant]),
+}
+
+/// One route of the scope matrix, role by role.
+struct Scope {
+    operation: &'static str,
+    /// No token needed.
+    anonymous: bool,
+    student: Rule,
+    teacher: Rule,
+    parent: Rule,
+    admin: Rule,
+    denial: Denial,
+}
+
+impl Scope {
+    fn of(&self, role: Role) -> Rule {
+        match role {
+            Role::Student => self.student,
+            Role::Teacher => self.teacher,
+            Role::Parent => self.parent,
+            Role::Admin => self.admin,
+        }
+    }
+}
+
+const fn public(operation: &'static str) -> Scope {
+    Scope {
+        operation,
+        anonymous: true,
+        student: All,
+        teacher: All,
+        parent: All,
+        admin: All,
+        denial: Forbidden,
+    }
+}
+
+const fn signed_in(operation: &'static str) -> Scope {
+    Scope {
+        operation,
+        anonymous: false,
+        student: All,
+        teacher: All,
+        parent: All,
+        admin: All,
+        denial: Forbidden,
+    }
+}
+
+/// A route for these roles (`student`, `teacher`, `parent`, `admin`), refused to anonymous.
+const fn roles(
+    operation: &'static str,
+    student: Rule,
+    teacher: Rule,
+    parent: Rule,
+    admin: Rule,
+) -> Scope {
+    Scope {
+        operation,
+        anonymous: false,
+        student,
+        teacher,
+        parent,
+        admin,
+        denial: Forbidden,
+    }
+}
+
+impl Scope {
+    /// Denied resources answer 404 (their existence must not leak).
+    const fn hidden(mut self) -> Scope {
+        self.denial = NotFound;
+        self
+    }
+}
+
+use Denial::{Forbidden, NotFound};
+use Grant::*;
+use Rule::{All, If, No};
+
+/// The scope matrix of the docs (`docs/decisions.md`, "Authorization"), written once more by
+/// hand, role by role — **not** computed from `POLICIES`, the table the server enforces. Each
+/// cell's expected status comes from here, and [`the_scope_table_and_the_policy_table_agree`]
+/// fails where the two tables disagree: a wrong policy entry can no longer make the server and
+/// its oracle wrong together.
+#[rustfmt::skip]
+const SCOPE: &[Scope] = &[
+    public("root"), public("health"), public("openapi_yaml"), public("openapi_json"), public("docs"),
+    public("auth_jwks"), public("auth_register"), public("auth_login"), public("auth_refresh"),
+    public("auth_forgot_password"), public("auth_confirm_forgot_password"),
+    signed_in("auth_me"), signed_in("auth_logout"),
+    //     operation                 student                       teacher                                  parent                  admin
+    roles("attempts_create",         If(&[TheStudent]),            No,                                      No,                     No),
+    roles("attempts_solve_adhoc",    If(&[TheStudent]),            No,                                      No,                     No),
+    roles("attempts_ocr_extract",    All,                          No,                                      No,                     No),
+    roles("attempts_status",         If(&[TheStudent]),            If(&[TeacherOfStudent]),                 No,                     All).hidden(),
+    roles("attempts_detail",         If(&[TheStudent]),            If(&[TeacherOfStudent]),                 No,                     All).hidden(),
+    roles("attempts_report",         If(&[TheStudent]),            If(&[TeacherOfStudent]),                 No,                     All).hidden(),
+    roles("mastery_course",          No,                           If(&[CourseTeacher]),                    No,                     All),
+    roles("mastery_course_heatmap",  No,                           If(&[CourseTeacher]),                    No,                     All),
+    roles("mastery_classroom",       No,                           If(&[CourseTeacher]),                    No,                     All),
+    roles("mastery_recommend",       If(&[TheStudentEnrolled]),    If(&[CourseTeacherOfEnrolled]),          No,                     All),
+    roles("mastery_student",         If(&[TheStudent]),            If(&[TeacherOfStudent]),                 If(&[ConfirmedParent]), All),
+    roles("items_create",            No,                           All,                                     No,                     All),
+    signed_in("items_list"),
+    // The shared bank for everyone; a guide's exercise (its answer is the guide's key) for the
+    // guide's course teachers and admins.
+    roles("items_get",               If(&[SharedBank]),            If(&[SharedBank, CourseTeacher]),        If(&[SharedBank]),      All).hidden(),
+    signed_in("items_irt"),
+    roles("items_generate",          No,                           All,                                     No,                     All),
+    roles("skills_create",           No,                           No,                                      No,                     All),
+    signed_in("skills_list"), signed_in("skills_taxonomy"), signed_in("skills_error_tags"),
+    signed_in("skills_get"), signed_in("skills_prerequisites"),
+    roles("skills_update",           No,                           No,                                      No,                     All),
+    roles("skills_delete",           No,                           No,                                      No,                     All),
+    roles("guides_create",           No,                           If(&[CourseTeacher]),                    No,                     No),
+    roles("guides_ingest",           No,                           If(&[CourseTeacher]),                    No,                     No),
+    roles("guides_list",             No,                           All,                                     No,                     No),
+    roles("guides_get",              No,                           If(&[CourseTeacher]),                    No,                     No),
+    roles("guides_update",           No,                           If(&[CourseTeacher]),                    No,                     No),
+    roles("guides_update_question",  No,                           If(&[CourseTeacher]),                    No,                     No),
+    roles("guides_update_solution",  No,                           If(&[CourseTeacher]),                    No,                     No),
+    roles("guides_regenerate_solution", No,                        If(&[CourseTeacher]),                    No,                     No),
+    roles("guides_publish",          No,                           If(&[CourseTeacher]),                    No,                     No),
+    roles("guides_archive",          No,                           If(&[CourseTeacher]),                    No,                     No),
+    roles("guides_source_url",       No,                           If(&[CourseTeacher]),                    No,                     No),
+    roles("guides_results",          No,                           If(&[CourseTeacher]),                    No,                     No),
+    roles("guides_submission",       No,                           If(&[CourseTeacher]),                    No,                     No),
+    roles("guides_submission_error_tag", No,                       If(&[CourseTeacher]),                    No,                     No),
+    roles("student_guides_list",     All,                          No,                                      No,                     No),
+    roles("student_guides_get",      If(&[EnrolledStudent]),       No,                                      No,                     No),
+    roles("student_submissions_create", If(&[EnrolledStudent]),    No,                                      No,                     No),
+    roles("student_submissions_complete", If(&[TheStudent]),       No,                                      No,                     No).hidden(),
+    roles("student_submissions_status", If(&[TheStudent]),         No,                                      No,                     No).hidden(),
+    roles("student_guides_results",  If(&[EnrolledStudent]),       No,                                      No,                     No),
+    roles("student_guides_scan_page_url", If(&[EnrolledStudent]),  No,                                      No,                     No),
+    roles("student_guides_scan_page", If(&[EnrolledStudent]),      No,                                      No,                     No),
+    roles("assignments_create",      No,                           If(&[CourseTeacher, TeacherOfStudent]),  No,                     No),
+    roles("assignments_recommend",   No,                           If(&[CourseTeacher, TeacherOfStudent]),  No,                     No),
+    roles("assignments_student",     If(&[TheStudent]),            If(&[TeacherOfStudent]),                 If(&[ConfirmedParent]), All),
+    roles("practice_assign",         No,                           If(&[TeacherOfStudent]),                 No,                     No),
+    roles("practice_recommend_next", If(&[TheStudent]),            If(&[TeacherOfStudent]),                 No,                     All),
+    roles("alerts_list",             No,                           If(&[CourseTeacher]),                    No,                     No),
+    roles("alerts_create",           No,                           If(&[CourseTeacher]),                    No,                     No),
+    roles("alerts_resolve",          No,                           If(&[TheTeacher]),                       No,                     No).hidden(),
+    roles("classrooms_create",       No,                           All,                                     No,                     No),
+    roles("classrooms_mine",         No,                           All,                                     No,                     No),
+    roles("classrooms_student_mine", All,                          No,                                      No,                     No),
+    roles("classrooms_get",          If(&[EnrolledStudent]),       If(&[CourseTeacher]),                    No,                     All),
+    roles("classrooms_invite",       No,                           If(&[CourseTeacher]),                    No,                     No),
+    roles("classrooms_join",         All,                          No,                                      No,                     No),
+    roles("classrooms_archive",      No,                           If(&[CourseTeacher]),                    No,                     No),
+    roles("parent_children",         No,                           No,                                      All,                    No),
+    roles("parent_child",            No,                           No,                                      If(&[ConfirmedParent]), No),
+    roles("admin_error_tags_list",   No,                           No,                                      No,                     All),
+    roles("admin_error_tags_set_status", No,                       No,                                      No,                     All),
+    roles("admin_status",            No,                           No,                                      No,                     All),
+    roles("admin_killswitch_set",    No,                           No,                                      No,                     All),
+];
+
+fn scope(operation: &str) -> &'static Scope {
+    SCOPE
+        .iter()
+        .find(|s| s.operation == operation)
+        .unwrap_or_else(|| panic!("{operation}: not in the scope table of this test"))
+}
+
+/// The status `who` must get for `case`, from the scope table and the world's facts.
+fn expected(world: &World, who: &Identity, case: &Case) -> u16 {
+    let scope = scope(case.operation);
     let Some(role) = who.role else {
-        return if policy.callers.needs_token() {
-            401
-        } else {
-            case.success
-        };
+        return if scope.anonymous { case.success } else { 401 };
     };
-    if !policy.callers.admits(role) {
-        return 403;
-    }
-    let granted = policy.role_only()
-        || policy
-            .grants
+    let granted = match scope.of(role) {
+        No => return 403,
+        All => true,
+        If(grants) => grants
             .iter()
-            .any(|grant| grant_holds(world, who, *grant, &case.target));
-    match (granted, policy.denial) {
+            .any(|grant| grant_holds(world, who, *grant, &case.target)),
+    };
+    match (granted, scope.denial) {
         (true, _) => case.success,
-        (false, Denial::Forbidden) => 403,
-        (false, Denial::NotFound) => 404,
+        (false, Forbidden) => 403,
+        (false, NotFound) => 404,
     }
+}
+
+/// The role a grant can hold for (a relation of that role's profile to the resource); `None`:
+/// any role.
+fn grant_role(grant: Grant) -> Option<Role> {
+    match grant {
+        Grant::Admin => Some(Role::Admin),
+        TheStudent | TheStudentEnrolled | EnrolledStudent => Some(Role::Student),
+        TeacherOfStudent | CourseTeacher | TheTeacher | CourseTeacherOfEnrolled => {
+            Some(Role::Teacher)
+        }
+        ConfirmedParent => Some(Role::Parent),
+        SharedBank => None,
+    }
+}
+
+/// What a policy of the server's table says of one role, in the scope table's terms.
+fn policy_rule(policy: &Policy, role: Role) -> Rule {
+    if !policy.callers.admits(role) {
+        return No;
+    }
+    if policy.role_only() || (role == Role::Admin && policy.grants.contains(&Grant::Admin)) {
+        return All;
+    }
+    let mine: Vec<Grant> = policy
+        .grants
+        .iter()
+        .copied()
+        .filter(|g| grant_role(*g).is_none_or(|r| r == role))
+        .collect();
+    If(Vec::leak(mine))
+}
+
+/// Rules are equal when they admit the same way (grants in any order).
+fn same_rule(a: Rule, b: Rule) -> bool {
+    match (a, b) {
+        (If(x), If(y)) => {
+            let (x, y): (BTreeSet<_>, BTreeSet<_>) = (
+                x.iter().map(|g| format!("{g:?}")).collect(),
+                y.iter().map(|g| format!("{g:?}")).collect(),
+            );
+            x == y
+        }
+        (a, b) => a == b,
+    }
+}
+
+#[test]
+fn the_scope_table_and_the_policy_table_agree() {
+    let mut problems = Vec::new();
+    for p in innova_domain::access::POLICIES {
+        let Some(s) = SCOPE.iter().find(|s| s.operation == p.operation) else {
+            problems.push(format!(
+                "{}: in POLICIES, not in the scope table",
+                p.operation
+            ));
+            continue;
+        };
+        if s.anonymous == p.callers.needs_token() {
+            problems.push(format!("{}: anonymous callers", p.operation));
+        }
+        for role in Role::ALL {
+            let (written, enforced) = (s.of(role), policy_rule(p, role));
+            if !same_rule(written, enforced) {
+                problems.push(format!(
+                    "{} as {role}: the scope table says {written:?}, POLICIES enforces {enforced:?}",
+                    p.operation
+                ));
+            }
+        }
+        if s.denial != p.denial && !p.role_only() {
+            problems.push(format!(
+                "{}: denial {:?} vs {:?}",
+                p.operation, s.denial, p.denial
+            ));
+        }
+    }
+    for s in SCOPE {
+        if policy(s.operation).is_none() {
+            problems.push(format!(
+                "{}: in the scope table, not in POLICIES",
+                s.operation
+            ));
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "the tables disagree:\n{}",
+        problems.join("\n")
+    );
 }
 
 /// Whether one grant holds for `who` on `target`, from the world as declared (the server asks
@@ -689,32 +1038,33 @@ fn grant_holds(world: &World, who: &Identity, grant: Grant, target: &Target) -> 
     let (student, course, teacher) = (target.student, target.course, target.teacher);
     match grant {
         Grant::Admin => who.role == Some(Role::Admin),
-        Grant::TheStudent => p.student_id().is_some() && p.student_id() == student,
-        Grant::TheStudentEnrolled => match (p.student_id(), student, course) {
+        TheStudent => p.student_id().is_some() && p.student_id() == student,
+        TheStudentEnrolled => match (p.student_id(), student, course) {
             (Some(me), Some(s), Some(c)) => me == s && world.active_in(me, c),
             _ => false,
         },
-        Grant::TeacherOfStudent => match (p.teacher_id(), student) {
+        TeacherOfStudent => match (p.teacher_id(), student) {
             (Some(me), Some(s)) => world.teaches_student(me, s),
             _ => false,
         },
-        Grant::ConfirmedParent => match (p.parent_id(), student) {
+        ConfirmedParent => match (p.parent_id(), student) {
             (Some(me), Some(s)) => world.confirmed_parent(me, s),
             _ => false,
         },
-        Grant::CourseTeacher => match (p.teacher_id(), course) {
+        CourseTeacher => match (p.teacher_id(), course) {
             (Some(me), Some(c)) => world.teaches(me, c),
             _ => false,
         },
-        Grant::EnrolledStudent => match (p.student_id(), course) {
+        EnrolledStudent => match (p.student_id(), course) {
             (Some(me), Some(c)) => world.active_in(me, c),
             _ => false,
         },
-        Grant::TheTeacher => p.teacher_id().is_some() && p.teacher_id() == teacher,
-        Grant::CourseTeacherOfEnrolled => match (p.teacher_id(), student, course) {
+        TheTeacher => p.teacher_id().is_some() && p.teacher_id() == teacher,
+        CourseTeacherOfEnrolled => match (p.teacher_id(), student, course) {
             (Some(me), Some(s), Some(c)) => world.teaches(me, c) && world.active_in(s, c),
             _ => false,
         },
+        SharedBank => target.shared,
     }
 }
 
@@ -827,6 +1177,8 @@ impl Run {
                 .await,
             scan_key_1: self.scan_page(STUDENT_1_EMAIL, GUIDE_A).await,
             scan_key_b: self.scan_page(STUDENT_B_EMAIL, GUIDE_B).await,
+            guide_exercise_a: self.guide_exercise(QUESTION_A1, "35").await,
+            guide_exercise_b: self.guide_exercise(QUESTION_B1, "5").await,
         }
     }
 
@@ -879,8 +1231,9 @@ impl Run {
         }
     }
 
-    /// One cell: the case's request as `who`; the status and the start of the body.
-    async fn send(&self, case: &Case, who: &Identity) -> (u16, String) {
+    /// One cell: the case's request as `who`; the status, the start of the body, and the
+    /// success envelope's `data` as JSON text (2xx only).
+    async fn send(&self, case: &Case, who: &Identity) -> (u16, String, Option<String>) {
         let url = format!("{}{}", self.app.base_url, case.path);
         let mut req = self.app.http.request(case.method.clone(), url);
         if let Some(email) = who.email {
@@ -904,11 +1257,17 @@ impl Run {
         let status = resp.status().as_u16();
         let text = resp.text().await.unwrap_or_default();
         // The error's message says most; otherwise the start of the body.
-        let message = serde_json::from_str::<Value>(&text)
-            .ok()
+        let parsed = serde_json::from_str::<Value>(&text).ok();
+        let message = parsed
+            .as_ref()
             .and_then(|v| v.get("message").map(Value::to_string));
+        let data = parsed
+            .as_ref()
+            .filter(|_| (200..300).contains(&status))
+            .and_then(|v| v.get("data"))
+            .map(Value::to_string);
         let excerpt = message.unwrap_or(text).chars().take(120).collect();
-        (status, excerpt)
+        (status, excerpt, data)
     }
 }
 
@@ -933,11 +1292,9 @@ async fn every_cell_of_the_authorization_matrix_answers_as_the_policy_says() {
     let mut by_status = std::collections::BTreeMap::<u16, usize>::new();
     let mut mismatches = Vec::new();
     for case in cases(&made) {
-        let policy = policy(case.operation)
-            .unwrap_or_else(|| panic!("{}: no policy for this operation", case.operation));
         for who in &identities {
-            let expected = expected(&world, policy, who, &case);
-            let (got, body) = run.send(&case, who).await;
+            let expected = expected(&world, who, &case);
+            let (got, body, data) = run.send(&case, who).await;
             cells += 1;
             *by_status.entry(expected).or_default() += 1;
             if got != expected {
@@ -949,6 +1306,22 @@ async fn every_cell_of_the_authorization_matrix_answers_as_the_policy_says() {
                     got,
                     body,
                 });
+                continue;
+            }
+            // A 200 may still carry someone else's rows: the ids this caller must never see.
+            if let Some(data) = data {
+                for id in foreign_ids(who.name, &made) {
+                    if data.contains(&format!("\"{id}\"")) {
+                        mismatches.push(Mismatch {
+                            operation: case.operation,
+                            about: case.about,
+                            identity: who.name,
+                            expected,
+                            got,
+                            body: format!("the answer holds {id}, which this caller may not see"),
+                        });
+                    }
+                }
             }
         }
     }
@@ -1011,11 +1384,10 @@ fn every_operation_of_the_contract_has_a_case_in_the_matrix() {
     let world = matrix_world();
     let identities = identities(&world);
     for c in cases(&Made::placeholders()) {
-        let p = policy(c.operation).unwrap();
         assert!(
             identities
                 .iter()
-                .any(|who| expected(&world, p, who, &c) == c.success),
+                .any(|who| expected(&world, who, &c) == c.success),
             "{} ({}): no identity of the matrix is allowed; the case checks denials only",
             c.operation,
             c.about
@@ -1041,4 +1413,119 @@ fn every_operation_of_the_contract_has_a_case_in_the_matrix() {
             p.path
         );
     }
+}
+
+// ---- 6. no answer key outside its rule -------------------------------------------------------
+
+/// The answers of the keyed guide (distinctive, so any body holding them is a leak).
+const ANSWER_KEYS: [&str; 2] = ["7301.4159", "8812.7733"];
+const KEYED_GUIDE: &str = "matrix-keyed-guide";
+
+impl Run {
+    /// A guide of course A with two APPROVED questions whose answers are [`ANSWER_KEYS`],
+    /// solutions hidden (`showSolutionAfterGrade = false`), published by its teacher through the
+    /// API — which makes an exercise of each question — and nothing graded.
+    async fn keyed_guide(&self) {
+        use innova_testkit::guides::{GuideFixture, QuestionFixture};
+        GuideFixture::new(KEYED_GUIDE, COURSE_A, TEACHER_A)
+            .show_solution_after_grade(false)
+            .question(
+                QuestionFixture::approved(&format!("{KEYED_GUIDE}-q1"), 1, "41 - 19")
+                    .topic("SUB")
+                    .answer(ANSWER_KEYS[0]),
+            )
+            .question(
+                QuestionFixture::approved(&format!("{KEYED_GUIDE}-q2"), 2, "63 - 27")
+                    .topic("SUB")
+                    .answer(ANSWER_KEYS[1]),
+            )
+            .insert(self.app.pool())
+            .await;
+        let path = format!("/guides/{KEYED_GUIDE}/publish");
+        self.expect_ok(Some("teacher@innova.demo"), Method::POST, &path, &json!({}))
+            .await;
+    }
+}
+
+/// The hard rule (docs/decisions.md): a guide's answer key reaches a student only in its graded
+/// results with `showSolutionAfterGrade`, and the exercises publishing makes of it are read only
+/// by the course's teachers and admins. Every case of the matrix — so every operation of the
+/// contract, new ones included, by the coverage test above — is sent as each caller who is not
+/// the guide's course teacher nor an admin, on a world holding a published guide with hidden
+/// solutions and nothing graded; no successful answer may hold one of its answers.
+#[tokio::test]
+async fn no_answer_key_reaches_anyone_outside_its_rule() {
+    let world = matrix_world();
+    let run = Run::start(&world).await;
+    let made = run.make().await;
+    run.keyed_guide().await;
+    // The control: its teacher does read the key (so the search below can find it).
+    let control = run
+        .expect_ok(
+            Some("teacher@innova.demo"),
+            Method::GET,
+            &format!("/guides/{KEYED_GUIDE}"),
+            &Value::Null,
+        )
+        .await
+        .to_string();
+    assert!(ANSWER_KEYS.iter().all(|k| control.contains(k)), "{control}");
+    let items = run
+        .expect_ok(
+            Some("teacher@innova.demo"),
+            Method::GET,
+            "/items?limit=100",
+            &Value::Null,
+        )
+        .await
+        .to_string();
+    assert!(
+        ANSWER_KEYS.iter().all(|k| items.contains(k)),
+        "the teacher lists the guide's exercises"
+    );
+
+    let outsiders = [
+        "student",
+        "other student",
+        "other teacher",
+        "parent (confirmed)",
+        "parent (unconfirmed)",
+    ];
+    let identities = identities(&world);
+    let mut leaks = Vec::new();
+    let mut answered = 0;
+    for case in cases(&made) {
+        for who in identities.iter().filter(|w| outsiders.contains(&w.name)) {
+            let (status, _, data) = run.send(&case, who).await;
+            let Some(data) = data else { continue };
+            answered += 1;
+            if let Some(key) = ANSWER_KEYS.iter().find(|k| data.contains(*k)) {
+                leaks.push(format!(
+                    "{} ({}) as {} → {status} holds {key}",
+                    case.operation, case.about, who.name
+                ));
+            }
+        }
+    }
+    // The routes that list exercises, once more with a page large enough to hold every one.
+    for who in identities.iter().filter(|w| outsiders.contains(&w.name)) {
+        for path in ["/items?limit=100", "/items?skillKey=SUB&limit=100"] {
+            let case = get("items_list", path);
+            let (status, _, data) = run.send(&case, who).await;
+            if let Some(key) =
+                data.and_then(|d| ANSWER_KEYS.iter().find(|k| d.contains(*k)).copied())
+            {
+                leaks.push(format!("GET {path} as {} → {status} holds {key}", who.name));
+            }
+        }
+    }
+    let _ = writeln!(
+        std::io::stderr(),
+        "answer keys: {answered} successful answers to outsiders searched"
+    );
+    assert!(
+        leaks.is_empty(),
+        "answer keys leaked:\n{}",
+        leaks.join("\n")
+    );
 }

@@ -631,7 +631,7 @@ async fn unpublished_guides_other_courses_other_students_and_parents_are_refused
 }
 
 #[tokio::test]
-async fn complete_needs_every_photo_and_a_failed_publish_is_503_with_the_row_unchanged() {
+async fn complete_needs_every_photo_and_is_durably_queued_while_the_queue_is_down() {
     let endpoint = required_env("INNOVA_TEST_AWS_ENDPOINT_URL");
     let url = missing_queue_url();
     let app = spawn_seeded_with(&[
@@ -652,10 +652,11 @@ async fn complete_needs_every_photo_and_a_failed_publish_is_503_with_the_row_unc
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
     assert!(message(&body).contains("Not all photos were uploaded"));
 
-    // Both uploaded, but the queue is down: 503, and the row is as it was.
+    // Both uploaded, but the queue is down: the work is durably queued with the row (202), and
+    // the outbox keeps the message for the relay.
     upload(&app, &urls[1]).await;
     let (status, body) = send_as(&app, STUDENT1, Method::POST, &complete, None).await;
-    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
     let row: (String, Option<i32>) = sqlx::query_as(
         "SELECT status::text, solution_version FROM guide_submissions WHERE id = $1",
     )
@@ -663,7 +664,14 @@ async fn complete_needs_every_photo_and_a_failed_publish_is_503_with_the_row_unc
     .fetch_one(app.pool())
     .await
     .unwrap();
-    assert_eq!(row, ("UPLOADED".into(), None));
+    assert_eq!(row, ("UPLOADED".into(), Some(1)));
+    let waiting: Vec<(String, String)> = sqlx::query_as("SELECT queue, body FROM innova.outbox")
+        .fetch_all(app.pool())
+        .await
+        .unwrap();
+    assert_eq!(waiting.len(), 1);
+    assert_eq!(waiting[0].0, "submission-grade-queue");
+    assert!(waiting[0].1.contains(&sid));
 
     // A graded submission cannot be completed again: 409 naming its status.
     sqlx::query("UPDATE guide_submissions SET status = 'GRADED' WHERE id = $1")
@@ -677,7 +685,7 @@ async fn complete_needs_every_photo_and_a_failed_publish_is_503_with_the_row_unc
 }
 
 #[tokio::test]
-async fn a_retried_complete_succeeds_once_the_queue_is_back() {
+async fn a_complete_queued_while_the_queue_was_down_is_delivered_by_the_relay() {
     let endpoint = required_env("INNOVA_TEST_AWS_ENDPOINT_URL");
     let url = missing_queue_url();
     let app = spawn_seeded_with(&[
@@ -695,7 +703,7 @@ async fn a_retried_complete_succeeds_once_the_queue_is_back() {
     .await;
     let complete = format!("/student/submissions/{sid}/complete");
     let (status, _) = send_traced(&app, STUDENT1, Method::POST, &complete, "t-retry", None).await;
-    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(status, StatusCode::ACCEPTED);
     let name = url.rsplit('/').next().unwrap();
     let created = crate::support::moto_sqs()
         .await
@@ -708,9 +716,9 @@ async fn a_retried_complete_succeeds_once_the_queue_is_back() {
         url: created.queue_url.unwrap(),
         arn: String::new(),
     };
-    let (status, body) =
-        send_traced(&app, STUDENT1, Method::POST, &complete, "t-retry", None).await;
-    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    let report = crate::support::relay_outbox(&app).await;
+    assert_eq!((report.published, report.failed), (1, 0));
+    assert_eq!(app.count("innova.outbox").await, 0);
     let messages = bodies(&queue).await;
     assert_eq!(messages.len(), 1);
     assert_eq!(
@@ -879,7 +887,7 @@ async fn a_scanned_page_becomes_one_submission_per_matched_question_under_the_ca
 }
 
 #[tokio::test]
-async fn a_scan_whose_publish_fails_is_503_and_keeps_no_submission() {
+async fn a_scan_whose_publish_fails_keeps_its_submissions_and_their_messages() {
     let endpoint = required_env("INNOVA_TEST_AWS_ENDPOINT_URL");
     let url = missing_queue_url();
     let gemini = gemini_reading(2).await;
@@ -893,8 +901,19 @@ async fn a_scan_whose_publish_fails_is_503_and_keeps_no_submission() {
     guide().insert(app.pool()).await;
     let key = uploaded_scan(&app, STUDENT1).await;
     let (status, body) = scan(&app, STUDENT1, &key, "t-down").await;
-    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
-    assert_eq!(submission_count(&app).await, 0);
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["data"]["matched"], 2, "{body}");
+    assert_eq!(submission_count(&app).await, 2);
+    // Each submission's grading message waits in the outbox, committed with it.
+    let waiting: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM innova.outbox o JOIN guide_submissions s
+           ON o.body::jsonb ->> 'guide_submission_id' = s.id
+         WHERE o.queue = 'submission-grade-queue'",
+    )
+    .fetch_one(app.pool())
+    .await
+    .unwrap();
+    assert_eq!(waiting, 2);
 }
 
 #[tokio::test]

@@ -226,3 +226,15 @@ pub fn message(body: &serde_json::Value) -> String {
         other => other.to_string(),
     }
 }
+
+/// Runs the outbox relay of the server now, as the scheduled relay would once the rows' grace
+/// has passed (every row is made due first).
+pub async fn relay_outbox(app: &TestApp) -> innova_app::outbox::RelayReport {
+    sqlx::query("UPDATE innova.outbox SET next_attempt_at = CURRENT_TIMESTAMP")
+        .execute(app.pool())
+        .await
+        .unwrap();
+    innova_app::outbox::relay(app.api.app(), 1000)
+        .await
+        .unwrap()
+}

@@ -38,6 +38,9 @@ async fn run(config: Config) -> anyhow::Result<()> {
         context.app.clone(),
         std::time::Duration::from_secs(3600),
     );
+    // The outbox relay: what a failed publish left behind goes out within seconds.
+    let _relay =
+        innova_workers::outbox_relay::spawn(context.app.clone(), std::time::Duration::from_secs(2));
     let api = innova_api_server::server::serve_context(context, listener).await?;
     tracing::info!(addr = %api.addr, "innova-api listening");
     tokio::signal::ctrl_c().await?;

@@ -6,6 +6,7 @@ pub use innova_domain::vocab::{AttemptStatus, ClassifierSource, InputMode};
 use sqlx::{PgConnection, PgExecutor};
 
 use super::DbResult;
+use super::exercises::FROM_GUIDE;
 
 /// An attempt to insert. The caller chooses the id (it goes into queue messages too).
 #[derive(Debug, Clone)]
@@ -125,23 +126,35 @@ pub async fn view(exec: impl PgExecutor<'_>, id: &str) -> DbResult<Option<Attemp
     .await?)
 }
 
-/// Claims the retry key `(student_id, trace_id)` for `attempt_id`, inside the attempt's
-/// transaction (`innova.attempt_requests`). `None`: claimed, store the attempt. `Some(id)`: the
-/// key already belongs to attempt `id` (a retry). A concurrent claim of the same key waits until
+/// The attempt a retry key already belongs to.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct ClaimedKey {
+    pub attempt_id: String,
+    /// The digest of the request that claimed it (`None` for keys claimed before digests were
+    /// kept).
+    pub body_digest: Option<Vec<u8>>,
+}
+
+/// Claims the retry key `(student_id, trace_id)` for `attempt_id` and the request whose digest
+/// is `digest`, inside the attempt's transaction (`innova.attempt_requests`). `None`: claimed,
+/// store the attempt. `Some(key)`: the key already belongs to an attempt (a retry, or another
+/// request reusing the key: compare the digests). A concurrent claim of the same key waits until
 /// the first transaction ends: on commit it gets `Some`, on rollback it claims the key itself.
 pub async fn claim_trace(
     conn: &mut PgConnection,
     student_id: &str,
     trace_id: &str,
     attempt_id: &str,
-) -> DbResult<Option<String>> {
+    digest: &[u8],
+) -> DbResult<Option<ClaimedKey>> {
     let claimed = sqlx::query(
-        "INSERT INTO innova.attempt_requests (student_id, trace_id, attempt_id)
-         VALUES ($1, $2, $3) ON CONFLICT (student_id, trace_id) DO NOTHING",
+        "INSERT INTO innova.attempt_requests (student_id, trace_id, attempt_id, body_digest)
+         VALUES ($1, $2, $3, $4) ON CONFLICT (student_id, trace_id) DO NOTHING",
     )
     .bind(student_id)
     .bind(trace_id)
     .bind(attempt_id)
+    .bind(digest)
     .execute(&mut *conn)
     .await?
     .rows_affected()
@@ -149,12 +162,51 @@ pub async fn claim_trace(
     if claimed {
         return Ok(None);
     }
-    Ok(sqlx::query_scalar(
-        "SELECT attempt_id FROM innova.attempt_requests WHERE student_id = $1 AND trace_id = $2",
+    Ok(sqlx::query_as(
+        "SELECT attempt_id, body_digest FROM innova.attempt_requests
+         WHERE student_id = $1 AND trace_id = $2",
     )
     .bind(student_id)
     .bind(trace_id)
     .fetch_optional(&mut *conn)
+    .await?)
+}
+
+/// What an attempt names, checked in one statement before it is stored.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct AttemptReferences {
+    /// The named exercise exists.
+    pub exercise_found: bool,
+    /// Its content (`None` when none is named or it does not exist).
+    pub exercise_content: Option<serde_json::Value>,
+    /// It was made from a guide (its answer is the guide's key).
+    pub exercise_from_guide: bool,
+    /// The student is ACTIVE in the named course (`None` when none is named).
+    pub enrolled: Option<bool>,
+}
+
+/// The exercise `exercise_id` (if any) and the enrollment of `student_id` in `course_id` (if
+/// any), in one round trip.
+pub async fn references(
+    exec: impl PgExecutor<'_>,
+    student_id: &str,
+    exercise_id: Option<&str>,
+    course_id: Option<&str>,
+) -> DbResult<AttemptReferences> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT x.id IS NOT NULL AS exercise_found, x.content AS exercise_content,
+                COALESCE({FROM_GUIDE}, false) AS exercise_from_guide,
+                CASE WHEN $3::text IS NULL THEN NULL
+                     ELSE EXISTS (SELECT 1 FROM enrollments e
+                                  WHERE e.student_id = $1 AND e.course_id = $3
+                                    AND e.status = 'ACTIVE')
+                END AS enrolled
+         FROM (SELECT 1) AS one LEFT JOIN exercises x ON x.id = $2"
+    ))
+    .bind(student_id)
+    .bind(exercise_id)
+    .bind(course_id)
+    .fetch_one(exec)
     .await?)
 }
 

@@ -37,6 +37,51 @@ pub struct ExerciseWithTopic {
     pub topic_name: String,
 }
 
+/// Who reads the bank. An exercise made from a course's guide carries that guide's answer key
+/// (its `content.final_answer`), so only the course's teachers and admins may list or read it;
+/// the shared bank (seed, teachers' items, the AI engine's generated ones) is open to every
+/// signed-in user. Students reach a guide's questions through the guide routes, which follow
+/// its own rule (`showSolutionAfterGrade`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BankReader<'a> {
+    /// Reads everything.
+    Admin,
+    /// Reads the shared bank and the guide exercises of the courses this teacher teaches.
+    Teacher(&'a str),
+    /// Students, parents, and anyone else: the shared bank only.
+    Learner,
+}
+
+impl<'a> BankReader<'a> {
+    fn admin(self) -> bool {
+        self == BankReader::Admin
+    }
+
+    fn teacher(self) -> Option<&'a str> {
+        match self {
+            BankReader::Teacher(id) => Some(id),
+            _ => None,
+        }
+    }
+}
+
+/// SQL, true when the exercise `x` was made from a guide: marked `GUIDE_EXTRACTED`, or linked
+/// from a guide question (`guide_questions.exercise_id`, unique and indexed).
+pub const FROM_GUIDE: &str = "(x.source = 'GUIDE_EXTRACTED' OR EXISTS \
+     (SELECT 1 FROM guide_questions gq WHERE gq.exercise_id = x.id))";
+
+/// SQL, true when the exercise `x` is readable by the [`BankReader`] bound as `$<admin>` (bool)
+/// and `$<teacher>` (text, null unless a teacher).
+fn readable(admin: u8, teacher: u8) -> String {
+    format!(
+        "(NOT {FROM_GUIDE} OR ${admin} OR EXISTS (
+             SELECT 1 FROM guide_questions gq
+             JOIN guides g ON g.id = gq.guide_id
+             JOIN course_teachers ct ON ct.course_id = g.course_id
+             WHERE gq.exercise_id = x.id AND ct.teacher_id = ${teacher}))"
+    )
+}
+
 const COLUMNS: &str = "x.id, x.topic_id, x.source, x.created_by_teacher_id, x.content, x.language, \
      x.irt_a, x.irt_b, x.irt_calibrated_at, x.status, x.created_at";
 
@@ -71,10 +116,42 @@ pub async fn insert(exec: impl PgExecutor<'_>, x: &NewExercise<'_>) -> DbResult<
     .await?)
 }
 
-/// An exercise of any status, with its topic.
-pub async fn find(exec: impl PgExecutor<'_>, id: &str) -> DbResult<Option<ExerciseWithTopic>> {
+/// Whose an exercise is, for reading it: the shared bank's, or a guide's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Owner {
+    /// The shared bank: every signed-in user reads it.
+    Bank,
+    /// Made from a guide of this course (`None`: marked `GUIDE_EXTRACTED` but linked from no
+    /// question, so no course's teachers read it; admins do).
+    Guide(Option<String>),
+}
+
+/// An exercise of any status, with its topic and its [`Owner`].
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct OwnedExercise {
+    #[sqlx(flatten)]
+    pub exercise: ExerciseWithTopic,
+    from_guide: bool,
+    guide_course_id: Option<String>,
+}
+
+impl OwnedExercise {
+    pub fn owner(&self) -> Owner {
+        if self.from_guide {
+            Owner::Guide(self.guide_course_id.clone())
+        } else {
+            Owner::Bank
+        }
+    }
+}
+
+/// An exercise of any status, with its topic and whose it is.
+pub async fn find(exec: impl PgExecutor<'_>, id: &str) -> DbResult<Option<OwnedExercise>> {
     Ok(sqlx::query_as(&format!(
-        "SELECT {COLUMNS}, t.code AS topic_code, t.name AS topic_name
+        "SELECT {COLUMNS}, t.code AS topic_code, t.name AS topic_name,
+                {FROM_GUIDE} AS from_guide,
+                (SELECT g.course_id FROM guide_questions gq JOIN guides g ON g.id = gq.guide_id
+                 WHERE gq.exercise_id = x.id) AS guide_course_id
          FROM exercises x JOIN topics t ON t.id = x.topic_id
          WHERE x.id = $1"
     ))
@@ -83,21 +160,29 @@ pub async fn find(exec: impl PgExecutor<'_>, id: &str) -> DbResult<Option<Exerci
     .await?)
 }
 
-/// `(irtA, irtB)` of an exercise.
-pub async fn irt(exec: impl PgExecutor<'_>, id: &str) -> DbResult<Option<(f64, f64)>> {
-    Ok(
-        sqlx::query_as("SELECT irt_a, irt_b FROM exercises WHERE id = $1")
-            .bind(id)
-            .fetch_optional(exec)
-            .await?,
-    )
+/// `(irtA, irtB)` of an exercise `reader` may read (an exercise it may not is as unknown).
+pub async fn irt(
+    exec: impl PgExecutor<'_>,
+    id: &str,
+    reader: BankReader<'_>,
+) -> DbResult<Option<(f64, f64)>> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT x.irt_a, x.irt_b FROM exercises x WHERE x.id = $1 AND {}",
+        readable(2, 3)
+    ))
+    .bind(id)
+    .bind(reader.admin())
+    .bind(reader.teacher())
+    .fetch_optional(exec)
+    .await?)
 }
 
-/// ACTIVE exercises, oldest first (ties: id), optionally only those whose topic has the code
-/// `topic_code` (codes repeat across units: every such topic counts, as the reference's relation
-/// filter), `limit` of them after skipping `offset`.
+/// ACTIVE exercises `reader` may read, oldest first (ties: id), optionally only those whose
+/// topic has the code `topic_code` (codes repeat across units: every such topic counts, as the
+/// reference's relation filter), `limit` of them after skipping `offset`.
 pub async fn list_active(
     exec: impl PgExecutor<'_>,
+    reader: BankReader<'_>,
     topic_code: Option<&str>,
     limit: i64,
     offset: i64,
@@ -105,13 +190,16 @@ pub async fn list_active(
     Ok(sqlx::query_as(&format!(
         "SELECT {COLUMNS}, t.code AS topic_code, t.name AS topic_name
          FROM exercises x JOIN topics t ON t.id = x.topic_id
-         WHERE x.status = 'ACTIVE' AND ($1::text IS NULL OR t.code = $1)
+         WHERE x.status = 'ACTIVE' AND ($1::text IS NULL OR t.code = $1) AND {}
          ORDER BY x.created_at, x.id
-         LIMIT $2 OFFSET $3"
+         LIMIT $2 OFFSET $3",
+        readable(4, 5)
     ))
     .bind(topic_code)
     .bind(limit)
     .bind(offset)
+    .bind(reader.admin())
+    .bind(reader.teacher())
     .fetch_all(exec)
     .await?)
 }
@@ -120,6 +208,38 @@ pub async fn list_active(
 pub async fn by_ids(exec: impl PgExecutor<'_>, ids: &[String]) -> DbResult<Vec<ExerciseRow>> {
     Ok(sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM exercises x WHERE x.id = ANY($1)"
+    ))
+    .bind(ids)
+    .fetch_all(exec)
+    .await?)
+}
+
+/// Exercises by id (any status) that `reader` may read, in no particular order; unknown and
+/// unreadable ids are skipped.
+pub async fn readable_by_ids(
+    exec: impl PgExecutor<'_>,
+    ids: &[String],
+    reader: BankReader<'_>,
+) -> DbResult<Vec<ExerciseRow>> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM exercises x WHERE x.id = ANY($1) AND {}",
+        readable(2, 3)
+    ))
+    .bind(ids)
+    .bind(reader.admin())
+    .bind(reader.teacher())
+    .fetch_all(exec)
+    .await?)
+}
+
+/// The ids among `ids` that are exercises made from a guide, each once, in the order given.
+pub async fn from_guides(exec: impl PgExecutor<'_>, ids: &[String]) -> DbResult<Vec<String>> {
+    Ok(sqlx::query_scalar(&format!(
+        "SELECT x.id FROM exercises x
+         JOIN (SELECT g.id, min(g.n) AS n FROM UNNEST($1::text[]) WITH ORDINALITY AS g(id, n)
+               GROUP BY g.id) g ON g.id = x.id
+         WHERE {FROM_GUIDE}
+         ORDER BY g.n"
     ))
     .bind(ids)
     .fetch_all(exec)
@@ -138,8 +258,9 @@ pub async fn missing(exec: impl PgExecutor<'_>, ids: &[String]) -> DbResult<Vec<
     .await?)
 }
 
-/// Every ACTIVE exercise of these topics (no limit), oldest first (ties: id): the candidates of
-/// the assignment recommender.
+/// Every ACTIVE exercise of the shared bank of these topics (no limit), oldest first (ties:
+/// id): the candidates of the assignment recommender (recommendations are practice for a
+/// student, so never a guide's exercise, whose answer is the guide's key).
 pub async fn active_of_topics(
     exec: impl PgExecutor<'_>,
     topic_ids: &[String],
@@ -147,7 +268,7 @@ pub async fn active_of_topics(
     Ok(sqlx::query_as(&format!(
         "SELECT {COLUMNS}, t.code AS topic_code, t.name AS topic_name
          FROM exercises x JOIN topics t ON t.id = x.topic_id
-         WHERE x.topic_id = ANY($1) AND x.status = 'ACTIVE'
+         WHERE x.topic_id = ANY($1) AND x.status = 'ACTIVE' AND NOT {FROM_GUIDE}
          ORDER BY x.created_at, x.id"
     ))
     .bind(topic_ids)
@@ -155,8 +276,9 @@ pub async fn active_of_topics(
     .await?)
 }
 
-/// At most `limit` ACTIVE exercises, oldest first (ties: id), optionally only those whose topic
-/// belongs to the domain `domain_id`: the candidates of the practice recommender.
+/// At most `limit` ACTIVE exercises of the shared bank (no guide's), oldest first (ties: id),
+/// optionally only those whose topic belongs to the domain `domain_id`: the candidates of the
+/// practice recommender.
 pub async fn active_in_domain(
     exec: impl PgExecutor<'_>,
     domain_id: Option<&str>,
@@ -166,6 +288,7 @@ pub async fn active_in_domain(
         "SELECT {COLUMNS}, t.code AS topic_code, t.name AS topic_name
          FROM exercises x JOIN topics t ON t.id = x.topic_id
          WHERE x.status = 'ACTIVE' AND ($1::text IS NULL OR t.domain_id = $1)
+           AND NOT {FROM_GUIDE}
          ORDER BY x.created_at, x.id
          LIMIT $2"
     ))

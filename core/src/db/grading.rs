@@ -34,6 +34,8 @@ pub struct SubmissionToGrade {
     pub bkt_p_guess: Option<f64>,
     /// The current solution's final answer.
     pub solution_final_answer: Option<String>,
+    /// The student is ACTIVE in the guide's course.
+    pub enrolled: bool,
 }
 
 impl SubmissionToGrade {
@@ -59,7 +61,10 @@ pub async fn lock_submission(
                 t.bkt_p_l0, t.bkt_p_transit, t.bkt_p_slip, t.bkt_p_guess,
                 (SELECT sol.final_answer FROM guide_solutions sol
                   WHERE sol.guide_question_id = q.id AND sol.is_current
-                  ORDER BY sol.version DESC LIMIT 1) AS solution_final_answer
+                  ORDER BY sol.version DESC LIMIT 1) AS solution_final_answer,
+                EXISTS (SELECT 1 FROM enrollments e
+                        WHERE e.student_id = s.student_id AND e.course_id = g.course_id
+                          AND e.status = 'ACTIVE') AS enrolled
          FROM guide_submissions s
          JOIN guides g ON g.id = s.guide_id
          JOIN guide_questions q ON q.id = s.guide_question_id

@@ -6,6 +6,7 @@ use innova_domain::bkt::{self, BktParams, MasteryPoint};
 use sqlx::{PgConnection, PgExecutor};
 
 use super::DbResult;
+use super::exercises::FROM_GUIDE;
 
 /// The result of applying one attempt.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -335,24 +336,26 @@ pub struct CandidateExercise {
     pub irt_b: f64,
 }
 
-/// Up to `per_topic` ACTIVE exercises of each topic, not in `excluded`, oldest first.
+/// Up to `per_topic` ACTIVE exercises of the shared bank (no guide's: their answers are the
+/// guides' keys) of each topic, not in `excluded`, oldest first.
 pub async fn candidate_exercises(
     exec: impl PgExecutor<'_>,
     topic_ids: &[String],
     excluded: &[String],
     per_topic: i64,
 ) -> DbResult<Vec<CandidateExercise>> {
-    Ok(sqlx::query_as(
+    Ok(sqlx::query_as(&format!(
         "SELECT x.id, x.topic_id, x.content, x.irt_a, x.irt_b
          FROM UNNEST($1::text[]) AS tp(topic_id)
          CROSS JOIN LATERAL (
              SELECT x.id, x.topic_id, x.content, x.irt_a, x.irt_b
              FROM exercises x
              WHERE x.topic_id = tp.topic_id AND x.status = 'ACTIVE' AND NOT (x.id = ANY($2))
+               AND NOT {FROM_GUIDE}
              ORDER BY x.created_at, x.id
              LIMIT $3
-         ) x",
-    )
+         ) x"
+    ))
     .bind(topic_ids)
     .bind(excluded)
     .bind(per_topic)

@@ -42,6 +42,7 @@ pub mod error;
 pub mod error_tags;
 pub mod mastery;
 pub mod migrate;
+pub mod outbox;
 pub mod schema;
 pub mod seed;
 pub mod users;

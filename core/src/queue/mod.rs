@@ -97,6 +97,11 @@ impl QueueName {
         }
     }
 
+    /// The queue whose [`suffix`](Self::suffix) is `suffix`.
+    pub fn from_suffix(suffix: &str) -> Option<QueueName> {
+        QueueName::ALL.into_iter().find(|q| q.suffix() == suffix)
+    }
+
     /// The environment variable holding its URL.
     pub fn env_var(self) -> &'static str {
         match self {
@@ -313,5 +318,9 @@ mod tests {
             Some(5)
         );
         assert_eq!(QueueName::AttemptStream.spec().max_receive_count, None);
+        for q in QueueName::ALL {
+            assert_eq!(QueueName::from_suffix(q.suffix()), Some(q));
+        }
+        assert_eq!(QueueName::from_suffix("nope"), None);
     }
 }

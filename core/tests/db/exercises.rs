@@ -1,7 +1,9 @@
 //! The exercise bank: inserting an item, the ACTIVE list (topic filter, order, pages), views by
 //! id, the recommenders' candidates, and what a generation request names.
 
-use innova_core::db::exercises::{self, ExerciseSource, ExerciseStatus, NewExercise};
+use innova_core::db::exercises::{
+    self, BankReader, ExerciseSource, ExerciseStatus, NewExercise, Owner,
+};
 use innova_core::db::{self, DbError};
 use innova_testkit::seeded_db;
 use serde_json::json;
@@ -42,25 +44,33 @@ async fn an_item_is_inserted_active_and_listed_after_the_seeded_ones() {
     );
 
     let found = exercises::find(&db.pool, &row.id).await.unwrap().unwrap();
-    assert_eq!(found.exercise, row);
-    assert_eq!(found.topic_code, "T-SUB-BORROW");
+    assert_eq!(found.exercise.exercise, row);
+    assert_eq!(found.exercise.topic_code, "T-SUB-BORROW");
+    assert_eq!(found.owner(), Owner::Bank);
     assert_eq!(
-        exercises::irt(&db.pool, &row.id).await.unwrap(),
+        exercises::irt(&db.pool, &row.id, BankReader::Learner)
+            .await
+            .unwrap(),
         Some((1.1, 0.2))
     );
-    assert_eq!(exercises::irt(&db.pool, "nope").await.unwrap(), None);
+    assert_eq!(
+        exercises::irt(&db.pool, "nope", BankReader::Admin)
+            .await
+            .unwrap(),
+        None
+    );
 
-    let all = exercises::list_active(&db.pool, None, 100, 0)
+    let all = exercises::list_active(&db.pool, BankReader::Learner, None, 100, 0)
         .await
         .unwrap();
     assert_eq!(all.len(), 9);
     assert_eq!(all[8].exercise.id, row.id, "oldest first");
-    let page = exercises::list_active(&db.pool, Some("SUB"), 2, 6)
+    let page = exercises::list_active(&db.pool, BankReader::Learner, Some("SUB"), 2, 6)
         .await
         .unwrap();
     let ids: Vec<&str> = page.iter().map(|x| x.exercise.id.as_str()).collect();
     assert_eq!(ids, ["seed-ex-sub-007", "seed-ex-sub-008"]);
-    let borrow = exercises::list_active(&db.pool, Some("T-SUB-BORROW"), 10, 0)
+    let borrow = exercises::list_active(&db.pool, BankReader::Learner, Some("T-SUB-BORROW"), 10, 0)
         .await
         .unwrap();
     assert_eq!(borrow.len(), 1);
@@ -71,7 +81,7 @@ async fn an_item_is_inserted_active_and_listed_after_the_seeded_ones() {
         .await
         .unwrap();
     assert_eq!(
-        exercises::list_active(&db.pool, Some("SUB"), 100, 0)
+        exercises::list_active(&db.pool, BankReader::Learner, Some("SUB"), 100, 0)
             .await
             .unwrap()
             .len(),
@@ -91,7 +101,7 @@ async fn an_item_is_inserted_active_and_listed_after_the_seeded_ones() {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(gone.exercise.status, ExerciseStatus::Deprecated);
+    assert_eq!(gone.exercise.exercise.status, ExerciseStatus::Deprecated);
 
     // An unknown topic is a missing reference.
     let err = exercises::insert(
@@ -172,4 +182,114 @@ async fn lookups_by_id_report_the_missing_and_generation_references_are_checked_
         .unwrap();
     assert!(!refs.subdomain_exists);
     assert!(refs.unknown_error_codes.is_empty());
+}
+
+/// A guide's exercise (its answer is the guide's key) is read only by the teachers of the
+/// guide's course and admins; the recommenders never offer it.
+#[tokio::test]
+async fn a_guides_exercise_is_read_only_by_its_courses_teachers_and_admins() {
+    use innova_core::db::seed::{COURSE_ID, TEACHER_ID};
+    use innova_testkit::guides::{GuideFixture, QuestionFixture};
+    let db = seeded_db().await;
+    GuideFixture::new("g-keyed", COURSE_ID, TEACHER_ID)
+        .status("PUBLISHED")
+        .question(QuestionFixture::approved("g-keyed-q1", 1, "41 - 19").answer("22"))
+        .insert(&db.pool)
+        .await;
+    let content = json!({"statement_latex": "41 - 19", "final_answer": "22"});
+    let row = exercises::insert(
+        &db.pool,
+        &NewExercise {
+            topic_id: BORROW_TOPIC,
+            source: ExerciseSource::GuideExtracted,
+            created_by_teacher_id: Some(TEACHER_ID),
+            content: &content,
+            irt_a: 1.0,
+            irt_b: 0.0,
+        },
+    )
+    .await
+    .unwrap();
+    sqlx::query("UPDATE guide_questions SET exercise_id = $1 WHERE id = 'g-keyed-q1'")
+        .bind(&row.id)
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    // The same shape, linked from no question: marked GUIDE_EXTRACTED, so no course's.
+    let orphan = exercises::insert(
+        &db.pool,
+        &NewExercise {
+            topic_id: BORROW_TOPIC,
+            source: ExerciseSource::GuideExtracted,
+            created_by_teacher_id: None,
+            content: &content,
+            irt_a: 1.0,
+            irt_b: 0.0,
+        },
+    )
+    .await
+    .unwrap();
+
+    let found = exercises::find(&db.pool, &row.id).await.unwrap().unwrap();
+    assert_eq!(found.owner(), Owner::Guide(Some(COURSE_ID.into())));
+    let found = exercises::find(&db.pool, &orphan.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(found.owner(), Owner::Guide(None));
+
+    let pool = &db.pool;
+    let listed = |reader| async move {
+        exercises::list_active(pool, reader, Some("T-SUB-BORROW"), 100, 0)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|x| x.exercise.id)
+            .collect::<Vec<_>>()
+    };
+    let ids = [row.id.clone(), orphan.id.clone()];
+    let holds = |list: &[String], id: &str| list.iter().any(|x| x == id);
+    let learner = listed(BankReader::Learner).await;
+    assert!(!holds(&learner, &ids[0]) && !holds(&learner, &ids[1]));
+    let stranger = listed(BankReader::Teacher("test-teacher-b")).await;
+    assert!(!holds(&stranger, &ids[0]) && !holds(&stranger, &ids[1]));
+    let teacher = listed(BankReader::Teacher(TEACHER_ID)).await;
+    assert!(holds(&teacher, &ids[0]) && !holds(&teacher, &ids[1]));
+    let admin = listed(BankReader::Admin).await;
+    assert!(holds(&admin, &ids[0]) && holds(&admin, &ids[1]));
+
+    assert_eq!(
+        exercises::irt(&db.pool, &row.id, BankReader::Learner)
+            .await
+            .unwrap(),
+        None
+    );
+    assert!(
+        exercises::irt(&db.pool, &row.id, BankReader::Teacher(TEACHER_ID))
+            .await
+            .unwrap()
+            .is_some()
+    );
+    let readable = exercises::readable_by_ids(&db.pool, &ids, BankReader::Teacher(TEACHER_ID))
+        .await
+        .unwrap();
+    assert_eq!(readable.len(), 1);
+    assert_eq!(
+        exercises::from_guides(
+            &db.pool,
+            &[ids[1].clone(), "seed-ex-sub-001".into(), ids[0].clone()]
+        )
+        .await
+        .unwrap(),
+        [ids[1].clone(), ids[0].clone()]
+    );
+    // Never a recommendation.
+    let candidates = exercises::active_of_topics(&db.pool, &[BORROW_TOPIC.into()])
+        .await
+        .unwrap();
+    assert!(candidates.iter().all(|c| !ids.contains(&c.exercise.id)));
+    let practice = exercises::active_in_domain(&db.pool, None, 1000)
+        .await
+        .unwrap();
+    assert!(practice.iter().all(|c| !ids.contains(&c.exercise.id)));
 }

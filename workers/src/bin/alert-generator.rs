@@ -1,4 +1,5 @@
-//! The `alertGenerator` Lambda function, invoked hourly by EventBridge. A failed cycle fails the
+//! The `alertGenerator` Lambda function, invoked hourly by EventBridge, and every minute with the
+//! input `{"job": "outbox-relay"}` for the outbox relay alone. A failed cycle fails the
 //! invocation (Lambda retries an asynchronous invoke twice); a cycle is idempotent, so a retry
 //! inserts only what the failed one did not.
 
@@ -19,9 +20,13 @@ async fn main() -> Result<(), Error> {
     let services = Services::for_runtime(&config, runtime);
     let app = App::new(Arc::new(config), pool, services);
 
-    lambda_runtime::run(service_fn(move |_: LambdaEvent<serde_json::Value>| {
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<serde_json::Value>| {
         let app = app.clone();
         async move {
+            if innova_workers::outbox_relay::is_relay_event(&event.payload) {
+                let report = innova_workers::outbox_relay::run_scheduled(&app).await?;
+                return Ok::<_, Error>(serde_json::to_value(report)?);
+            }
             let report = innova_workers::alert_generator::run_scheduled(&app).await?;
             Ok::<_, Error>(serde_json::to_value(report)?)
         }

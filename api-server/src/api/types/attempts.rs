@@ -30,6 +30,7 @@ pub struct CreateAttempt {
     pub student_id: String,
     /// Code of the topic practised (e.g. `SUB`); picks the rule-engine strategy.
     #[schemars(length(min = 1))]
+    #[schemars(regex(pattern = "^[A-Za-z0-9][A-Za-z0-9_.:-]*$"))]
     pub topic_code: String,
     #[serde(default)]
     #[schemars(length(min = 1))]
@@ -67,6 +68,7 @@ impl Validate for CreateAttempt {
     fn validate(&self, p: &mut Problems) {
         p.not_blank("studentId", &self.student_id);
         p.not_blank("topicCode", &self.topic_code);
+        p.code("topicCode", &self.topic_code);
         p.not_blank_if_present("exerciseId", self.exercise_id.as_deref());
         p.not_blank_if_present("courseId", self.course_id.as_deref());
     }
@@ -322,6 +324,7 @@ pub struct ReportAttempt {
 impl Validate for ReportAttempt {
     fn validate(&self, p: &mut Problems) {
         p.not_blank("errorTagCode", &self.error_tag_code);
+        p.code("errorTagCode", &self.error_tag_code);
         if let Some(comment) = &self.comment {
             p.chars_between("comment", comment, 0, MAX_COMMENT_CHARS);
         }

@@ -243,6 +243,7 @@ impl From<app::Invitation> for InviteCreated {
 pub struct JoinClassroom {
     /// The invitation's code.
     #[schemars(length(min = 1, max = 100))]
+    #[schemars(regex(pattern = "^[A-Za-z0-9][A-Za-z0-9_.:-]*$"))]
     pub code: String,
 }
 
@@ -250,6 +251,7 @@ impl Validate for JoinClassroom {
     fn validate(&self, p: &mut Problems) {
         p.not_blank("code", &self.code);
         p.chars_between("code", &self.code, 0, MAX_CODE);
+        p.code("code", &self.code);
     }
 }
 

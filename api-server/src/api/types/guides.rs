@@ -878,12 +878,16 @@ pub struct OverrideErrorTag {
     /// An error-tag code (any status).
     #[serde(default)]
     #[schemars(length(min = 1, max = 200))]
+    #[schemars(regex(pattern = "^[A-Za-z0-9][A-Za-z0-9_.:-]*$"))]
     pub error_tag_code: Option<String>,
 }
 
 impl Validate for OverrideErrorTag {
     fn validate(&self, p: &mut Problems) {
         text_if_present(p, "errorTagCode", self.error_tag_code.as_deref(), MAX_TEXT);
+        if let Some(code) = &self.error_tag_code {
+            p.code("errorTagCode", code);
+        }
     }
 }
 

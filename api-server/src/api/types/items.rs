@@ -33,11 +33,19 @@ pub struct CreateItem {
     #[schemars(length(min = 1, max = 200))]
     pub skill_id: String,
     pub content: ItemContentInput,
-    /// Discrimination `a` of the 2PL model.
+    /// Discrimination `a` of the 2PL model: positive, at most 5 (items near 0 tell students
+    /// apart no better than chance).
+    #[schemars(range(min = 0.1, max = 5.0))]
     pub irt_a: f64,
-    /// Difficulty `b` of the 2PL model.
+    /// Difficulty `b` of the 2PL model, on the ability scale: −6 to 6.
+    #[schemars(range(min = -6.0, max = 6.0))]
     pub irt_b: f64,
 }
+
+/// The range of a written item's discrimination `a`.
+pub const IRT_A: (f64, f64) = (0.1, 5.0);
+/// The range of a written item's difficulty `b`.
+pub const IRT_B: (f64, f64) = (-6.0, 6.0);
 
 impl Validate for CreateItem {
     fn validate(&self, p: &mut Problems) {
@@ -45,6 +53,8 @@ impl Validate for CreateItem {
         p.chars_between("skillId", &self.skill_id, 0, MAX_KEY);
         p.not_blank("content.prompt", &self.content.prompt);
         p.chars_between("content.prompt", &self.content.prompt, 0, MAX_PROMPT);
+        p.number_between("irtA", self.irt_a, IRT_A.0, IRT_A.1);
+        p.number_between("irtB", self.irt_b, IRT_B.0, IRT_B.1);
     }
 }
 
@@ -251,12 +261,14 @@ pub const MAX_TARGET_CODES: usize = 50;
 pub struct GenerateItems {
     /// A subdomain's code, bare (`SUB`, not `ARITH_SUB`).
     #[schemars(length(min = 1, max = 200))]
+    #[schemars(regex(pattern = "^[A-Za-z0-9][A-Za-z0-9_.:-]*$"))]
     pub subdomain_code: String,
     /// School grade, 1–12.
     #[schemars(range(min = 1, max = 12))]
     pub grade_level: i64,
     /// Codes of the error tags the exercises should provoke: 1–50, each an existing tag's code.
     #[schemars(length(min = 1, max = 50))]
+    #[schemars(inner(regex(pattern = "^[A-Za-z0-9][A-Za-z0-9_.:-]*$")))]
     pub target_error_codes: Vec<String>,
     /// How many exercises, 1–10.
     #[schemars(range(min = 1, max = 10))]
@@ -267,6 +279,7 @@ impl Validate for GenerateItems {
     fn validate(&self, p: &mut Problems) {
         p.not_blank("subdomainCode", &self.subdomain_code);
         p.chars_between("subdomainCode", &self.subdomain_code, 0, MAX_KEY);
+        p.code("subdomainCode", &self.subdomain_code);
         p.in_range("gradeLevel", Some(self.grade_level), 1, 12);
         p.check(
             (1..=MAX_TARGET_CODES).contains(&self.target_error_codes.len()),
@@ -275,6 +288,7 @@ impl Validate for GenerateItems {
         for (i, code) in self.target_error_codes.iter().enumerate() {
             p.not_blank(&format!("targetErrorCodes.{i}"), code);
             p.chars_between(&format!("targetErrorCodes.{i}"), code, 0, MAX_KEY);
+            p.code(&format!("targetErrorCodes.{i}"), code);
         }
         p.in_range("count", Some(self.count), 1, 10);
     }

@@ -83,8 +83,9 @@ fn check_text(p: &mut Problems, field: &str, value: &str, max: usize) {
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct CreateSkill {
-    /// The topic's code, unique within its unit.
+    /// The topic's code, unique within its unit: letters, digits and `_ . : -`.
     #[schemars(length(min = 1, max = 100))]
+    #[schemars(regex(pattern = "^[A-Za-z0-9][A-Za-z0-9_.:-]*$"))]
     pub key: String,
     #[schemars(length(min = 1, max = 200))]
     pub name: String,
@@ -104,6 +105,7 @@ pub struct CreateSkill {
 impl Validate for CreateSkill {
     fn validate(&self, p: &mut Problems) {
         check_text(p, "key", &self.key, MAX_KEY);
+        p.code("key", &self.key);
         check_text(p, "name", &self.name, MAX_NAME);
         if let Some(d) = &self.description {
             p.chars_between("description", d, 0, MAX_DESCRIPTION);
@@ -175,9 +177,10 @@ fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D:
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct UpdateSkill {
-    /// A new code, unique within the topic's unit.
+    /// A new code, unique within the topic's unit: letters, digits and `_ . : -`.
     #[serde(default)]
     #[schemars(length(min = 1, max = 100))]
+    #[schemars(regex(pattern = "^[A-Za-z0-9][A-Za-z0-9_.:-]*$"))]
     pub key: Option<String>,
     #[serde(default)]
     #[schemars(length(min = 1, max = 200))]
@@ -192,6 +195,7 @@ impl Validate for UpdateSkill {
     fn validate(&self, p: &mut Problems) {
         if let Some(key) = &self.key {
             check_text(p, "key", key, MAX_KEY);
+            p.code("key", key);
         }
         if let Some(name) = &self.name {
             check_text(p, "name", name, MAX_NAME);
