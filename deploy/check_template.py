@@ -3,12 +3,17 @@
 deploy/expected-resources.tsv (the reference's queue, bucket, export, function, trigger and
 environment tables as data). Run by scripts/check-deploy; standard library only.
 
-    check_template.py TABLE PACKAGE_DIR STAGE WORKSPACE_ROOT
+    check_template.py TABLE PACKAGE_DIR STAGE WORKSPACE_ROOT [OWNERS]
 
 Every row must be in the template with its settings, and the template must hold nothing of those
-kinds the table does not list (a queue, bucket, export, function, event source mapping or
-environment variable too many fails too). Rows with status=pending must be absent, and so must
+kinds the table does not list (a queue, bucket, export, function, event source mapping, schedule
+or environment variable too many fails too). Rows with status=pending must be absent, and so must
 their cargo binary: a function is declared exactly when its worker is built.
+
+OWNERS (default `llm=backend,ocr=backend`) is who runs each AI stage in the packaged template
+(serverless.yml's params llmOwner, ocrOwner; decision 21): rows with owner=<stage> are the
+backend's function of that stage and its trigger, which must be absent when the engine owns it;
+`<llm-owner>` and `<ocr-owner>` in a row stand for the owner.
 """
 
 import glob
@@ -25,7 +30,7 @@ def fail(msg):
     failures.append(msg)
 
 
-def load_table(path, stage):
+def load_table(path, stage, owners):
     rows = []
     prefix = f"{SERVICE}-{stage}"
     with open(path, encoding="utf-8") as f:
@@ -37,7 +42,8 @@ def load_table(path, stage):
             if len(cols) != 4:
                 sys.exit(f"{path}:{n}: expected 4 tab-separated columns, got {len(cols)}")
             kind, key, name, settings = cols
-            expand = lambda s: s.replace("<p>", prefix).replace("<stage>", stage)
+            expand = lambda s: (s.replace("<p>", prefix).replace("<stage>", stage)
+                                .replace("<llm-owner>", owners["llm"]).replace("<ocr-owner>", owners["ocr"]))
             opts = {}
             for item in settings.split():
                 if item == "-":
@@ -48,8 +54,26 @@ def load_table(path, stage):
     return rows
 
 
+OWNERS = {}
+
+
+def absent(row):
+    """A pending function, or the backend's function (or trigger) of a stage the engine owns."""
+    return row["opts"].get("status") == "pending" or OWNERS.get(row["opts"].get("owner")) == "engine"
+
+
 def of_kind(rows, kind, pending=False):
-    return [r for r in rows if r["kind"] == kind and (r["opts"].get("status") == "pending") == pending]
+    return [r for r in rows if r["kind"] == kind and absent(r) == pending]
+
+
+def parse_owners(text):
+    owners = {"llm": "backend", "ocr": "backend"}
+    for item in filter(None, (text or "").split(",")):
+        stage, _, owner = item.partition("=")
+        if stage not in owners or owner not in ("backend", "engine"):
+            sys.exit(f"OWNERS: {item!r} is not <llm|ocr>=<backend|engine>")
+        owners[stage] = owner
+    return owners
 
 
 def getatt_arn(logical):
@@ -82,7 +106,8 @@ def cargo_bins(root):
 
 def main():
     table, pkg, stage, root = sys.argv[1:5]
-    rows = load_table(table, stage)
+    OWNERS.update(parse_owners(sys.argv[5] if len(sys.argv) > 5 else ""))
+    rows = load_table(table, stage, OWNERS)
     with open(os.path.join(pkg, "cloudformation-template-update-stack.json"), encoding="utf-8") as f:
         tpl = json.load(f)
     with open(os.path.join(pkg, "serverless-state.json"), encoding="utf-8") as f:
@@ -202,9 +227,11 @@ def main():
         if not artifact.endswith(f"/{o['bin']}/bootstrap.zip"):
             fail(f"function {r['key']}: artifact {artifact!r} is not cargo-lambda's zip of {o['bin']}")
     for r in of_kind(rows, "function", pending=True):
+        owned_by_engine = r["opts"].get("status") != "pending"
         if r["name"] in by_name:
-            fail(f"function {r['key']} is declared but its row says pending (flip the row)")
-        if r["opts"]["bin"] in bins:
+            fail(f"function {r['key']} is declared but the AI engine owns its stage" if owned_by_engine
+                 else f"function {r['key']} is declared but its row says pending (flip the row)")
+        if r["opts"]["bin"] in bins and not owned_by_engine:
             fail(f"function {r['key']}: binary {r['opts']['bin']!r} exists; declare it and flip its row")
     declared = {r["name"] for r in want}
     framework_names = {functions[k]["Properties"].get("FunctionName") for k in framework}
@@ -219,6 +246,8 @@ def main():
     seen_mappings = set()
     customs = by_type("Custom::S3")  # --- OCR / archive
     seen_customs = set()
+    rules = by_type("AWS::Events::Rule")
+    seen_rules = set()
     want = of_kind(rows, "trigger")
     counts["triggers"] = len(want)
     for r in want:
@@ -265,15 +294,27 @@ def main():
             if vis < timeout:
                 fail(f"trigger sqs {o['queue']}: visibility {vis} s < {r['key']}'s timeout {timeout} s (AWS refuses it)")
         elif r["name"] == "schedule":
-            # The table writes the expression with `_` for spaces (its settings are space-separated).
+            # The table writes the expression with `_` for spaces (its settings are space-separated);
+            # input=<key>:<value> is the event's constant input ({"<key>": "<value>"}).
             expression = o["expression"].replace("_", " ")
-            rules = by_type("AWS::Events::Rule")
+            wanted_input = None
+            if "input" in o:
+                k, _, v = o["input"].partition(":")
+                wanted_input = {k: v}
+
+            def input_of(target):
+                raw = target.get("Input")
+                return json.loads(raw) if isinstance(raw, str) else raw
+
             match = [k for k, v in rules.items()
                      if v["Properties"].get("ScheduleExpression") == expression
                      and v["Properties"].get("State", "ENABLED") == "ENABLED"
-                     and any(mentions(t.get("Arn"), fn) for t in v["Properties"].get("Targets", []))]
+                     and any(mentions(t.get("Arn"), fn) and input_of(t) == wanted_input
+                             for t in v["Properties"].get("Targets", []))]
             if len(match) != 1:
-                fail(f"trigger schedule {expression} of {r['key']}: no enabled rule targeting {fn}")
+                fail(f"trigger schedule {expression} (input {wanted_input!r}) of {r['key']}: no enabled rule targeting {fn}")
+                continue
+            seen_rules.add(match[0])
         # --- OCR / archive
         elif r["name"] == "s3":
             # `existing: true`: a Custom::S3 resource naming the bucket, the function and the event.
@@ -285,15 +326,22 @@ def main():
                 fail(f"trigger s3 {o['bucket']} of {r['key']}: no notification of {bucket} to {fname}")
                 continue
             seen_customs.add(match[0])
-            events = [c.get("Event") for c in customs[match[0]]["Properties"].get("BucketConfigs", [])]
+            configs = customs[match[0]]["Properties"].get("BucketConfigs", [])
+            events = [c.get("Event") for c in configs]
             if events != [o["event"]]:
                 fail(f"trigger s3 {o['bucket']} of {r['key']}: events {events!r}, expected [{o['event']!r}]")
+            prefixes = [rule.get("Prefix") for c in configs for rule in c.get("Rules", []) if "Prefix" in rule]
+            wanted = [o["prefix"]] if "prefix" in o else []
+            if prefixes != wanted:
+                fail(f"trigger s3 {o['bucket']} of {r['key']}: key prefix filter {prefixes!r}, expected {wanted!r}")
         else:
             fail(f"trigger {r['name']} of {r['key']}: the check does not know this kind yet; extend it")
     for extra in sorted(set(mappings) - seen_mappings):
         fail(f"event source mapping {extra} is in the template but not in the table")
     for extra in sorted(set(customs) - seen_customs):
         fail(f"S3 notification {extra} is in the template but not in the table")
+    for extra in sorted(set(rules) - seen_rules):
+        fail(f"schedule {extra} is in the template but not in the table")
 
     # Environment: exactly the table's names, on every function.
     want = of_kind(rows, "env")
@@ -349,8 +397,9 @@ def main():
         for msg in failures:
             print(f"FAIL {msg}")
         sys.exit(f"{len(failures)} difference(s) between the template and {os.path.relpath(table, root)}")
+    owners = ", ".join(f"{k}: {v}" for k, v in OWNERS.items())
     print("template matches the table: " + ", ".join(f"{n} {k}" for k, n in counts.items())
-          + f"; {len(res)} resources in the template")
+          + f"; {len(res)} resources in the template (AI stages: {owners})")
 
 
 if __name__ == "__main__":

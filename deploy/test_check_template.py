@@ -57,6 +57,13 @@ MUTATIONS = [
         next(k for k, v in t["Resources"].items() if v["Type"] == "Custom::S3"))),
     ("s3 event changed", "events", lambda t: res(t, "Custom::S3")["Properties"]["BucketConfigs"][0].update(
         Event="s3:ObjectRemoved:*")),
+    ("s3 key filter dropped", "key prefix filter", lambda t: res(t, "Custom::S3")["Properties"]["BucketConfigs"][0].pop(
+        "Rules")),
+    ("relay schedule dropped", "outbox-relay", lambda t: t["Resources"].pop(
+        next(k for k, v in t["Resources"].items() if v["Type"] == "AWS::Events::Rule"
+             and "outbox-relay" in json.dumps(v)))),
+    ("owner variable changed", "LLM_CLASSIFIER_OWNER", lambda t: res(t, "AWS::Lambda::Function")["Properties"][
+        "Environment"]["Variables"].update(LLM_CLASSIFIER_OWNER="engine")),
 ]
 
 bad = []
@@ -70,6 +77,12 @@ for label, expected, mutate in MUTATIONS:
         out = subprocess.run([sys.executable, check, table, d, stage, root], capture_output=True, text=True)
     if out.returncode == 0 or expected not in out.stdout:
         bad.append(f"{label}: exit {out.returncode}, output {out.stdout.strip()!r}")
+# The backend's template checked as if the AI engine owned the stages: both would consume them.
+for owners, expected in (("llm=engine", "llmClassifierWorker is declared but the AI engine owns"),
+                         ("ocr=engine", "ocrWorker is declared but the AI engine owns")):
+    out = subprocess.run([sys.executable, check, table, pkg, stage, root, owners], capture_output=True, text=True)
+    if out.returncode == 0 or expected not in out.stdout:
+        bad.append(f"two owners ({owners}): exit {out.returncode}, output {out.stdout.strip()!r}")
 if bad:
     sys.exit("check_template.py missed mutations:\n  " + "\n  ".join(bad))
-print(f"check_template.py caught all {len(MUTATIONS)} mutations")
+print(f"check_template.py caught all {len(MUTATIONS)} mutations and both double owners")

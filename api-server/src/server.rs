@@ -396,7 +396,7 @@ impl InnovaApi for InnovaImpl {
     async fn classrooms_archive(
         rqctx: RequestContext<ApiContext>,
         path: Path<classrooms::ClassroomPath>,
-    ) -> ApiOk<classrooms::ArchivedClassroom> {
+    ) -> ApiOk<classrooms::Course> {
         traced!(rqctx, handlers::classrooms::archive(rqctx, path))
     }
 

@@ -6,6 +6,7 @@
 
 use std::time::Duration;
 
+use innova_core::config::StageOwners;
 use innova_core::db::admin_status as repo;
 use innova_core::killswitch::{Killswitch, SwitchState};
 use innova_core::queue::QueueName;
@@ -44,7 +45,7 @@ pub struct Cost {
     pub by_model: Vec<CostByModel>,
 }
 
-/// Whether each stage runs (`false` = paused).
+/// Whether each stage runs (`false` = paused), and the grader's cheap mode.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SwitchStates {
     pub grader: bool,
@@ -52,6 +53,18 @@ pub struct SwitchStates {
     pub solution_generator: bool,
     pub ocr: bool,
     pub hourly_alerts: bool,
+    /// The AI engine's guide ingest.
+    pub ingest: bool,
+    /// The AI engine's grader in cheap mode (`/innova/guides/grading_cheap_mode` is `"true"`).
+    pub grading_cheap_mode: bool,
+}
+
+/// What waits in the transactional outbox (decision 22): messages whose publish failed or is
+/// in flight, and how old the oldest is.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct OutboxBacklog {
+    pub messages: i64,
+    pub oldest_age_seconds: Option<f64>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -60,12 +73,15 @@ pub struct AdminStatus {
     pub pipeline: PipelineCounts,
     pub cost: Cost,
     pub killswitches: SwitchStates,
+    /// Who runs LLM classification and OCR (decision 21, chosen at deploy).
+    pub owners: StageOwners,
+    pub outbox: OutboxBacklog,
     /// What could not be read, for the operator.
     pub warnings: Vec<String>,
 }
 
 pub async fn status(app: &App) -> AppResult<AdminStatus> {
-    let (pipeline, cost, queues, switches) = tokio::join!(
+    let (pipeline, cost, queues, switches, backlog) = tokio::join!(
         repo::pipeline_counts(&app.db),
         cost(app),
         futures::future::join_all(QUEUES.iter().map(|&(key, q)| queue_status(app, key, q))),
@@ -74,7 +90,9 @@ pub async fn status(app: &App) -> AppResult<AdminStatus> {
                 .iter()
                 .map(|&k| async move { (k, app.services.killswitches.state(k).await) })
         ),
+        innova_core::db::outbox::backlog(&app.db),
     );
+    let (messages, oldest_age_seconds) = backlog?;
     let pipeline = pipeline?;
     let mut warnings = Vec::new();
     let mut queues_out = Vec::with_capacity(queues.len());
@@ -94,11 +112,13 @@ pub async fn status(app: &App) -> AppResult<AdminStatus> {
             .map_or(SwitchState::Unknown, |(_, state)| *state);
         if state == SwitchState::Unknown {
             warnings.push(format!(
-                "killswitch {} unreadable: reported enabled (fail-open)",
-                k.parameter()
+                "killswitch {} unreadable: reported {} (fail-open)",
+                k.parameter(),
+                if k.is_mode() { "off" } else { "enabled" }
             ));
         }
-        !state.is_paused()
+        // A pause switch is enabled while not paused; a mode is on only when set ("true").
+        state.is_paused() == k.is_mode()
     };
     let killswitches = SwitchStates {
         grader: enabled(Killswitch::Grader),
@@ -106,6 +126,8 @@ pub async fn status(app: &App) -> AppResult<AdminStatus> {
         solution_generator: enabled(Killswitch::SolutionGenerator),
         ocr: enabled(Killswitch::Ocr),
         hourly_alerts: enabled(Killswitch::HourlyAlerts),
+        ingest: enabled(Killswitch::Ingest),
+        grading_cheap_mode: enabled(Killswitch::GradingCheapMode),
     };
     // --- LLM classifier: locally without a key nothing consumes llm-classify (decisions §3).
     warnings.extend(crate::classify::local_consumer_missing(app));
@@ -121,6 +143,11 @@ pub async fn status(app: &App) -> AppResult<AdminStatus> {
         pipeline,
         cost: cost?,
         killswitches,
+        owners: app.config.stage_owners,
+        outbox: OutboxBacklog {
+            messages,
+            oldest_age_seconds,
+        },
         warnings,
     })
 }
@@ -174,12 +201,14 @@ async fn queue_status(
     )
 }
 
-/// Turns a stage on (`enabled`) or off by writing its SSM parameter (`"false"` / `"true"`).
-/// A store that cannot be written is [`AppError::Unavailable`]: the operator can retry.
+/// Turns a stage on (`enabled`) or off by writing its SSM parameter (`"false"` / `"true"`); for
+/// a mode ([`Killswitch::is_mode`]) `enabled` turns the mode on (`"true"`). A store that cannot
+/// be written is [`AppError::Unavailable`]: the operator can retry.
 pub async fn set_enabled(app: &App, switch: Killswitch, enabled: bool) -> AppResult<()> {
+    let flag = if switch.is_mode() { enabled } else { !enabled };
     app.services
         .killswitches
-        .set_paused(switch, !enabled)
+        .set_paused(switch, flag)
         .await
         .map_err(|e| AppError::Unavailable(e.to_string()))
 }

@@ -17,9 +17,7 @@ use innova_core::db::{
 };
 use innova_core::messages::{GuideIngestMessage, SolutionGenerationMessage};
 use innova_core::objects::{Bucket, ObjectError};
-use innova_domain::guides::{
-    self as rules, CanonicalSolution, GuideStatus, IngestAction, TagCount, TaggedCell,
-};
+use innova_domain::guides::{self as rules, GuideStatus, IngestAction, TagCount, TaggedCell};
 use innova_domain::vocab::ExerciseSource;
 use serde_json::json;
 
@@ -142,10 +140,18 @@ pub async fn ingest(app: &App, guide_id: &str, trace_id: &str) -> AppResult<Guid
     let guide = guides::lock(&mut tx, guide_id)
         .await?
         .ok_or_else(guide_not_found)?;
-    match rules::ingest_action(guide.status) {
+    // A guide the AI engine has held longer than its queue's redrive window will not move any
+    // more: ingesting it starts over, from the failed state it is in in effect.
+    let stuck = db::now() - guide.updated_at > chrono::Duration::seconds(rules::STUCK_AFTER_SECS)
+        && rules::stuck_failed_status(guide.status).is_some();
+    let from = match rules::stuck_failed_status(guide.status) {
+        Some(failed) if stuck => failed,
+        _ => guide.status,
+    };
+    match rules::ingest_action(guide.status, stuck) {
         IngestAction::AlreadyRunning => return Ok(guide.status),
         IngestAction::Rejected | IngestAction::Start => {
-            rules::transition(guide.status, GuideStatus::Extracting).map_err(illegal)?;
+            rules::transition(from, GuideStatus::Extracting).map_err(illegal)?;
         }
     }
     guides::set_status(&mut *tx, guide_id, GuideStatus::Extracting, true).await?;
@@ -160,6 +166,52 @@ pub async fn ingest(app: &App, guide_id: &str, trace_id: &str) -> AppResult<Guid
     tx.commit().await.map_err(DbError::from)?;
     outbox::publish(app, vec![entry]).await;
     Ok(GuideStatus::Extracting)
+}
+
+// ---- stuck guides -------------------------------------------------------------------------------
+
+/// Why the hourly run failed a guide (its `failureReason`).
+pub const STUCK_REASON: &str = "The AI engine did not finish this guide in time; ingest it again";
+
+/// The hourly run's sweep: every guide the AI engine has held in EXTRACTING or
+/// GENERATING_SOLUTIONS longer than [`rules::STUCK_AFTER_SECS`] (its message dead-lettered, its
+/// worker crashed) moves to EXTRACTION_FAILED or GENERATION_FAILED with [`STUCK_REASON`], and
+/// its teacher gets a GUIDE_PROCESSING_FAILED alert — in one transaction. The number failed.
+pub async fn fail_stuck(app: &App, now: chrono::NaiveDateTime) -> AppResult<usize> {
+    use innova_core::db::alerts;
+    use innova_domain::alerts::{AlertType, Severity};
+    let cutoff = now - chrono::Duration::seconds(rules::STUCK_AFTER_SECS);
+    let mut tx = db::begin(&app.db).await?;
+    let failed = guides::fail_stuck(&mut *tx, cutoff, STUCK_REASON).await?;
+    for g in &failed {
+        let payload = serde_json::json!({
+            "message": format!(
+                "La guía \"{}\" no terminó de procesarse: vuelve a enviarla",
+                g.title
+            ),
+            "guideId": g.id,
+            "status": g.status.as_str(),
+        });
+        alerts::insert(
+            &mut *tx,
+            &alerts::NewAlert {
+                teacher_id: &g.created_by_teacher_id,
+                course_id: &g.course_id,
+                topic_id: None,
+                student_id: None,
+                alert_type: AlertType::GuideProcessingFailed,
+                severity: Severity::High,
+                payload: &payload,
+            },
+        )
+        .await?;
+    }
+    tx.commit().await.map_err(DbError::from)?;
+    if !failed.is_empty() {
+        let ids: Vec<&str> = failed.iter().map(|g| g.id.as_str()).collect();
+        tracing::warn!(guides = ?ids, "stuck guides marked failed; their teachers alerted");
+    }
+    Ok(failed.len())
 }
 
 // ---- R35 list -----------------------------------------------------------------------------------
@@ -330,16 +382,20 @@ pub struct SolutionEdit {
     pub expected_error_tags: Vec<String>,
 }
 
-/// The problems of a `stepsJson`, each naming its field as the client sent it
-/// (`stepsJson.steps[0].latex: …`); empty when it is a valid canonical solution with a
-/// checkpoint.
-pub fn solution_problems(steps_json: &serde_json::Value) -> Vec<String> {
-    match rules::validate_teacher_solution(steps_json) {
+/// The shape problems of a `stepsJson`, each naming its field as the client sent it
+/// (`stepsJson.steps[0].latex: …`); empty when it is a valid canonical solution. Its
+/// `final_answer` may be absent (the body's `finalAnswer` stands in), and so may `points` and
+/// the steps' `idx` (the question's points and the position do): the AI engine's stored shape
+/// is accepted back (decision 26). The checkpoint rule needs the stored version and is
+/// [`new_solution_version`]'s.
+pub fn solution_problems(steps_json: &serde_json::Value, final_answer: &str) -> Vec<String> {
+    let defaults = rules::SolutionDefaults {
+        final_answer: Some(final_answer),
+        points: Some(1.0),
+    };
+    match rules::parse_canonical_solution_with(steps_json, defaults) {
         Ok(_) => Vec::new(),
-        Err(rules::SolutionError::NoCheckpoint) => {
-            vec![format!("stepsJson: {}", rules::SolutionError::NoCheckpoint)]
-        }
-        Err(rules::SolutionError::Invalid(issues)) => issues
+        Err(issues) => issues
             .0
             .iter()
             .map(|issue| format!("Invalid canonical solution: {}", field_path(issue)))
@@ -364,16 +420,13 @@ fn field_path(issue: &str) -> String {
     format!("{out}: {message}")
 }
 
-fn parse_solution(steps_json: &serde_json::Value) -> AppResult<CanonicalSolution> {
-    let problems = solution_problems(steps_json);
-    if !problems.is_empty() {
-        return Err(AppError::Invalid(problems));
-    }
-    rules::validate_teacher_solution(steps_json).map_err(AppError::internal)
-}
-
 /// Stores the edit as the question's new current version (max + 1, source TEACHER_EDITED),
-/// the parsed canonical form as `stepsJson`, in one transaction with the question locked.
+/// the parsed canonical form as `stepsJson` (what it omits filled in: `finalAnswer`, the
+/// question's points, each step's position), in one transaction with the question locked.
+///
+/// A changed solution needs a checkpoint step (the grader aligns the student's work on them:
+/// 400 otherwise); the current one saved back unchanged is accepted as it is, checkpoint or not
+/// — what the API serves, it accepts back (decision 26).
 pub async fn new_solution_version(
     app: &App,
     guide_id: &str,
@@ -381,12 +434,34 @@ pub async fn new_solution_version(
     teacher_id: &str,
     edit: SolutionEdit,
 ) -> AppResult<SolutionRow> {
-    let parsed = parse_solution(&edit.steps_json)?;
-    let stored = serde_json::to_value(&parsed).map_err(AppError::internal)?;
+    let problems = solution_problems(&edit.steps_json, &edit.final_answer);
+    if !problems.is_empty() {
+        return Err(AppError::Invalid(problems));
+    }
     let mut tx = db::begin(&app.db).await?;
-    guides::lock_question(&mut tx, guide_id, question_id)
+    let question = guides::lock_question(&mut tx, guide_id, question_id)
         .await?
         .ok_or_else(question_not_found)?;
+    let defaults = rules::SolutionDefaults {
+        final_answer: Some(&edit.final_answer),
+        points: Some(question.points),
+    };
+    let parsed = rules::parse_canonical_solution_with(&edit.steps_json, defaults)
+        .map_err(AppError::internal)?;
+    if !parsed.has_checkpoint() {
+        let current =
+            guides::current_solutions(&mut *tx, std::slice::from_ref(&question.id)).await?;
+        let unchanged = current.first().is_some_and(|c| {
+            c.steps_json == edit.steps_json && c.final_answer == edit.final_answer
+        });
+        if !unchanged {
+            return Err(AppError::Invalid(vec![format!(
+                "stepsJson: {}",
+                rules::SolutionError::NoCheckpoint
+            )]));
+        }
+    }
+    let stored = serde_json::to_value(&parsed).map_err(AppError::internal)?;
     let row = guides::insert_teacher_version(
         &mut tx,
         &guides::NewSolution {
@@ -691,15 +766,16 @@ mod tests {
     }
 
     #[test]
-    fn a_solution_needs_a_checkpoint() {
-        let no_checkpoint = json!({"final_answer": "7", "points": 1,
-                                   "steps": [{"idx": 0, "latex": "7", "checkpoint": false}]});
+    fn a_solution_without_final_answer_points_or_idx_has_no_shape_problem() {
+        let engine = json!({"steps": [{"latex": "7", "checkpoint": false}]});
+        assert!(solution_problems(&engine, "7").is_empty());
+        let broken = json!({"steps": [{"latex": "", "checkpoint": "no"}]});
         assert_eq!(
-            solution_problems(&no_checkpoint),
-            ["stepsJson: Solution must contain at least one checkpoint step"]
+            solution_problems(&broken, "7"),
+            [
+                "Invalid canonical solution: stepsJson.steps[0].latex: String must contain at least 1 character(s)",
+                "Invalid canonical solution: stepsJson.steps[0].checkpoint: Expected boolean, received string"
+            ]
         );
-        let mut ok = no_checkpoint;
-        ok["steps"][0]["checkpoint"] = json!(true);
-        assert!(solution_problems(&ok).is_empty());
     }
 }

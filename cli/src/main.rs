@@ -5,6 +5,7 @@ mod classify;
 mod import_catalog;
 mod migrate;
 mod openapi;
+mod relay;
 mod seed;
 mod seed_auth;
 mod token;
@@ -86,6 +87,9 @@ enum Command {
     /// Archive attempt events older than TELEMETRY_RETENTION_DAYS to S3 now (what the hourly
     /// schedule does; idempotent) and print the objects written (JSON).
     TelemetryArchive,
+    /// Publish now the messages waiting in the transactional outbox (what the relay does every
+    /// minute on AWS) and print what it did (JSON).
+    RelayOutbox,
 }
 
 #[derive(Subcommand)]
@@ -117,6 +121,7 @@ async fn main() -> anyhow::Result<()> {
         } => reenqueue::run(older_than_minutes, limit).await,
         // --- OCR / archive
         Command::TelemetryArchive => telemetry_archive::run().await,
+        Command::RelayOutbox => relay::run().await,
     }
 }
 

@@ -68,6 +68,48 @@ pub struct Config {
     /// `TELEMETRY_RETENTION_DAYS` (default 30, at least 1): attempt events older than this are
     /// archived to S3 by the hourly telemetry archive.
     pub telemetry_retention_days: u32,
+    /// Who runs each AI stage (decision 21): `LLM_CLASSIFIER_OWNER`, `OCR_OWNER`.
+    pub stage_owners: StageOwners,
+}
+
+/// Who runs an AI stage (decision 21): this backend's worker, or the AI engine's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum StageOwner {
+    /// Our function consumes the stage's queue or bucket (locally: our in-process worker).
+    #[default]
+    Backend,
+    /// The AI engine's function does; ours is not deployed (locally: not started), and the
+    /// backend still publishes what the engine consumes.
+    Engine,
+}
+
+impl StageOwner {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StageOwner::Backend => "backend",
+            StageOwner::Engine => "engine",
+        }
+    }
+
+    fn parse(var: &'static str, value: Option<String>) -> Result<Self, ConfigError> {
+        match set(value).as_deref() {
+            None | Some("backend") => Ok(StageOwner::Backend),
+            Some("engine") => Ok(StageOwner::Engine),
+            Some(other) => Err(ConfigError::invalid(
+                var,
+                format!("`{other}`: expected `backend` or `engine`"),
+            )),
+        }
+    }
+}
+
+/// The owners of the two AI stages whose consumer is chosen at deploy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct StageOwners {
+    /// LLM classification (`llm-classify-queue`).
+    pub llm_classification: StageOwner,
+    /// OCR of uploaded photos (the OCR uploads bucket's notification).
+    pub ocr: StageOwner,
 }
 
 /// Requests per minute allowed on the public auth routes (`register`, `login`, `refresh`,
@@ -208,6 +250,8 @@ struct Raw {
     anthropic_model: Option<String>,
     // --- OCR / archive
     telemetry_retention_days: Option<String>,
+    llm_classifier_owner: Option<String>,
+    ocr_owner: Option<String>,
 }
 
 /// Every variable the configuration reads (documentation and the README table use this list).
@@ -257,6 +301,8 @@ pub const VARIABLES: &[&str] = &[
     "ANTHROPIC_MODEL",
     // --- OCR / archive
     "TELEMETRY_RETENTION_DAYS",
+    "LLM_CLASSIFIER_OWNER",
+    "OCR_OWNER",
 ];
 
 /// Origins allowed by CORS when `CORS_ORIGINS` is not set at all: the usual local front-ends.
@@ -466,6 +512,13 @@ impl Config {
                 raw.telemetry_retention_days,
             )?
             .unwrap_or(DEFAULT_TELEMETRY_RETENTION_DAYS),
+            stage_owners: StageOwners {
+                llm_classification: StageOwner::parse(
+                    "LLM_CLASSIFIER_OWNER",
+                    raw.llm_classifier_owner,
+                )?,
+                ocr: StageOwner::parse("OCR_OWNER", raw.ocr_owner)?,
+            },
         })
     }
 }

@@ -37,18 +37,25 @@ pub enum Killswitch {
     Ocr,
     /// The hourly alert generator.
     HourlyAlerts,
+    /// The AI engine's guide ingest (PDF extraction, its costliest stage).
+    Ingest,
+    /// Not a pause: the AI engine's grader in its cheap mode when `"true"` (a mode switch; see
+    /// [`Killswitch::is_mode`]).
+    GradingCheapMode,
 }
 
 impl Killswitch {
-    pub const ALL: [Killswitch; 5] = [
+    pub const ALL: [Killswitch; 7] = [
         Killswitch::Grader,
         Killswitch::Classifier,
         Killswitch::SolutionGenerator,
         Killswitch::Ocr,
         Killswitch::HourlyAlerts,
+        Killswitch::Ingest,
+        Killswitch::GradingCheapMode,
     ];
 
-    /// The SSM parameter; `"true"` means paused.
+    /// The SSM parameter; `"true"` means paused (for a mode: on).
     pub fn parameter(self) -> &'static str {
         match self {
             Killswitch::Grader => "/innova/guides/grading_paused",
@@ -56,7 +63,15 @@ impl Killswitch {
             Killswitch::SolutionGenerator => "/innova/guides/solution_paused",
             Killswitch::Ocr => "/innova/ocr/paused",
             Killswitch::HourlyAlerts => "/innova/alerts/paused",
+            Killswitch::Ingest => "/innova/guides/ingest_paused",
+            Killswitch::GradingCheapMode => "/innova/guides/grading_cheap_mode",
         }
+    }
+
+    /// A mode rather than a pause: `"true"` turns the mode on, and an unreadable parameter reads
+    /// as off (the stage runs as usual).
+    pub fn is_mode(self) -> bool {
+        self == Killswitch::GradingCheapMode
     }
 }
 

@@ -284,4 +284,239 @@ mod tests {
         assert!(AttemptStreamMessage::QUEUE.is_fifo());
         assert_eq!(AdhocSolveMessage::QUEUE, QueueName::AdhocSolve);
     }
+
+    // ---- the AI engine's models (`vruizz22/innova-ai-engine`, `src/*/schemas.py`) -------------
+
+    /// A field of a pydantic model: its name, and the JSON types its (lax) validation takes.
+    type Field = (&'static str, &'static [&'static str]);
+
+    /// The engine's models of the bodies it consumes, field by field (required first): no
+    /// aliases, `extra` ignored, `str` takes only strings, `int` integral numbers, `float`
+    /// numbers, `None` `null`.
+    const GUIDE_INGEST: (&[Field], &[Field]) = (
+        &[
+            ("guide_id", &["string"]),
+            ("source_pdf_key", &["string"]),
+            ("course_grade_level", &["integer"]),
+        ],
+        &[("trace_id", &["string"])],
+    );
+    const SOLUTION_GEN: (&[Field], &[Field]) = (
+        &[("guide_id", &["string"])],
+        &[
+            ("guide_question_id", &["string", "null"]),
+            ("trace_id", &["string"]),
+        ],
+    );
+    const GRADE_SUBMISSION: (&[Field], &[Field]) = (
+        &[("guide_submission_id", &["string"])],
+        &[("trace_id", &["string"])],
+    );
+    const LLM_ATTEMPT: (&[Field], &[Field]) = (
+        &[
+            ("id", &["string"]),
+            ("problem_statement", &["string"]),
+            ("canonical_solution", &["string"]),
+            ("raw_steps", &["array"]),
+            ("final_answer", &["string"]),
+        ],
+        &[
+            ("topic", &["string", "null"]),
+            ("student_id", &["string"]),
+            ("domain_id", &["string", "null"]),
+            ("subdomain_code", &["string", "null"]),
+        ],
+    );
+    const ADHOC_SOLVE: (&[Field], &[Field]) = (
+        &[
+            ("attempt_id", &["string"]),
+            ("problem_latex", &["string"]),
+            ("student_final_answer", &["string"]),
+        ],
+        &[
+            ("student_steps", &["array"]),
+            ("student_id", &["string"]),
+            ("grade_level", &["integer"]),
+            ("trace_id", &["string"]),
+        ],
+    );
+    const GENERATE_EXERCISES: (&[Field], &[Field]) = (
+        &[
+            ("subdomain_code", &["string"]),
+            ("grade_level", &["integer"]),
+            ("target_error_codes", &["array"]),
+            ("count", &["integer"]),
+        ],
+        &[("trace_id", &["string"])],
+    );
+
+    fn json_type(v: &Value) -> &'static str {
+        match v {
+            Value::Null => "null",
+            Value::Bool(_) => "boolean",
+            Value::Number(n) if n.is_i64() || n.is_u64() => "integer",
+            Value::Number(_) => "number",
+            Value::String(_) => "string",
+            Value::Array(_) => "array",
+            Value::Object(_) => "object",
+        }
+    }
+
+    /// Whether `body` validates against the engine's model.
+    fn validates(body: &Value, (required, optional): (&[Field], &[Field])) -> Result<(), String> {
+        for (name, types) in required {
+            let v = body.get(*name).ok_or(format!("{name} is required"))?;
+            if !types.contains(&json_type(v)) {
+                return Err(format!(
+                    "{name} is {}, the engine takes {types:?}",
+                    json_type(v)
+                ));
+            }
+        }
+        for (name, types) in optional {
+            if let Some(v) = body.get(*name)
+                && !types.contains(&json_type(v))
+            {
+                return Err(format!(
+                    "{name} is {}, the engine takes {types:?}",
+                    json_type(v)
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// What this backend publishes for the AI engine validates against its models (the bodies
+    /// as we serialise them), and the engine's own example bodies validate too (so the check
+    /// itself reads the models right).
+    #[test]
+    fn what_we_send_validates_against_the_engines_models() {
+        let ours = [
+            (
+                serde_json::to_value(GuideIngestMessage {
+                    guide_id: "g".into(),
+                    source_pdf_key: "guides/uploads/g.pdf".into(),
+                    course_grade_level: 7,
+                    trace_id: "t".into(),
+                })
+                .unwrap(),
+                GUIDE_INGEST,
+            ),
+            (
+                serde_json::to_value(SolutionGenerationMessage {
+                    guide_id: "g".into(),
+                    guide_question_id: Some("q".into()),
+                    trace_id: "t".into(),
+                })
+                .unwrap(),
+                SOLUTION_GEN,
+            ),
+            (
+                serde_json::to_value(SubmissionGradeMessage {
+                    guide_submission_id: "s".into(),
+                    guide_question_id: "q".into(),
+                    solution_version: 2,
+                    photo_keys: vec!["k".into()],
+                    trace_id: "t".into(),
+                })
+                .unwrap(),
+                GRADE_SUBMISSION,
+            ),
+            (
+                serde_json::to_value(LlmClassifyMessage {
+                    id: "a".into(),
+                    topic: None,
+                    domain_id: Some("d".into()),
+                    subdomain_code: Some("ADD".into()),
+                    problem_statement: "1+1".into(),
+                    canonical_solution: "2".into(),
+                    raw_steps: vec![],
+                    final_answer: "3".into(),
+                    student_id: "s".into(),
+                })
+                .unwrap(),
+                LLM_ATTEMPT,
+            ),
+            (
+                serde_json::to_value(AdhocSolveMessage {
+                    attempt_id: "a".into(),
+                    problem_latex: "2x+3=7".into(),
+                    student_steps: vec!["x=2".into()],
+                    student_final_answer: "x=2".into(),
+                    student_id: "s".into(),
+                    grade_level: 8,
+                    trace_id: "t".into(),
+                })
+                .unwrap(),
+                ADHOC_SOLVE,
+            ),
+            (
+                serde_json::to_value(ExerciseGenerateMessage {
+                    subdomain_code: "FRACT_ADD".into(),
+                    grade_level: 6,
+                    target_error_codes: vec!["X".into()],
+                    count: 5,
+                    trace_id: "t".into(),
+                })
+                .unwrap(),
+                GENERATE_EXERCISES,
+            ),
+        ];
+        for (body, model) in ours {
+            validates(&body, model).unwrap_or_else(|e| panic!("{body}: {e}"));
+        }
+        // The engine's example bodies (its tests and docs), exactly.
+        let engine = [
+            (
+                r#"{"guide_id":"3f0e6c1a-7a51-4a7e-9d0f-2f7e2a9c1b11","source_pdf_key":"guides/uploads/3f0e6c1a-7a51-4a7e-9d0f-2f7e2a9c1b11.pdf","course_grade_level":7,"trace_id":"b1c2d3e4-0000-4000-8000-000000000001"}"#,
+                GUIDE_INGEST,
+            ),
+            (
+                r#"{"guide_id":"3f0e6c1a-7a51-4a7e-9d0f-2f7e2a9c1b11","guide_question_id":null,"trace_id":"b1c2d3e4-0000-4000-8000-000000000001"}"#,
+                SOLUTION_GEN,
+            ),
+            (
+                r#"{"guide_submission_id":"c0ffee00-1234-4abc-8def-000000000001","guide_question_id":"9a8b7c6d-1111-4222-8333-444455556666","solution_version":2,"photo_keys":["submissions/c0ffee00-1234-4abc-8def-000000000001/0.jpg"],"trace_id":"b1c2d3e4-0000-4000-8000-000000000003"}"#,
+                GRADE_SUBMISSION,
+            ),
+            (
+                r#"{"id":"a7e1c2d3-0000-4000-8000-0000000000aa","topic":null,"domain_id":"d0d0d0d0-1111-4222-8333-444455556666","subdomain_code":"ADD","problem_statement":"\\frac{1}{2}+\\frac{1}{3}","canonical_solution":"\\frac{5}{6}","raw_steps":[{"expression":"\\frac{1+1}{2+3}","isFinal":false},{"expression":"\\frac{2}{5}","isFinal":true}],"final_answer":"\\frac{2}{5}","student_id":"5e5e5e5e-0000-4000-8000-000000000001"}"#,
+                LLM_ATTEMPT,
+            ),
+            (
+                r#"{"attempt_id":"ad0c0000-0000-4000-8000-000000000001","problem_latex":"2x+3=7","student_steps":["2x=4","x=2"],"student_final_answer":"x=2","student_id":"5e5e5e5e-0000-4000-8000-000000000001","grade_level":8,"trace_id":"b1c2d3e4-0000-4000-8000-000000000004"}"#,
+                ADHOC_SOLVE,
+            ),
+            (
+                r#"{"subdomain_code":"FRACT_ADD","grade_level":6,"target_error_codes":["SUM_NUMERATORS_AND_DENOMINATORS"],"count":5,"trace_id":"b1c2d3e4-0000-4000-8000-000000000005"}"#,
+                GENERATE_EXERCISES,
+            ),
+        ];
+        for (body, model) in engine {
+            let body: Value = serde_json::from_str(body).unwrap();
+            validates(&body, model).unwrap_or_else(|e| panic!("{body}: {e}"));
+        }
+        // And the check catches a body the engine would refuse.
+        assert!(
+            validates(
+                &json!({"guide_id": "g", "source_pdf_key": "k", "course_grade_level": "7"}),
+                GUIDE_INGEST
+            )
+            .is_err()
+        );
+        assert!(validates(&json!({"guide_submission_id": 5}), GRADE_SUBMISSION).is_err());
+    }
+
+    /// The engine's grader's message to `attempt-reprocess-queue`, exactly as it serialises it,
+    /// parses as ours with nothing lost.
+    #[test]
+    fn the_engines_reprocess_message_parses() {
+        let wire = r#"{"attempt_id":null,"guide_submission_id":"c0ffee00-1234-4abc-8def-000000000001","guide_question_id":"9a8b7c6d-1111-4222-8333-444455556666","latex_steps":["\\frac{1}{2}+\\frac{1}{3}=\\frac{3}{6}+\\frac{2}{6}","=\\frac{5}{6}"],"provider":"claude-haiku","confidence":0.91,"alignment_summary":{"path":"MAIN","first_error_checkpoint":null,"score_0_1":1.0},"trace_id":"b1c2d3e4-0000-4000-8000-000000000003"}"#;
+        let m: AttemptReprocessMessage = serde_json::from_str(wire).unwrap();
+        assert_eq!(m.latex_steps.len(), 2);
+        assert_eq!(m.alignment_summary.as_ref().unwrap().score_0_1, 1.0);
+        let back = serde_json::to_value(&m).unwrap();
+        let original: Value = serde_json::from_str(wire).unwrap();
+        assert_eq!(back, original, "nothing renamed or lost");
+    }
 }

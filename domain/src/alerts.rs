@@ -55,6 +55,10 @@ pub enum AlertType {
     GuideReadyForReview,
     GuideGradingComplete,
     GuideCommonError,
+    // A guide the AI engine never finished (EXTRACTING or GENERATING_SOLUTIONS beyond its
+    // queue's redrive window): marked failed by the hourly run, so the teacher can ingest again.
+    // (Plain comments on variants: a doc comment would split the contract's enum into a oneOf.)
+    GuideProcessingFailed,
 }
 
 impl AlertType {
@@ -68,6 +72,7 @@ impl AlertType {
             AlertType::GuideReadyForReview => "GUIDE_READY_FOR_REVIEW",
             AlertType::GuideGradingComplete => "GUIDE_GRADING_COMPLETE",
             AlertType::GuideCommonError => "GUIDE_COMMON_ERROR",
+            AlertType::GuideProcessingFailed => "GUIDE_PROCESSING_FAILED",
         }
     }
 }
@@ -115,6 +120,7 @@ impl AlertType {
         AlertType::GuideReadyForReview,
         AlertType::GuideGradingComplete,
         AlertType::GuideCommonError,
+        AlertType::GuideProcessingFailed,
     ];
 }
 
@@ -257,14 +263,135 @@ pub struct DedupKey {
 }
 
 /// The subject of an alert for the dedup key: what, besides the student, the alert is about.
+/// Read from our payloads (camelCase) and from the AI engine's (snake_case: `guide_id`,
+/// `unit_id`, `guide_question_id`), so an alert either service raised is the same alert.
 pub fn dedup_subject(alert_type: &str, topic_id: Option<&str>, payload: &Value) -> Option<String> {
-    let field = |name: &str| payload.get(name).and_then(Value::as_str).map(str::to_owned);
+    let field = |name: &str| {
+        payload_field(payload, name)
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+    };
     match alert_type {
         "AT_RISK_STUDENT" | "STUDENT_DROP" => None,
         "UNIT_OFF_TRACK" => field("unitId"),
-        "GUIDE_READY_FOR_REVIEW" | "GUIDE_GRADING_COMPLETE" => field("guideId"),
+        "GUIDE_READY_FOR_REVIEW" | "GUIDE_GRADING_COMPLETE" | "GUIDE_PROCESSING_FAILED" => {
+            field("guideId")
+        }
         "GUIDE_COMMON_ERROR" => field("questionId"),
         _ => topic_id.map(str::to_owned),
+    }
+}
+
+/// Payload fields whose name in the AI engine's alerts is not simply ours in snake_case.
+const ENGINE_FIELDS: &[(&str, &str)] = &[
+    ("guide_question_id", "questionId"),
+    ("error_code", "errorTagCode"),
+    ("n_students", "students"),
+    ("avg_pknown", "avgPKnown"),
+];
+
+/// Our name of a payload field of either service: `guide_id` → `guideId`, `error_code` →
+/// `errorTagCode`.
+fn our_field_name(key: &str) -> String {
+    if let Some((_, ours)) = ENGINE_FIELDS.iter().find(|(engine, _)| *engine == key) {
+        return (*ours).to_owned();
+    }
+    let mut out = String::with_capacity(key.len());
+    let mut upper = false;
+    for c in key.chars() {
+        if c == '_' {
+            upper = !out.is_empty();
+        } else if upper {
+            out.extend(c.to_uppercase());
+            upper = false;
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// A field of a payload of either service, by our (camelCase) name.
+pub fn payload_field<'a>(payload: &'a Value, name: &str) -> Option<&'a Value> {
+    let map = payload.as_object()?;
+    map.get(name).or_else(|| {
+        map.iter()
+            .find(|(k, _)| our_field_name(k) == name)
+            .map(|(_, v)| v)
+    })
+}
+
+/// An alert's payload as the API shows it, whichever service raised it: the AI engine's
+/// snake_case fields under our camelCase names (`guide_id` → `guideId`, `error_code` →
+/// `errorTagCode`, …), its dedup key (`dedup_ref`) left out, and a `message` — ours, or one
+/// written from the engine's fields when it has none. Our own payloads pass unchanged.
+pub fn normalize_payload(alert_type: AlertType, payload: Value) -> Value {
+    let Value::Object(map) = payload else {
+        return payload;
+    };
+    if map.keys().all(|k| !k.contains('_')) {
+        return Value::Object(map);
+    }
+    let mut out = serde_json::Map::with_capacity(map.len() + 1);
+    for (k, v) in map {
+        if k == "dedup_ref" {
+            continue;
+        }
+        out.entry(our_field_name(&k)).or_insert(v);
+    }
+    if !out.contains_key("message") {
+        let message = engine_message(alert_type, &out);
+        out.insert("message".into(), Value::String(message));
+    }
+    Value::Object(out)
+}
+
+/// The message of an engine-raised alert, from its (renamed) fields, in our alerts' words.
+fn engine_message(alert_type: AlertType, p: &serde_json::Map<String, Value>) -> String {
+    let text = |k: &str| match p.get(k) {
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Null) | None => "?".into(),
+        Some(other) => other.to_string(),
+    };
+    match alert_type {
+        AlertType::AtRiskStudent => format!(
+            "El estudiante tiene p_known < {} en {} temas",
+            text("pknownFloor"),
+            text("weakTopicCount")
+        ),
+        AlertType::CommonErrorInTopic => format!(
+            "{} de {} estudiantes con p_known bajo en {}",
+            text("strugglingStudents"),
+            text("courseSize"),
+            text("topicCode")
+        ),
+        AlertType::StudentDrop => format!(
+            "El dominio bajó {} en {} ({} temas)",
+            text("worstTrend"),
+            text("worstTopicCode"),
+            text("droppedTopicCount")
+        ),
+        AlertType::UnitOffTrack => format!(
+            "Promedio p_known={} en unidad \"{}\"",
+            text("avgPKnown"),
+            text("unitCode")
+        ),
+        AlertType::GuideReadyForReview => {
+            format!("La guía \"{}\" está lista para revisión", text("title"))
+        }
+        AlertType::GuideGradingComplete => format!(
+            "Guía \"{}\" corregida: {} de {} estudiantes entregaron",
+            text("title"),
+            text("gradedStudents"),
+            text("courseSize")
+        ),
+        AlertType::GuideCommonError => format!(
+            "{} de {} estudiantes cometen \"{}\" en una pregunta de la guía",
+            text("students"),
+            text("courseSize"),
+            text("errorTagCode")
+        ),
+        AlertType::GuideProcessingFailed => "La guía no terminó de procesarse".into(),
     }
 }
 
@@ -546,6 +673,113 @@ pub fn generate_alerts(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Payloads exactly as the AI engine's SQL inserts them (`src/solution_gen/repository.py`,
+    /// `src/alerts/*`): snake_case, `dedup_ref` last.
+    fn engine_payloads() -> Vec<(AlertType, Value)> {
+        vec![
+            (
+                AlertType::GuideReadyForReview,
+                json!({"guide_id": "g1", "title": "Guía 4 — Fracciones", "question_count": 12, "needs_review_count": 3}),
+            ),
+            (
+                AlertType::AtRiskStudent,
+                json!({"course_id": "c1", "weak_topic_count": 4, "topics": ["FRACT_ADD", "FRACT_MUL", "DEC_ADD", "INT_SUB"], "pknown_floor": 0.4, "dedup_ref": "stu-uuid"}),
+            ),
+            (
+                AlertType::CommonErrorInTopic,
+                json!({"course_id": "c1", "topic_code": "FRACT_ADD", "struggling_students": 18, "course_size": 30, "ratio": 0.6, "dedup_ref": "topic-uuid"}),
+            ),
+            (
+                AlertType::StudentDrop,
+                json!({"course_id": "c1", "worst_topic_code": "FRACT_ADD", "worst_trend": -0.21, "dropped_topic_count": 2, "dedup_ref": "stu-uuid"}),
+            ),
+            (
+                AlertType::UnitOffTrack,
+                json!({"course_id": "c1", "unit_id": "unit-uuid", "unit_code": "U2", "avg_pknown": 0.312, "sample_size": 120, "dedup_ref": "unit-uuid"}),
+            ),
+            (
+                AlertType::GuideGradingComplete,
+                json!({"guide_id": "g1", "title": "Guía 4", "graded_students": 28, "course_size": 30, "ratio": 0.933, "dedup_ref": "g1"}),
+            ),
+            (
+                AlertType::GuideCommonError,
+                json!({"guide_id": "g1", "guide_question_id": "q3", "error_code": "SUM_NUMERATORS_AND_DENOMINATORS", "n_students": 11, "course_size": 30, "ratio": 0.367, "dedup_ref": "q3:SUM_NUMERATORS_AND_DENOMINATORS"}),
+            ),
+        ]
+    }
+
+    #[test]
+    fn an_engine_raised_alert_reads_as_ours() {
+        for (alert_type, payload) in engine_payloads() {
+            let shown = normalize_payload(alert_type, payload);
+            let map = shown.as_object().unwrap();
+            assert!(
+                map.keys().all(|k| !k.contains('_')),
+                "{alert_type:?}: {shown}"
+            );
+            assert!(
+                !map.contains_key("dedupRef"),
+                "{alert_type:?}: the engine's key is internal"
+            );
+            let message = map["message"].as_str().unwrap();
+            assert!(!message.contains('?'), "{alert_type:?}: {message}");
+        }
+        let ready = normalize_payload(
+            AlertType::GuideReadyForReview,
+            engine_payloads()[0].1.clone(),
+        );
+        assert_eq!(
+            ready,
+            json!({"guideId": "g1", "title": "Guía 4 — Fracciones", "questionCount": 12,
+                   "needsReviewCount": 3,
+                   "message": "La guía \"Guía 4 — Fracciones\" está lista para revisión"})
+        );
+        let common = normalize_payload(AlertType::GuideCommonError, engine_payloads()[6].1.clone());
+        assert_eq!(common["questionId"], "q3");
+        assert_eq!(common["errorTagCode"], "SUM_NUMERATORS_AND_DENOMINATORS");
+        assert_eq!(common["students"], 11);
+        let unit = normalize_payload(AlertType::UnitOffTrack, engine_payloads()[4].1.clone());
+        assert_eq!(unit["avgPKnown"], 0.312);
+        assert_eq!(unit["message"], "Promedio p_known=0.312 en unidad \"U2\"");
+        // Ours pass unchanged.
+        let ours = json!({"message": "m", "guideId": "g1", "questionCount": 3});
+        assert_eq!(
+            normalize_payload(AlertType::GuideReadyForReview, ours.clone()),
+            ours
+        );
+    }
+
+    #[test]
+    fn an_engine_raised_alert_has_the_dedup_subject_of_ours() {
+        let pairs = [
+            (
+                "GUIDE_READY_FOR_REVIEW",
+                json!({"guide_id": "g1"}),
+                json!({"guideId": "g1"}),
+            ),
+            (
+                "GUIDE_GRADING_COMPLETE",
+                json!({"guide_id": "g1", "dedup_ref": "g1"}),
+                json!({"guideId": "g1"}),
+            ),
+            (
+                "UNIT_OFF_TRACK",
+                json!({"unit_id": "u1", "dedup_ref": "u1"}),
+                json!({"unitId": "u1"}),
+            ),
+            (
+                "GUIDE_COMMON_ERROR",
+                json!({"guide_question_id": "q3", "dedup_ref": "q3:X"}),
+                json!({"questionId": "q3"}),
+            ),
+        ];
+        for (kind, engine, ours) in pairs {
+            let subject = dedup_subject(kind, None, &ours);
+            assert!(subject.is_some(), "{kind}");
+            assert_eq!(dedup_subject(kind, None, &engine), subject, "{kind}");
+        }
+    }
 
     const DAY: i64 = 86_400_000;
     const NOW: i64 = 20_000 * DAY + 15 * 3_600_000; // 2024-10-04T15:00:00Z

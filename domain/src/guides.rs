@@ -143,10 +143,28 @@ pub enum IngestAction {
     Rejected,
 }
 
-/// The ingest decision for `status`.
-pub fn ingest_action(status: GuideStatus) -> IngestAction {
+/// How long the AI engine may keep a guide in EXTRACTING or GENERATING_SOLUTIONS before it
+/// counts as stuck (its message dead-lettered or its worker crashed): the guide-ingest and
+/// solution-generation queues give a message 3 receives of 900 s before the DLQ (45 min), plus
+/// 15 minutes for one that waited in the queue.
+pub const STUCK_AFTER_SECS: i64 = 3600;
+
+/// Where a stuck guide goes: the failed state of the stage it did not finish.
+pub fn stuck_failed_status(status: GuideStatus) -> Option<GuideStatus> {
+    match status {
+        Extracting => Some(ExtractionFailed),
+        GeneratingSolutions => Some(GenerationFailed),
+        _ => None,
+    }
+}
+
+/// The ingest decision for `status`; `stuck`: the guide has sat in it longer than
+/// [`STUCK_AFTER_SECS`], so an ingest starts over (as from the failed state it is in in effect)
+/// instead of waiting for work that will never come.
+pub fn ingest_action(status: GuideStatus, stuck: bool) -> IngestAction {
     match status {
         s if can_start_ingest(s) => IngestAction::Start,
+        Extracting | GeneratingSolutions if stuck => IngestAction::Start,
         Extracting | GeneratingSolutions => IngestAction::AlreadyRunning,
         _ => IngestAction::Rejected,
     }
@@ -251,20 +269,43 @@ pub enum SolutionError {
     NoCheckpoint,
 }
 
+/// What a solution that omits them takes. The AI engine's stored solutions may lack
+/// `final_answer`, `points` and the steps' `idx` (decision 26: what the API serves, it accepts
+/// back): they are filled from the request's `finalAnswer`, the question's points and each
+/// step's position. `None`: the field is required.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SolutionDefaults<'a> {
+    pub final_answer: Option<&'a str>,
+    pub points: Option<f64>,
+}
+
 /// Validates and parses `stepsJson` like the reference's zod schema: all issues are reported,
-/// unknown keys are stripped, optional fields may be absent but not `null`.
+/// unknown keys are stripped, optional fields may be absent but not `null`; `final_answer`,
+/// `points` and steps' `idx` are required.
 pub fn parse_canonical_solution(value: &Value) -> Result<CanonicalSolution, SolutionIssues> {
+    parse_canonical_solution_with(value, SolutionDefaults::default())
+}
+
+/// [`parse_canonical_solution`], the absent fields taken from `defaults` (and a step's absent
+/// `idx` from its position), so the parsed — and stored — form is complete.
+pub fn parse_canonical_solution_with(
+    value: &Value,
+    defaults: SolutionDefaults<'_>,
+) -> Result<CanonicalSolution, SolutionIssues> {
     let mut issues = Vec::new();
-    let parsed = solution(value, &mut issues);
+    let parsed = solution(value, defaults, &mut issues);
     match parsed {
         Some(s) if issues.is_empty() => Ok(s),
         _ => Err(SolutionIssues(issues)),
     }
 }
 
-/// [`parse_canonical_solution`] plus the checkpoint requirement of `PATCH …/solution`.
-pub fn validate_teacher_solution(value: &Value) -> Result<CanonicalSolution, SolutionError> {
-    let s = parse_canonical_solution(value).map_err(SolutionError::Invalid)?;
+/// [`parse_canonical_solution_with`] plus the checkpoint requirement of a teacher's edit.
+pub fn validate_teacher_solution(
+    value: &Value,
+    defaults: SolutionDefaults<'_>,
+) -> Result<CanonicalSolution, SolutionError> {
+    let s = parse_canonical_solution_with(value, defaults).map_err(SolutionError::Invalid)?;
     if s.has_checkpoint() {
         Ok(s)
     } else {
@@ -369,24 +410,21 @@ fn array<'v>(v: &'v Value, path: &str, issues: &mut Vec<String>) -> Option<&'v V
     }
 }
 
-fn solution(v: &Value, issues: &mut Vec<String>) -> Option<CanonicalSolution> {
+fn solution(
+    v: &Value,
+    defaults: SolutionDefaults<'_>,
+    issues: &mut Vec<String>,
+) -> Option<CanonicalSolution> {
     let m = object(v, "", issues)?;
-    let final_answer =
-        required(m, "final_answer", "", issues).and_then(|v| string(v, "final_answer", 1, issues));
-    let points = required(m, "points", "", issues).and_then(|v| match v.as_f64() {
-        Some(p) if p >= 0.0 => Some(p),
-        Some(_) => {
-            issues.push("points: Number must be greater than or equal to 0".to_owned());
-            None
-        }
-        None => {
-            issues.push(format!(
-                "points: Expected number, received {}",
-                type_name(v)
-            ));
-            None
-        }
-    });
+    let final_answer = match (m.get("final_answer"), defaults.final_answer) {
+        (None, Some(default)) => Some(default.to_owned()),
+        _ => required(m, "final_answer", "", issues)
+            .and_then(|v| string(v, "final_answer", 1, issues)),
+    };
+    let points = match (m.get("points"), defaults.points) {
+        (None, Some(default)) => Some(default),
+        _ => points(m, issues),
+    };
     let steps = required(m, "steps", "", issues).and_then(|v| steps(v, "steps", issues));
     let alt_paths = match m.get("alt_paths") {
         None => Some(None),
@@ -416,6 +454,24 @@ fn solution(v: &Value, issues: &mut Vec<String>) -> Option<CanonicalSolution> {
     })
 }
 
+/// `points`, required, a number ≥ 0.
+fn points(m: &Map<String, Value>, issues: &mut Vec<String>) -> Option<f64> {
+    required(m, "points", "", issues).and_then(|v| match v.as_f64() {
+        Some(p) if p >= 0.0 => Some(p),
+        Some(_) => {
+            issues.push("points: Number must be greater than or equal to 0".to_owned());
+            None
+        }
+        None => {
+            issues.push(format!(
+                "points: Expected number, received {}",
+                type_name(v)
+            ));
+            None
+        }
+    })
+}
+
 fn alt_path(v: &Value, path: &str, issues: &mut Vec<String>) -> Option<AltPath> {
     let m = object(v, path, issues)?;
     let label =
@@ -433,41 +489,19 @@ fn steps(v: &Value, path: &str, issues: &mut Vec<String>) -> Option<Vec<Solution
     let parsed: Vec<Option<SolutionStep>> = items
         .iter()
         .enumerate()
-        .map(|(i, s)| step(s, &format!("{path}.{i}"), issues))
+        .map(|(i, s)| step(s, &format!("{path}.{i}"), i, issues))
         .collect();
     parsed.into_iter().collect()
 }
 
-fn step(v: &Value, path: &str, issues: &mut Vec<String>) -> Option<SolutionStep> {
+fn step(v: &Value, path: &str, position: usize, issues: &mut Vec<String>) -> Option<SolutionStep> {
     let m = object(v, path, issues)?;
     let idx_path = at(path, "idx");
-    let idx = required(m, "idx", path, issues).and_then(|v| match v.as_f64() {
-        Some(x) if x.fract() != 0.0 => {
-            issues.push(format!("{idx_path}: Expected integer, received float"));
-            None
-        }
-        Some(x) if x < 0.0 => {
-            issues.push(format!(
-                "{idx_path}: Number must be greater than or equal to 0"
-            ));
-            None
-        }
-        // Integral and ≥ 0; beyond u64 (never in practice) it is rejected rather than rounded.
-        Some(x) => v
-            .as_u64()
-            .or_else(|| (x <= u64::MAX as f64).then_some(x as u64))
-            .or_else(|| {
-                issues.push(format!("{idx_path}: Number is too large"));
-                None
-            }),
-        None => {
-            issues.push(format!(
-                "{idx_path}: Expected number, received {}",
-                type_name(v)
-            ));
-            None
-        }
-    });
+    // Absent: the step's position (the AI engine's older solutions carry none).
+    let idx = match m.get("idx") {
+        None => Some(position as u64),
+        Some(v) => step_idx(v, &idx_path, issues),
+    };
     let latex =
         required(m, "latex", path, issues).and_then(|v| string(v, &at(path, "latex"), 1, issues));
     let explanation_es = optional_string(m, "explanation_es", path, issues);
@@ -517,6 +551,37 @@ fn step(v: &Value, path: &str, issues: &mut Vec<String>) -> Option<SolutionStep>
         checkpoint: checkpoint?,
         expected_error_tags: expected_error_tags?,
     })
+}
+
+/// A step's `idx`: an integer ≥ 0.
+fn step_idx(v: &Value, idx_path: &str, issues: &mut Vec<String>) -> Option<u64> {
+    match v.as_f64() {
+        Some(x) if x.fract() != 0.0 => {
+            issues.push(format!("{idx_path}: Expected integer, received float"));
+            None
+        }
+        Some(x) if x < 0.0 => {
+            issues.push(format!(
+                "{idx_path}: Number must be greater than or equal to 0"
+            ));
+            None
+        }
+        // Integral and ≥ 0; beyond u64 (never in practice) it is rejected rather than rounded.
+        Some(x) => v
+            .as_u64()
+            .or_else(|| (x <= u64::MAX as f64).then_some(x as u64))
+            .or_else(|| {
+                issues.push(format!("{idx_path}: Number is too large"));
+                None
+            }),
+        None => {
+            issues.push(format!(
+                "{idx_path}: Expected number, received {}",
+                type_name(v)
+            ));
+            None
+        }
+    }
 }
 
 #[cfg(test)]
@@ -584,18 +649,30 @@ mod tests {
 
     #[test]
     fn ingest_decisions() {
-        assert_eq!(ingest_action(Uploaded), IngestAction::Start);
-        assert_eq!(ingest_action(ExtractionFailed), IngestAction::Start);
-        assert_eq!(ingest_action(GenerationFailed), IngestAction::Start);
-        assert_eq!(ingest_action(Extracting), IngestAction::AlreadyRunning);
+        for stuck in [false, true] {
+            assert_eq!(ingest_action(Uploaded, stuck), IngestAction::Start);
+            assert_eq!(ingest_action(ExtractionFailed, stuck), IngestAction::Start);
+            assert_eq!(ingest_action(GenerationFailed, stuck), IngestAction::Start);
+            for s in [Review, Published, Archived] {
+                assert_eq!(ingest_action(s, stuck), IngestAction::Rejected);
+                assert!(!can_start_ingest(s));
+            }
+        }
         assert_eq!(
-            ingest_action(GeneratingSolutions),
+            ingest_action(Extracting, false),
             IngestAction::AlreadyRunning
         );
-        for s in [Review, Published, Archived] {
-            assert_eq!(ingest_action(s), IngestAction::Rejected);
-            assert!(!can_start_ingest(s));
+        assert_eq!(
+            ingest_action(GeneratingSolutions, false),
+            IngestAction::AlreadyRunning
+        );
+        // Stuck beyond the redrive window: the work will never come, start over.
+        for s in [Extracting, GeneratingSolutions] {
+            assert_eq!(ingest_action(s, true), IngestAction::Start);
+            let failed = stuck_failed_status(s).unwrap();
+            assert!(s.can_transition_to(failed) && failed.can_transition_to(Extracting));
         }
+        assert_eq!(stuck_failed_status(Review), None);
         for s in INGESTABLE_STATUSES {
             assert!(
                 s.can_transition_to(Extracting),
@@ -671,7 +748,7 @@ mod tests {
 
     #[test]
     fn valid_solution_is_parsed_and_stripped() {
-        let s = validate_teacher_solution(&valid()).unwrap();
+        let s = validate_teacher_solution(&valid(), SolutionDefaults::default()).unwrap();
         assert_eq!(s.steps.len(), 2);
         assert!(s.has_checkpoint());
         let stored = serde_json::to_value(&s).unwrap();
@@ -692,11 +769,15 @@ mod tests {
         let mut v = valid();
         v["steps"][1]["checkpoint"] = json!(false);
         assert_eq!(
-            validate_teacher_solution(&v).unwrap_err(),
+            validate_teacher_solution(&v, SolutionDefaults::default()).unwrap_err(),
             SolutionError::NoCheckpoint
         );
         v["alt_paths"][0]["steps"][0]["checkpoint"] = json!(true);
-        assert!(validate_teacher_solution(&v).unwrap().has_checkpoint());
+        assert!(
+            validate_teacher_solution(&v, SolutionDefaults::default())
+                .unwrap()
+                .has_checkpoint()
+        );
         assert_eq!(
             SolutionError::NoCheckpoint.to_string(),
             "Solution must contain at least one checkpoint step"
@@ -729,6 +810,132 @@ mod tests {
             SolutionError::Invalid(err)
                 .to_string()
                 .starts_with("Invalid canonical solution: ")
+        );
+    }
+
+    /// A step as the AI engine's `_steps_json` writes it, each optional key present or not
+    /// (older engine versions omitted `idx`, `final_answer` and `points`).
+    fn engine_step(
+        idx: Option<u64>,
+        latex: String,
+        explanation: Option<String>,
+        checkpoint: bool,
+        tags: Option<Vec<String>>,
+    ) -> Value {
+        let mut m = Map::new();
+        if let Some(i) = idx {
+            m.insert("idx".into(), json!(i));
+        }
+        m.insert("latex".into(), json!(latex));
+        if let Some(e) = explanation {
+            m.insert("explanation_es".into(), json!(e));
+        }
+        m.insert("checkpoint".into(), json!(checkpoint));
+        if let Some(t) = tags {
+            m.insert("expected_error_tags".into(), json!(t));
+        }
+        Value::Object(m)
+    }
+
+    fn arb_step() -> impl proptest::strategy::Strategy<Value = Value> {
+        use proptest::prelude::*;
+        (
+            proptest::option::of(0u64..20),
+            "[a-z0-9+=\\\\{} -]{1,12}",
+            proptest::option::of("[a-zA-Z áé]{0,12}"),
+            any::<bool>(),
+            proptest::option::of(proptest::collection::vec("[A-Z_]{1,8}", 0..3)),
+        )
+            .prop_map(|(i, l, e, c, t)| engine_step(i, l, e, c, t))
+    }
+
+    fn arb_engine_solution() -> impl proptest::strategy::Strategy<Value = Value> {
+        use proptest::prelude::*;
+        (
+            proptest::option::of("[0-9a-z\\\\{}/-]{1,8}"),
+            proptest::option::of(0u32..5),
+            proptest::collection::vec(arb_step(), 1..5),
+            proptest::option::of(proptest::collection::vec(
+                (
+                    "[A-Za-z ]{1,10}",
+                    proptest::collection::vec(arb_step(), 1..3),
+                ),
+                0..3,
+            )),
+        )
+            .prop_map(|(fa, pts, steps, alts)| {
+                let mut m = Map::new();
+                if let Some(fa) = fa {
+                    m.insert("final_answer".into(), json!(fa));
+                }
+                if let Some(p) = pts {
+                    m.insert("points".into(), json!(f64::from(p)));
+                }
+                m.insert("steps".into(), json!(steps));
+                if let Some(alts) = alts {
+                    let alts: Vec<Value> = alts
+                        .into_iter()
+                        .map(|(label, steps)| json!({"label": label, "steps": steps}))
+                        .collect();
+                    m.insert("alt_paths".into(), json!(alts));
+                }
+                Value::Object(m)
+            })
+    }
+
+    proptest::proptest! {
+        /// Decision 26: every shape the AI engine stores (and the API serves) is accepted back
+        /// unchanged, with `finalAnswer` and the question's points standing in for what it
+        /// omits; what is stored then is complete and reads back as itself.
+        #[test]
+        fn every_engine_solution_shape_is_accepted_back(solution in arb_engine_solution(), points in 0u32..5) {
+            let defaults = SolutionDefaults { final_answer: Some("42"), points: Some(f64::from(points)) };
+            let parsed = parse_canonical_solution_with(&solution, defaults).unwrap();
+            let stored = serde_json::to_value(&parsed).unwrap();
+            let again = parse_canonical_solution(&stored).unwrap();
+            proptest::prop_assert_eq!(&again, &parsed);
+            // Present fields are kept as they were sent.
+            if let Some(fa) = solution.get("final_answer") {
+                proptest::prop_assert_eq!(json!(parsed.final_answer), fa.clone());
+            }
+            for (i, step) in solution["steps"].as_array().unwrap().iter().enumerate() {
+                let idx = step.get("idx").and_then(Value::as_u64).unwrap_or(i as u64);
+                proptest::prop_assert_eq!(parsed.steps[i].idx, idx);
+            }
+        }
+    }
+
+    #[test]
+    fn the_engines_stored_shape_parses_with_the_defaults() {
+        // `src/solution_gen/service.py` `_steps_json`, as the engine stores it …
+        let current = json!({"final_answer": "\\frac{5}{6}", "points": 1.0, "steps": [
+            {"idx": 0, "latex": "\\frac{1}{2}+\\frac{1}{3}=\\frac{3}{6}+\\frac{2}{6}",
+             "explanation_es": "Se amplifican", "checkpoint": true, "expected_error_tags": ["SUM_NUMERATORS_AND_DENOMINATORS"]},
+            {"idx": 1, "latex": "=\\frac{5}{6}", "explanation_es": "Se suman", "checkpoint": true, "expected_error_tags": []}],
+            "alt_paths": [{"label": "Usando decimales", "steps": [
+                {"idx": 0, "latex": "0.5+0.\\overline{3}", "explanation_es": "", "checkpoint": false, "expected_error_tags": []}]}]});
+        assert!(parse_canonical_solution(&current).is_ok());
+        // … and as older versions did: no final_answer, points nor idx.
+        let older = json!({"steps": [{"latex": "12 - 5 = 7", "checkpoint": true}]});
+        assert!(
+            parse_canonical_solution(&older).is_err(),
+            "strict without defaults"
+        );
+        let parsed = parse_canonical_solution_with(
+            &older,
+            SolutionDefaults {
+                final_answer: Some("7"),
+                points: Some(2.0),
+            },
+        )
+        .unwrap();
+        assert_eq!(
+            (
+                parsed.final_answer.as_str(),
+                parsed.points,
+                parsed.steps[0].idx
+            ),
+            ("7", 2.0, 0)
         );
     }
 

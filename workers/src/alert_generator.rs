@@ -15,6 +15,10 @@ use innova_core::killswitch::Killswitch;
 /// One scheduled cycle: `None` when the hourly alerts are paused (nothing is read or written).
 pub async fn run_scheduled(app: &App) -> AppResult<Option<RunReport>> {
     let _ = crate::outbox_relay::run_scheduled(app).await; // logs its own failure
+    // Guides the AI engine never finished: failed, their teachers told (logs its own failure).
+    if let Err(e) = innova_app::guides::fail_stuck(app, innova_core::db::now()).await {
+        tracing::error!(error = %e, "sweeping stuck guides failed");
+    }
     crate::reenqueue::run_scheduled(app).await; // --- LLM classifier: its own killswitch; never fails this cycle
     crate::telemetry_archive::run_scheduled(app).await; // --- OCR / archive (logs its own failure)
     if app

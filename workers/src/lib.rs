@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use innova_app::AppError;
-use innova_core::config::Config;
+use innova_core::config::{Config, StageOwner};
 use innova_core::queue::{QueueName, SqsBatchResponse};
 use innova_core::services::{Runtime, Services};
 use sqlx::PgPool;
@@ -39,12 +39,15 @@ pub fn register_embedded(config: &Config, services: &Services, db: &PgPool) -> V
     if services.register_handler(QueueName::AttemptReprocess, Arc::new(reprocess)) {
         registered.push(QueueName::AttemptReprocess);
     }
-    // --- LLM classifier
-    if llm_classifier::register_embedded(config, services, db, store.clone()) {
+    // --- LLM classifier (not when the AI engine owns the stage: decision 21)
+    let owners = config.stage_owners;
+    if owners.llm_classification == StageOwner::Backend
+        && llm_classifier::register_embedded(config, services, db, store.clone())
+    {
         registered.push(QueueName::LlmClassify);
     }
     // --- OCR / archive: not a queue, the local OCR uploads bucket's stored objects.
-    if ocr::register_local(config, services, db) {
+    if owners.ocr == StageOwner::Backend && ocr::register_local(config, services, db) {
         tracing::info!("ocrWorker running in-process on the local OCR uploads bucket");
     }
     registered

@@ -238,33 +238,35 @@ async fn every_rule_fires_for_every_teacher_once() {
 #[tokio::test]
 async fn a_resolved_alert_comes_back_only_on_a_later_day() {
     let (db, app, _) = world().await;
-    alert_generator::run(&app, Utc::now()).await.unwrap();
-    let resolve = "UPDATE teacher_alerts SET resolved_at = CURRENT_TIMESTAMP, resolved_by = 'u'
+    // One instant for the whole story, and every timestamp written relative to it: the story
+    // holds whatever the clock does meanwhile (midnight UTC included).
+    let now = Utc::now();
+    let at = |days: i64| (now - chrono::Duration::days(days)).naive_utc();
+    alert_generator::run(&app, now).await.unwrap();
+    let resolve = "UPDATE teacher_alerts SET created_at = $3, resolved_at = $3, resolved_by = 'u'
                    WHERE teacher_id = $1 AND alert_type = 'STUDENT_DROP' AND student_id = $2";
     sqlx::query(resolve)
         .bind(TEACHER_ID)
         .bind(STUDENT_IDS[4])
+        .bind(at(0))
         .execute(&db.pool)
         .await
         .unwrap();
-    let same_day = alert_generator::run(&app, Utc::now()).await.unwrap();
+    let same_day = alert_generator::run(&app, now).await.unwrap();
     assert_eq!(
         same_day.inserted, 0,
         "not re-created the day it was resolved"
     );
 
     // The same alert, raised and resolved yesterday: the condition holds, so it is raised again.
-    sqlx::query(
-        "UPDATE teacher_alerts SET created_at = CURRENT_TIMESTAMP - interval '1 day',
-                                   resolved_at = CURRENT_TIMESTAMP - interval '1 day'
-         WHERE teacher_id = $1 AND alert_type = 'STUDENT_DROP' AND student_id = $2",
-    )
-    .bind(TEACHER_ID)
-    .bind(STUDENT_IDS[4])
-    .execute(&db.pool)
-    .await
-    .unwrap();
-    let next_day = alert_generator::run(&app, Utc::now()).await.unwrap();
+    sqlx::query(resolve)
+        .bind(TEACHER_ID)
+        .bind(STUDENT_IDS[4])
+        .bind(at(1))
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    let next_day = alert_generator::run(&app, now).await.unwrap();
     assert_eq!(next_day.inserted, 1);
     let open: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM teacher_alerts
@@ -317,4 +319,55 @@ async fn a_paused_schedule_reads_and_writes_nothing() {
         .unwrap()
         .expect("running again");
     assert_eq!(report.inserted, 16);
+}
+
+/// The AI engine raises GUIDE_READY_FOR_REVIEW itself when it moves a guide to REVIEW (its
+/// solution generator's SQL: snake_case payload, the guide's teacher and course), and its
+/// hourly job raises the other types with a `dedup_ref`: each is the same alert as ours, so the
+/// teacher gets one per subject, whoever raised it.
+#[tokio::test]
+async fn an_alert_the_ai_engine_raised_is_not_raised_again() {
+    let (db, app, f) = world().await;
+    sqlx::query(
+        "INSERT INTO teacher_alerts (id, teacher_id, course_id, alert_type, severity, payload)
+         VALUES (gen_random_uuid(), $1, $2, 'GUIDE_READY_FOR_REVIEW', 'MED', $3::jsonb)",
+    )
+    .bind(TEACHER_ID)
+    .bind(COURSE_ID)
+    .bind(r#"{"guide_id":"t-guide-review","title":"Restas","question_count":3,"needs_review_count":0}"#)
+    .execute(&db.pool)
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO teacher_alerts (id, teacher_id, course_id, topic_id, student_id, alert_type, severity, payload)
+         SELECT gen_random_uuid(), $1, $2, NULL, NULL, 'UNIT_OFF_TRACK', 'HIGH', $3::jsonb",
+    )
+    .bind(TEACHER_ID)
+    .bind(COURSE_ID)
+    .bind(format!(
+        r#"{{"course_id":"{COURSE_ID}","unit_id":"{}","unit_code":"U1","avg_pknown":0.15,"sample_size":2,"dedup_ref":"{}"}}"#,
+        f.unit_a, f.unit_a
+    ))
+    .execute(&db.pool)
+    .await
+    .unwrap();
+    let report = alert_generator::run(&app, Utc::now()).await.unwrap();
+    assert_eq!(
+        report.inserted, 14,
+        "two of the sixteen were already raised by the engine"
+    );
+    for alert_type in ["GUIDE_READY_FOR_REVIEW", "UNIT_OFF_TRACK"] {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM teacher_alerts WHERE teacher_id = $1 AND alert_type = $2",
+        )
+        .bind(TEACHER_ID)
+        .bind(alert_type)
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+        assert_eq!(n, 1, "{alert_type}: the engine's, not a second one");
+    }
+    // The other teacher of the course gets ours, as before.
+    let theirs = payload(&db, SECOND_TEACHER, "GUIDE_READY_FOR_REVIEW").await;
+    assert_eq!(theirs["guideId"], "t-guide-review");
 }

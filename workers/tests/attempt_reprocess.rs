@@ -193,7 +193,7 @@ async fn a_right_answer_through_sqs_becomes_one_correct_attempt_and_one_bkt_step
     assert_eq!(sub["transcription_latex"], "53 - 26 \\\\ 27");
     assert_eq!(sub["transcription_confidence"], 0.93);
     assert_eq!(sub["model_used"], "claude-haiku");
-    assert_eq!(sub["alignment_json"]["path"], "MAIN");
+    assert_eq!(sub["alignment_json"]["summary"]["path"], "MAIN");
     assert!(!sub["graded_at"].is_null());
 
     let attempt_id = sub["attempt_id"].as_str().expect("linked").to_owned();
@@ -461,5 +461,71 @@ async fn the_legacy_ocr_path_regrades_the_photographed_attempt_once() {
         .await,
         1,
         "regraded in place"
+    );
+}
+
+// ---- the AI engine's own rows and message -----------------------------------------------------
+
+/// The AI engine's grader's message, byte for byte as its pydantic `ReprocessMessage` serialises
+/// it (`src/submission_grader/schemas.py`, `model_dump_json`, keys in declaration order).
+const ENGINE_REPROCESS_MESSAGE: &str = r#"{"attempt_id":null,"guide_submission_id":"s-1","guide_question_id":"q-1","latex_steps":["53 - 26","27"],"provider":"claude-haiku","confidence":0.91,"alignment_summary":{"path":"MAIN","first_error_checkpoint":null,"score_0_1":1.0},"trace_id":"b1c2d3e4-0000-4000-8000-000000000003"}"#;
+
+/// The submission as the engine's grader leaves it before publishing (its repository's UPDATE,
+/// the legible case): GRADING, its transcription, its alignment, its model.
+const ENGINE_TRANSCRIPTION: &str = r#"{"steps":[{"idx":0,"latex":"53 - 26","legible":true},{"idx":1,"latex":"27","legible":true}],"final_answer":"27","confidence":0.91}"#;
+const ENGINE_ALIGNMENT: &str = r#"{"alignment":{"matches":[{"student_step_idx":0,"solution_checkpoint_idx":0,"verdict":"OK"},{"student_step_idx":1,"solution_checkpoint_idx":1,"verdict":"OK"}],"path":"MAIN"},"provisional":{"is_correct":true,"score_0_1":1.0,"first_error_step_idx":null}}"#;
+
+#[tokio::test]
+async fn the_engines_grading_detail_is_kept_and_ours_added_beside_it() {
+    let s = setup().await;
+    sqlx::query(
+        "UPDATE guide_submissions
+         SET status = 'GRADING'::\"SubmissionStatus\", transcription_latex = $2,
+             transcription_json = $3::jsonb, transcription_confidence = 0.91,
+             alignment_json = $4::jsonb, score = 1.0, is_correct = true, solution_version = 1,
+             model_used = 'claude-haiku-4-5', failure_reason = NULL, updated_at = NOW()
+         WHERE id = $1",
+    )
+    .bind("s-1")
+    .bind("53 - 26\n27")
+    .bind(ENGINE_TRANSCRIPTION)
+    .bind(ENGINE_ALIGNMENT)
+    .execute(&s.db.pool)
+    .await
+    .unwrap();
+    // The engine's message parses as ours (nothing renamed or lost).
+    let parsed: AttemptReprocessMessage = serde_json::from_str(ENGINE_REPROCESS_MESSAGE).unwrap();
+    assert_eq!(parsed.guide_submission_id.as_deref(), Some("s-1"));
+
+    let response = s
+        .handler
+        .handle(event(&[("m-1", ENGINE_REPROCESS_MESSAGE.to_string())]))
+        .await;
+    assert!(failed(&response).is_empty());
+    let sub = submission(&s.db, "s-1").await;
+    assert_eq!(sub["status"], "GRADED");
+    assert!(sub["attempt_id"].is_string());
+    // Everything the engine stored is still there …
+    let engine_transcription: Value = serde_json::from_str(ENGINE_TRANSCRIPTION).unwrap();
+    assert_eq!(sub["transcription_json"], engine_transcription);
+    assert_eq!(sub["transcription_latex"], "53 - 26\n27");
+    assert_eq!(sub["model_used"], "claude-haiku-4-5");
+    let engine_alignment: Value = serde_json::from_str(ENGINE_ALIGNMENT).unwrap();
+    assert_eq!(
+        sub["alignment_json"]["alignment"],
+        engine_alignment["alignment"]
+    );
+    assert_eq!(
+        sub["alignment_json"]["provisional"],
+        engine_alignment["provisional"]
+    );
+    // … and ours beside it.
+    assert_eq!(
+        sub["alignment_json"]["summary"],
+        json!({"path": "MAIN", "first_error_checkpoint": null, "score_0_1": 1.0})
+    );
+    assert_eq!(
+        (sub["score"].as_f64(), sub["is_correct"].as_bool()),
+        (Some(1.0), Some(true))
     );
 }

@@ -416,9 +416,18 @@ async fn locally_a_stored_photo_reaches_the_worker_in_process() {
     let body: Value = serde_json::from_str(received[0].body.as_deref().unwrap()).unwrap();
     assert_eq!(body["attempt_id"], json!(attempt));
     assert_eq!(body["trace_id"], "trace-local");
+    // The job document is written once the message is out: wait for the worker to finish.
     let store = innova_core::telemetry::from_config(&config, Runtime::Local);
-    let job = store.ocr_job(&key).await.unwrap().expect("a job document");
-    assert_eq!(job.status, OcrJobStatus::Completed);
+    services.wait_idle().await;
+    let mut job = None;
+    for _ in 0..100 {
+        job = store.ocr_job(&key).await.unwrap();
+        if job.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(job.expect("a job document").status, OcrJobStatus::Completed);
     let _ = std::fs::remove_dir_all(dir);
 }
 

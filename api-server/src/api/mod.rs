@@ -352,9 +352,11 @@ pub trait InnovaApi {
     /// Queue depths (`ApproximateNumberOfMessages`) and dead-letter depths of the guide-ingest,
     /// attempt-reprocess, llm-classify and hourly-alerts queues; attempts, submissions and
     /// classifications of the last hour and the guides waiting in the pipeline; today's model
-    /// cost by model and this month's total (UTC); whether each stage runs. Never fails because
-    /// SQS or SSM is unreachable: an unreadable depth is `-1`, an unreadable killswitch is
-    /// reported enabled (fail-open), and `warnings` names each. Admins only (403 otherwise).
+    /// cost by model and this month's total (UTC); whether each stage runs, and the AI engine's
+    /// grader cheap mode; who runs LLM classification and OCR (`backend` or `engine`, chosen at
+    /// deploy); what waits in the transactional outbox. Never fails because SQS or SSM is
+    /// unreachable: an unreadable depth is `-1`, an unreadable killswitch is reported enabled
+    /// (fail-open), and `warnings` names each. Admins only (403 otherwise).
     #[endpoint { method = GET, path = "/admin/status", tags = ["admin"] }]
     async fn admin_status(rqctx: RequestContext<Self::Context>)
     -> ApiOk<admin_status::AdminStatus>;
@@ -363,8 +365,11 @@ pub trait InnovaApi {
     ///
     /// Writes the stage's SSM parameter (`"false"` when `enabled`, `"true"` when paused): the
     /// grader (`/innova/guides/grading_paused`), the classifier (`/innova/llm/paused`), the
-    /// solution generator (`/innova/guides/solution_paused`), OCR (`/innova/ocr/paused`) and the
-    /// hourly alerts (`/innova/alerts/paused`). Workers see the change within 30 s (their cache).
+    /// solution generator (`/innova/guides/solution_paused`), OCR (`/innova/ocr/paused`), the
+    /// hourly alerts (`/innova/alerts/paused`) and the AI engine's guide ingest
+    /// (`/innova/guides/ingest_paused`); `gradingCheapMode` is a mode, not a pause: `enabled`
+    /// writes `"true"` to `/innova/guides/grading_cheap_mode`. Workers see the change within
+    /// 30 s (their cache).
     /// An unknown key is 400 listing the valid ones; a parameter store that cannot be written is
     /// 503 (retry). Admins only (403 otherwise).
     #[endpoint { method = PATCH, path = "/admin/status/killswitches/{key}", tags = ["admin"] }]
@@ -565,13 +570,13 @@ pub trait InnovaApi {
     /// Archive a course.
     ///
     /// A teacher of the course (403 `You do not own this course` otherwise). The course leaves
-    /// its teachers' lists; students keep seeing it; its codes stop admitting joins. Archiving
-    /// it again is 409.
+    /// its teachers' lists; students keep seeing it; its codes stop admitting joins. Answers the
+    /// archived course (`archivedAt` set), as the apps parse it. Archiving it again is 409.
     #[endpoint { method = DELETE, path = "/classrooms/by-id/{id}", tags = ["classrooms"] }]
     async fn classrooms_archive(
         rqctx: RequestContext<Self::Context>,
         path: Path<classrooms::ClassroomPath>,
-    ) -> ApiOk<classrooms::ArchivedClassroom>;
+    ) -> ApiOk<classrooms::Course>;
 
     /// The caller's children.
     ///

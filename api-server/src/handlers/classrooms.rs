@@ -5,8 +5,8 @@ use dropshot::{Path, RequestContext};
 use innova_app::classrooms;
 
 use crate::api::types::classrooms::{
-    ArchivedClassroom, ClassroomPath, Course, CoursesQuery, CreateClassroom, CreateInvite,
-    InviteCreated, JoinClassroom,
+    ClassroomPath, Course, CoursesQuery, CreateClassroom, CreateInvite, InviteCreated,
+    JoinClassroom,
 };
 use crate::auth::{self, Target};
 use crate::body::JsonBody;
@@ -89,10 +89,10 @@ pub async fn join(
 pub async fn archive(
     rqctx: RequestContext<ApiContext>,
     path: Path<ClassroomPath>,
-) -> ApiOk<ArchivedClassroom> {
+) -> ApiOk<Course> {
     let gate = auth::authorize(&rqctx).await?;
     let id = path.into_inner().id;
     gate.require_with(Target::course(&id), NOT_YOURS).await?;
     let course = classrooms::archive(rqctx.context(), &id).await?;
-    envelope::ok(&rqctx, ArchivedClassroom { id: course.id })
+    envelope::ok(&rqctx, course.into())
 }

@@ -248,6 +248,7 @@ async fn bad_catalogue_input_is_a_400_naming_the_field_and_writes_nothing() {
     let long = "x".repeat(201);
     let (status, body) = browse(&app, ADMIN, &format!("?q={long}")).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(body["message"].to_string().contains("q must"), "{body}");
 
     for body in [
         json!({"status": "RETIRED"}),

@@ -248,7 +248,16 @@ async fn locally_the_embedded_queue_and_in_memory_switches_answer() {
     assert_eq!(
         data["killswitches"],
         json!({"graderEnabled": true, "classifierEnabled": true, "hourlyAlertsEnabled": true,
-               "solutionGeneratorEnabled": true, "ocrEnabled": true})
+               "solutionGeneratorEnabled": true, "ocrEnabled": true, "ingestEnabled": true,
+               "gradingCheapMode": false})
+    );
+    assert_eq!(
+        data["owners"],
+        json!({"llmClassification": "backend", "ocr": "backend"})
+    );
+    assert_eq!(
+        data["outbox"],
+        json!({"messages": 0, "oldestAgeSeconds": null})
     );
     let (code, _) = toggle(&app, "ocrEnabled", json!({"enabled": false})).await;
     assert_eq!(code, StatusCode::OK);
@@ -263,7 +272,7 @@ async fn bad_toggles_are_400_naming_what_is_wrong() {
     assert_eq!(
         body["message"],
         "Unknown killswitch key \"graderenabled\". Valid: graderEnabled, classifierEnabled, \
-         solutionGeneratorEnabled, ocrEnabled, hourlyAlertsEnabled"
+         solutionGeneratorEnabled, ocrEnabled, hourlyAlertsEnabled, ingestEnabled, gradingCheapMode"
     );
     for (bad, field) in [
         (json!({"enabled": "false"}), "enabled"),
@@ -279,4 +288,59 @@ async fn bad_toggles_are_400_naming_what_is_wrong() {
     // Teachers may not look.
     let (code, _) = send(app.request_as(TEACHER, Method::GET, "/admin/status").await).await;
     assert_eq!(code, StatusCode::FORBIDDEN);
+}
+
+/// The AI engine's own switches (its guide ingest pause, its grader's cheap mode) are shown and
+/// set under the parameter names the engine reads; who runs each AI stage is the deploy's
+/// choice (decision 21), shown as configured.
+#[tokio::test]
+async fn the_engines_switches_and_the_stage_owners_are_shown_and_set() {
+    let endpoint = services::aws_endpoint();
+    let app = spawn_seeded_with(&[
+        ("AWS_ENDPOINT_URL", &endpoint),
+        ("LLM_CLASSIFIER_OWNER", "engine"),
+        ("OCR_OWNER", "backend"),
+    ])
+    .await;
+    let data = status(&app).await;
+    assert_eq!(
+        data["owners"],
+        json!({"llmClassification": "engine", "ocr": "backend"})
+    );
+    // Pausing the engine's ingest writes what it reads; the cheap mode is a mode: enabled = on.
+    let (code, body) = toggle(&app, "ingestEnabled", json!({"enabled": false})).await;
+    assert_eq!(code, StatusCode::OK, "{body}");
+    assert_eq!(
+        ssm_value("/innova/guides/ingest_paused").await.as_deref(),
+        Some("true")
+    );
+    let (code, body) = toggle(&app, "gradingCheapMode", json!({"enabled": true})).await;
+    assert_eq!(code, StatusCode::OK, "{body}");
+    assert_eq!(
+        body["data"],
+        json!({"key": "gradingCheapMode", "enabled": true})
+    );
+    assert_eq!(
+        ssm_value("/innova/guides/grading_cheap_mode")
+            .await
+            .as_deref(),
+        Some("true")
+    );
+    let switches = status(&app).await["killswitches"].clone();
+    assert_eq!(
+        (&switches["ingestEnabled"], &switches["gradingCheapMode"]),
+        (&json!(false), &json!(true))
+    );
+    toggle(&app, "gradingCheapMode", json!({"enabled": false})).await;
+    toggle(&app, "ingestEnabled", json!({"enabled": true})).await;
+    assert_eq!(
+        ssm_value("/innova/guides/grading_cheap_mode")
+            .await
+            .as_deref(),
+        Some("false")
+    );
+    assert_eq!(
+        ssm_value("/innova/guides/ingest_paused").await.as_deref(),
+        Some("false")
+    );
 }

@@ -516,6 +516,11 @@ async fn a_report_is_recorded_without_touching_the_attempt() {
         .await
         .unwrap();
     assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
+    let answer: Value = resp.json().await.unwrap();
+    assert_eq!(
+        answer["message"],
+        json!(["comment must be shorter than or equal to 500 characters"])
+    );
     assert_eq!(app.count("attempt_error_reports").await, 1);
 }
 
@@ -1025,8 +1030,9 @@ async fn ocr_extract_validates_the_upload_and_needs_a_provider() {
             .mime_str("image/jpeg")
             .unwrap(),
     );
-    let (status, _) = ocr_request(&app, STUDENT1, form).await;
+    let (status, body) = ocr_request(&app, STUDENT1, form).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(body["message"].to_string().contains("image"), "{body}");
     // Too large.
     let mut big = jpeg();
     big.resize(11 * 1024 * 1024, 0);

@@ -267,7 +267,21 @@ async fn a_teacher_creates_a_course_invites_and_students_join_until_the_code_run
         .unwrap()
         .into_inner()
         .data;
-    assert_eq!(archived.id, course.id);
+    // The archived course itself, as the web app parses it (id, name, gradeLevel).
+    assert_eq!(
+        (
+            archived.id.as_str(),
+            archived.name.as_str(),
+            archived.grade_level
+        ),
+        (course.id.as_str(), course.name.as_str(), course.grade_level)
+    );
+    assert!(
+        archived
+            .archived_at
+            .as_deref()
+            .is_some_and(|t| t.ends_with('Z'))
+    );
     let (_, mine) = send_as(&app, TEACHER, Method::GET, "/classrooms/mine", None).await;
     assert_eq!(ids(&mine), [COURSE_ID]);
     let (_, theirs) = send_as(

@@ -254,21 +254,26 @@ async fn a_teacher_takes_a_guide_from_pdf_to_published_results_and_archives_it()
     assert_eq!(item["id"], guide_id.as_str());
     assert_eq!(item["status"], "REVIEW");
     assert_eq!(item["_count"], json!({"questions": 3, "submissions": 0}));
-    for (query, status) in [
+    for (query, status, names) in [
         (
             format!("?courseId={COURSE_ID}&status=REVIEW&page=1&pageSize=5"),
             StatusCode::OK,
+            "",
         ),
-        ("?status=review".into(), StatusCode::BAD_REQUEST),
-        ("?page=abc".into(), StatusCode::BAD_REQUEST),
-        ("?pageSize=0".into(), StatusCode::BAD_REQUEST),
-        ("?pageSize=101".into(), StatusCode::BAD_REQUEST),
-        ("?nope=1".into(), StatusCode::BAD_REQUEST),
-        ("?courseId=other-course".into(), StatusCode::FORBIDDEN),
+        ("?status=review".into(), StatusCode::BAD_REQUEST, "status"),
+        ("?page=abc".into(), StatusCode::BAD_REQUEST, "page"),
+        ("?pageSize=0".into(), StatusCode::BAD_REQUEST, "pageSize"),
+        ("?pageSize=101".into(), StatusCode::BAD_REQUEST, "pageSize"),
+        ("?nope=1".into(), StatusCode::BAD_REQUEST, "nope"),
+        ("?courseId=other-course".into(), StatusCode::FORBIDDEN, ""),
     ] {
         let (got, answer) =
             send_as(&app, TEACHER, Method::GET, &format!("/guides{query}"), None).await;
         assert_eq!(got, status, "{query}: {answer}");
+        assert!(
+            message(&answer).contains(names),
+            "{query} names {names}: {answer}"
+        );
     }
     let (_, none) = send_as(&app, TEACHER, Method::GET, "/guides?status=PUBLISHED", None).await;
     assert_eq!(none["data"]["total"], 0);
@@ -453,6 +458,7 @@ async fn a_teacher_takes_a_guide_from_pdf_to_published_results_and_archives_it()
     )
     .await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");
+    assert!(message(&answer).contains("stepsJson"), "{answer}");
     assert_eq!(solutions().await, before, "nothing written");
     let good = json!({"final_answer": "35", "points": 2, "extra": "dropped",
                       "steps": [{"idx": 0, "latex": "52 - 17", "checkpoint": false},
@@ -882,7 +888,7 @@ async fn every_transition_the_table_forbids_is_a_409_naming_both_states_and_chan
         ];
         for (method, action, to) in requests {
             let forbidden = if to == GuideStatus::Extracting {
-                ingest_action(from) == IngestAction::Rejected
+                ingest_action(from, false) == IngestAction::Rejected
             } else {
                 !from.can_transition_to(to)
             };
@@ -1050,4 +1056,176 @@ async fn without_a_guides_bucket_on_lambda_creating_is_a_503_naming_it_and_write
         matches!(&err, innova_app::AppError::Unavailable(m) if m == "S3_GUIDES_BUCKET not configured"),
         "{err:?}"
     );
+}
+
+/// A guide the AI engine never finished (EXTRACTING or GENERATING_SOLUTIONS longer than its
+/// queue's redrive window: the engine writes no failure then) is not stuck for ever: ingesting it
+/// starts over, and the hourly sweep marks it failed and tells its teacher.
+#[tokio::test]
+async fn a_guide_the_engine_never_finished_can_be_ingested_again_and_is_failed_by_the_sweep() {
+    let app = spawn_seeded().await;
+    for (id, status) in [
+        ("g-stuck-x", GuideStatus::Extracting),
+        ("g-stuck-s", GuideStatus::GeneratingSolutions),
+        ("g-busy", GuideStatus::GeneratingSolutions),
+    ] {
+        guide_in(&app, id, status).await;
+    }
+    sqlx::query(
+        "UPDATE guides SET updated_at = CURRENT_TIMESTAMP - interval '2 hours'
+         WHERE id IN ('g-stuck-x', 'g-stuck-s')",
+    )
+    .execute(app.pool())
+    .await
+    .unwrap();
+
+    // Still in its window: nothing happens, as before.
+    let (status, answer) =
+        send_as(&app, TEACHER, Method::POST, "/guides/g-busy/ingest", None).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{answer}");
+    assert_eq!(answer["data"]["status"], "GENERATING_SOLUTIONS");
+    let queued = || {
+        app.api
+            .app()
+            .services
+            .embedded_queue()
+            .unwrap()
+            .unconsumed(innova_core::queue::QueueName::GuideIngest)
+            .len()
+    };
+    assert_eq!(queued(), 0, "nothing queued");
+    // Stuck: the ingest starts over (the work is queued again).
+    let (status, answer) = send_as(
+        &app,
+        TEACHER,
+        Method::POST,
+        "/guides/g-stuck-x/ingest",
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{answer}");
+    assert_eq!(answer["data"]["status"], "EXTRACTING");
+    assert_eq!(queued(), 1, "the extraction is queued again");
+
+    // The sweep fails what is still stuck, and tells the teacher; the restarted one is fresh.
+    let failed = innova_app::guides::fail_stuck(app.api.app(), innova_core::db::now())
+        .await
+        .unwrap();
+    assert_eq!(failed, 1);
+    let (s, reason): (String, Option<String>) =
+        sqlx::query_as("SELECT status::text, failure_reason FROM guides WHERE id = 'g-stuck-s'")
+            .fetch_one(app.pool())
+            .await
+            .unwrap();
+    assert_eq!(s, "GENERATION_FAILED");
+    assert_eq!(reason.as_deref(), Some(innova_app::guides::STUCK_REASON));
+    assert_eq!(status_of(&app, "g-stuck-x").await, "EXTRACTING");
+    assert_eq!(status_of(&app, "g-busy").await, "GENERATING_SOLUTIONS");
+    let (_, alerts) = send_as(
+        &app,
+        TEACHER,
+        Method::GET,
+        &format!("/alerts?courseId={COURSE_ID}"),
+        None,
+    )
+    .await;
+    let alerts = alerts["data"].as_array().unwrap();
+    let failed: Vec<&Value> = alerts
+        .iter()
+        .filter(|a| a["alertType"] == "GUIDE_PROCESSING_FAILED")
+        .collect();
+    assert_eq!(failed.len(), 1, "{alerts:?}");
+    assert_eq!(failed[0]["payload"]["guideId"], "g-stuck-s");
+    assert_eq!(failed[0]["severity"], "HIGH");
+    // From the failed state the teacher ingests again; a second sweep finds nothing.
+    let (status, _) = send_as(
+        &app,
+        TEACHER,
+        Method::POST,
+        "/guides/g-stuck-s/ingest",
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    assert_eq!(
+        innova_app::guides::fail_stuck(app.api.app(), innova_core::db::now())
+            .await
+            .unwrap(),
+        0
+    );
+}
+
+/// Decision 26: every solution the API serves is accepted back unchanged by the teacher's
+/// PATCH — the AI engine's stored shapes included: its current one (`_steps_json`), an older
+/// one without `final_answer`, `points` nor step `idx`, and one without a checkpoint (saved
+/// back as it is; a *changed* solution still needs one).
+#[tokio::test]
+async fn every_solution_the_api_serves_is_accepted_back_unchanged() {
+    let app = spawn_seeded().await;
+    guide_in(&app, "g-rt", GuideStatus::Review).await;
+    let shapes = [
+        json!({"final_answer": "\\frac{5}{6}", "points": 1.0, "steps": [
+            {"idx": 0, "latex": "\\frac{1}{2}+\\frac{1}{3}=\\frac{3}{6}+\\frac{2}{6}",
+             "explanation_es": "Se amplifican ambas fracciones al denominador común 6.",
+             "checkpoint": true, "expected_error_tags": ["SUM_NUMERATORS_AND_DENOMINATORS"]},
+            {"idx": 1, "latex": "=\\frac{5}{6}", "explanation_es": "Se suman los numeradores.",
+             "checkpoint": true, "expected_error_tags": []}],
+            "alt_paths": [{"label": "Usando decimales", "steps": [
+                {"idx": 0, "latex": "0.5+0.\\overline{3}=0.8\\overline{3}",
+                 "explanation_es": "Se convierten a decimales.", "checkpoint": false,
+                 "expected_error_tags": []}]}]}),
+        json!({"steps": [{"latex": "12 - 5 = 7", "checkpoint": true}]}),
+        json!({"final_answer": "7", "points": 1.0,
+               "steps": [{"idx": 0, "latex": "12 - 5 = 7", "checkpoint": false}]}),
+    ];
+    let path = "/guides/g-rt/questions/g-rt-q/solution";
+    for (n, shape) in shapes.iter().enumerate() {
+        // Stored as the engine's solution generator stores it.
+        sqlx::raw_sql(
+            "UPDATE guide_solutions SET is_current = false WHERE guide_question_id = 'g-rt-q'",
+        )
+        .execute(app.pool())
+        .await
+        .unwrap();
+        sqlx::query(
+            "INSERT INTO guide_solutions (id, guide_question_id, version, is_current, source,
+                                          final_answer, steps_json, solution_latex,
+                                          expected_error_tags, generated_by_model, prompt_version)
+             VALUES ($1, 'g-rt-q', $2, true, 'LLM_GENERATED'::\"SolutionSource\", '7', $3,
+                     NULL, '{}', 'claude-sonnet-4-6', '9.0')",
+        )
+        .bind(format!("sol-engine-{n}"))
+        .bind(100 * (n as i32 + 1))
+        .bind(shape)
+        .execute(app.pool())
+        .await
+        .unwrap();
+        // What the API serves …
+        let (status, detail) = send_as(&app, TEACHER, Method::GET, "/guides/g-rt", None).await;
+        assert_eq!(status, StatusCode::OK);
+        let served = &detail["data"]["questions"][0]["solutions"][0];
+        assert_eq!(&served["stepsJson"], shape, "served as stored");
+        // … sent back unchanged.
+        let body = json!({
+            "finalAnswer": served["finalAnswer"],
+            "stepsJson": served["stepsJson"],
+            "solutionLatex": served["solutionLatex"],
+            "expectedErrorTags": served["expectedErrorTags"],
+        });
+        let (status, saved) = send_as(&app, TEACHER, Method::PATCH, path, Some(body)).await;
+        assert_eq!(status, StatusCode::OK, "shape {n}: {saved}");
+        // Stored complete: what was omitted is filled in.
+        let stored = &saved["data"]["stepsJson"];
+        assert!(
+            stored["final_answer"].is_string() && stored["points"].is_number(),
+            "{stored}"
+        );
+        assert!(stored["steps"][0]["idx"].is_u64(), "{stored}");
+    }
+    // A changed solution without a checkpoint is still refused.
+    let changed =
+        json!({"finalAnswer": "8", "stepsJson": {"steps": [{"latex": "8", "checkpoint": false}]}});
+    let (status, answer) = send_as(&app, TEACHER, Method::PATCH, path, Some(changed)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");
+    assert!(message(&answer).contains("checkpoint"), "{answer}");
 }

@@ -11,12 +11,14 @@ mod attempts;
 mod auth;
 mod auth_attacks;
 mod contract;
+mod engine_rows;
 mod fakes;
 mod items;
 mod lambda;
 mod mastery;
 mod matrix;
 mod meta;
+mod outbox;
 mod probes;
 mod support;
 // --- Classrooms, parents, skills

@@ -1529,3 +1529,89 @@ async fn no_answer_key_reaches_anyone_outside_its_rule() {
         leaks.join("\n")
     );
 }
+
+// ---- 7. objects only where objects are declared ------------------------------------------------
+
+/// Every operation with a JSON body (every case of the matrix that sends one) refuses any other
+/// top-level JSON value than an object, as a caller it admits: 400 naming the body, before
+/// anything is read or written. (serde's derived `Deserialize` takes a struct's positional
+/// form: `["name", "desc", 4]` once created a course.)
+#[tokio::test]
+async fn every_json_body_must_be_an_object() {
+    let world = matrix_world();
+    let run = Run::start(&world).await;
+    let made = run.make().await;
+    let identities = identities(&world);
+    let before = run.app.count("courses").await;
+    let mut wrong = Vec::new();
+    let mut operations = BTreeSet::new();
+    for case in cases(&made) {
+        if !matches!(case.body, Body::Json(_) | Body::Once(_)) {
+            continue;
+        }
+        let Some(who) = identities
+            .iter()
+            .find(|who| expected(&world, who, &case) == case.success)
+        else {
+            continue;
+        };
+        operations.insert(case.operation);
+        for not_an_object in [
+            "[]",
+            "[null, null]",
+            r#"["a", "b", 4, "Z", "MATH"]"#,
+            "\"x\"",
+            "1",
+            "null",
+            "true",
+        ] {
+            let mut req = run
+                .app
+                .http
+                .request(
+                    case.method.clone(),
+                    format!("{}{}", run.app.base_url, case.path),
+                )
+                .header("content-type", "application/json")
+                .body(not_an_object);
+            if let Some(email) = who.email {
+                req = req.bearer_auth(run.token(email));
+            }
+            let resp = req.send().await.unwrap();
+            let status = resp.status().as_u16();
+            let body: Value = resp.json().await.unwrap_or(Value::Null);
+            let named = body["message"]
+                .to_string()
+                .contains("request body must be a JSON object");
+            if status != 400 || !named {
+                wrong.push(format!(
+                    "{} {} as {}: {status} {body}",
+                    case.operation, not_an_object, who.name
+                ));
+            }
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "non-object bodies accepted:\n{}",
+        wrong.join("\n")
+    );
+    assert_eq!(
+        run.app.count("courses").await,
+        before,
+        "nothing was created"
+    );
+    // Every operation of the contract with a JSON body was probed.
+    let doc: serde_yaml::Value = serde_yaml::from_str(innova_api_server::openapi::YAML).unwrap();
+    for (_, item) in doc["paths"].as_mapping().unwrap() {
+        for (_, op) in item.as_mapping().unwrap() {
+            if !op["requestBody"]["content"]["application/json"].is_null() {
+                let id = op["operationId"].as_str().unwrap();
+                assert!(
+                    operations.contains(id),
+                    "{id} has a JSON body but was not probed"
+                );
+            }
+        }
+    }
+}

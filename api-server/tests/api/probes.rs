@@ -259,3 +259,142 @@ fn the_contract_states_the_constraints_the_server_enforces() {
     assert_eq!(form["required"], json!(["image"]));
     assert_eq!(form["properties"]["image"]["format"], "binary");
 }
+
+/// The loose edges of the attacker's probe, each now a bound the contract states: IRT
+/// parameters in their ranges, keys and codes printable identifiers, invalid UTF-8 in a query
+/// string, an oversized or odd `x-trace-id`.
+#[tokio::test]
+async fn loose_edges_are_bounded_as_the_contract_says() {
+    use crate::attempts::ADMIN;
+    let app = spawn_seeded().await;
+    let item = |a: f64, b: f64| json!({"skillId": "seed-topic-001", "content": {"prompt": "91 - 46 = ?"}, "irtA": a, "irtB": b});
+    for (body, field) in [
+        (item(0.0, 0.0), "irtA"),
+        (item(-1.0, 0.0), "irtA"),
+        (item(1.0, 1.8e19), "irtB"),
+        (item(1.0, -7.0), "irtB"),
+    ] {
+        let (status, answer) = send(
+            app.request_as(TEACHER, Method::POST, "/items")
+                .await
+                .json(&body),
+        )
+        .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}: {answer}");
+        assert!(answer["message"].to_string().contains(field), "{answer}");
+    }
+    let (status, answer) = send(
+        app.request_as(TEACHER, Method::POST, "/items")
+            .await
+            .json(&item(1.2, -0.4)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{answer}");
+
+    for key in ["T\u{7}BELL", "T SPACE", "-T", "T/SLASH", "T\u{85}"] {
+        let body = json!({"key": key, "name": "Probe"});
+        let (status, answer) = send(
+            app.request_as(ADMIN, Method::POST, "/skills")
+                .await
+                .json(&body),
+        )
+        .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{key:?}: {answer}");
+        assert!(answer["message"].to_string().contains("key"), "{answer}");
+    }
+    let mut attempt = json!({"studentId": STUDENT_IDS[0], "topicCode": "SUB X",
+        "rawSteps": [], "expectedAnswer": 1, "studentAnswer": 1});
+    let (status, answer) = send(
+        app.request_as(STUDENT1, Method::POST, "/attempts")
+            .await
+            .json(&attempt),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");
+    assert!(
+        answer["message"].to_string().contains("topicCode"),
+        "{answer}"
+    );
+    attempt["topicCode"] = json!("SUB");
+    assert_eq!(
+        app.count("topics WHERE name = 'Probe'").await,
+        0,
+        "no key was stored"
+    );
+
+    // Invalid UTF-8 once percent-decoded: 400 naming the parameter.
+    let (status, answer) = send(
+        app.request_as(TEACHER, Method::GET, "/items?skillKey=%FF%FE")
+            .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");
+    assert_eq!(
+        answer["message"],
+        json!(["skillKey must be valid UTF-8 once percent-decoded"])
+    );
+
+    // A trace id of 60 KB (or with spaces) is neither echoed nor stored: a new one is issued.
+    for sent in ["x".repeat(60 * 1024), "has spaces".to_string()] {
+        let resp = app
+            .request_as(STUDENT1, Method::POST, "/attempts")
+            .await
+            .header("x-trace-id", &sent)
+            .json(&attempt)
+            .send()
+            .await
+            .unwrap();
+        let echoed = resp.headers()["x-trace-id"].to_str().unwrap().to_owned();
+        let body: Value = resp.json().await.unwrap();
+        assert_ne!(echoed, sent);
+        assert!(uuid::Uuid::parse_str(&echoed).is_ok(), "{echoed}");
+        assert_eq!(body["traceId"], json!(echoed));
+        let stored: String = sqlx::query_scalar("SELECT trace_id FROM attempts WHERE id = $1")
+            .bind(body["data"]["attemptId"].as_str().unwrap())
+            .fetch_one(app.pool())
+            .await
+            .unwrap();
+        assert_eq!(stored, echoed);
+    }
+}
+
+/// The contract states the rules the server enforces on every body: the 413 of its size limit
+/// on each operation with one, and the object and character rules in its description.
+#[test]
+fn the_contract_states_the_body_limit_and_the_character_rule() {
+    let doc: serde_yaml::Value = serde_yaml::from_str(innova_api_server::openapi::YAML).unwrap();
+    let info = doc["info"]["description"].as_str().unwrap();
+    assert!(
+        info.contains("x-trace-id") && info.contains("1–128 characters"),
+        "{info}"
+    );
+    assert!(
+        info.contains("413") && info.contains("control character"),
+        "{info}"
+    );
+    let mut with_body = 0;
+    for (path, item) in doc["paths"].as_mapping().unwrap() {
+        for (method, op) in item.as_mapping().unwrap() {
+            if op["requestBody"].is_null() {
+                continue;
+            }
+            with_body += 1;
+            let id = op["operationId"].as_str().unwrap();
+            let limit = innova_api_server::openapi::body_limit(id);
+            assert_eq!(
+                op["responses"]["413"]["description"].as_str(),
+                Some(format!("The body is larger than {limit} bytes.").as_str()),
+                "{method:?} {path:?}"
+            );
+            if !op["requestBody"]["content"]["application/json"].is_null() {
+                let description = op["description"].as_str().unwrap_or_default();
+                assert!(
+                    description.contains("one JSON object")
+                        && description.contains("NUL or another control character"),
+                    "{id}: {description}"
+                );
+            }
+        }
+    }
+    assert!(with_body >= 25, "{with_body}");
+}

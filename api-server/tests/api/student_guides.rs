@@ -427,7 +427,13 @@ async fn bad_photo_counts_are_400_naming_photo_count_and_write_nothing() {
         assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}: {body}");
         assert!(message(&body).contains("photoCount"), "{bad}: {body}");
     }
-    for body in [json!({}), json!({"photoCount": 1, "extra": true})] {
+    for (body, names) in [
+        (json!({}), "photoCount is required"),
+        (
+            json!({"photoCount": 1, "extra": true}),
+            "property extra should not exist",
+        ),
+    ] {
         let (status, answer) = send_as(
             &app,
             STUDENT1,
@@ -437,6 +443,7 @@ async fn bad_photo_counts_are_400_naming_photo_count_and_write_nothing() {
         )
         .await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{body}: {answer}");
+        assert!(message(&answer).contains(names), "{body}: {answer}");
     }
     assert_eq!(submission_count(&app).await, 0);
 }

@@ -3,7 +3,7 @@
 
 use std::sync::OnceLock;
 
-use innova_api_server::server::{RunningApi, serve};
+use innova_api_server::server::RunningApi;
 use innova_core::config::Config;
 use innova_testkit::TestDb;
 
@@ -134,7 +134,37 @@ pub async fn spawn_seeded_with(extra: &[(&str, &str)]) -> TestApp {
     spawn_inner(db.url.clone(), Some(db), extra).await
 }
 
+/// [`spawn_seeded_with`], the server's queue port wrapped by `wrap` (given the configured one
+/// and the server's database URL): a test watches or breaks what the use cases publish.
+pub async fn spawn_seeded_wrapping_queue(
+    extra: &[(&str, &str)],
+    wrap: impl FnOnce(
+        std::sync::Arc<dyn innova_core::queue::Queue>,
+        &str,
+    ) -> std::sync::Arc<dyn innova_core::queue::Queue>
+    + 'static,
+) -> TestApp {
+    let db = innova_testkit::seeded_db().await;
+    spawn_inner_with(db.url.clone(), Some(db), extra, Some(Box::new(wrap))).await
+}
+
+type QueueWrap = Box<
+    dyn FnOnce(
+        std::sync::Arc<dyn innova_core::queue::Queue>,
+        &str,
+    ) -> std::sync::Arc<dyn innova_core::queue::Queue>,
+>;
+
 async fn spawn_inner(database_url: String, db: Option<TestDb>, extra: &[(&str, &str)]) -> TestApp {
+    spawn_inner_with(database_url, db, extra, None).await
+}
+
+async fn spawn_inner_with(
+    database_url: String,
+    db: Option<TestDb>,
+    extra: &[(&str, &str)],
+    wrap: Option<QueueWrap>,
+) -> TestApp {
     let data_dir = TempDir::new();
     let key_file = data_dir.0.join(innova_core::identity::keys::KEY_FILE);
     std::fs::create_dir_all(key_file.parent().unwrap()).unwrap();
@@ -153,8 +183,12 @@ async fn spawn_inner(database_url: String, db: Option<TestDb>, extra: &[(&str, &
     ];
     vars.extend_from_slice(extra);
     let config = Config::from_vars(vars).expect("test configuration is valid");
-    let server_config = config.clone();
-    let api = serve(server_config, listener)
+    let mut context =
+        innova_api_server::context::ApiContext::new(config.clone()).expect("the context builds");
+    if let Some(wrap) = wrap {
+        context.app.services.queue = wrap(context.app.services.queue.clone(), &database_url);
+    }
+    let api = innova_api_server::server::serve_context(context, listener)
         .await
         .expect("the API starts");
     TestApp {
@@ -230,10 +264,13 @@ pub fn message(body: &serde_json::Value) -> String {
 /// Runs the outbox relay of the server now, as the scheduled relay would once the rows' grace
 /// has passed (every row is made due first).
 pub async fn relay_outbox(app: &TestApp) -> innova_app::outbox::RelayReport {
-    sqlx::query("UPDATE innova.outbox SET next_attempt_at = CURRENT_TIMESTAMP")
-        .execute(app.pool())
-        .await
-        .unwrap();
+    // A second back: the column keeps milliseconds, and a value rounded up would not be due yet.
+    sqlx::query(
+        "UPDATE innova.outbox SET next_attempt_at = CURRENT_TIMESTAMP - interval '1 second'",
+    )
+    .execute(app.pool())
+    .await
+    .unwrap();
     innova_app::outbox::relay(app.api.app(), 1000)
         .await
         .unwrap()

@@ -139,17 +139,27 @@ pub struct SubmissionGrade<'a> {
     pub score: f64,
     pub is_correct: bool,
     pub model_used: &'a str,
-    /// Replaces the stored alignment only when the message had one (as the reference).
+    /// The message's alignment summary, stored beside the engine's alignment (`summary`).
     pub alignment_json: Option<&'a serde_json::Value>,
 }
 
-/// Marks the submission GRADED, linked to its attempt.
+/// Marks the submission GRADED, linked to its attempt, with the final score and verdict. What
+/// the AI engine's grader stored is kept: its transcription (`transcription_latex`,
+/// `transcription_json`, `transcription_confidence`), its model (`model_used`) and its alignment
+/// (`alignment_json`: per-step matches, provisional verdict); ours only fills what it left empty,
+/// and the message's alignment summary goes beside the engine's keys, under `summary`.
 pub async fn mark_graded(exec: impl PgExecutor<'_>, g: &SubmissionGrade<'_>) -> DbResult<()> {
     sqlx::query(
         "UPDATE guide_submissions
-         SET status = 'GRADED', attempt_id = $2, transcription_latex = $3,
-             transcription_confidence = $4, score = $5, is_correct = $6, model_used = $7,
-             alignment_json = COALESCE($8, alignment_json), graded_at = CURRENT_TIMESTAMP,
+         SET status = 'GRADED', attempt_id = $2,
+             transcription_latex = COALESCE(NULLIF(transcription_latex, ''), $3),
+             transcription_confidence = COALESCE(transcription_confidence, $4),
+             score = $5, is_correct = $6,
+             model_used = COALESCE(NULLIF(model_used, ''), $7),
+             alignment_json = CASE WHEN $8::jsonb IS NULL THEN alignment_json
+                                   ELSE COALESCE(alignment_json, '{}'::jsonb)
+                                        || jsonb_build_object('summary', $8::jsonb) END,
+             graded_at = CURRENT_TIMESTAMP,
              updated_at = CURRENT_TIMESTAMP
          WHERE id = $1",
     )

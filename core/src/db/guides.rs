@@ -127,6 +127,41 @@ pub async fn set_status(
     .await?)
 }
 
+/// A guide [`fail_stuck`] moved to its failed state.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct StuckGuide {
+    pub id: String,
+    pub course_id: String,
+    pub created_by_teacher_id: String,
+    pub title: String,
+    /// Its new status: EXTRACTION_FAILED or GENERATION_FAILED.
+    #[sqlx(try_from = "String")]
+    pub status: GuideStatus,
+}
+
+/// Moves every unarchived guide left in EXTRACTING (→ EXTRACTION_FAILED) or
+/// GENERATING_SOLUTIONS (→ GENERATION_FAILED) since before `cutoff` to its failed state, with
+/// `reason`, in one statement; the guides moved.
+pub async fn fail_stuck(
+    exec: impl PgExecutor<'_>,
+    cutoff: NaiveDateTime,
+    reason: &str,
+) -> DbResult<Vec<StuckGuide>> {
+    Ok(sqlx::query_as(
+        "UPDATE guides AS g
+         SET status = CASE g.status WHEN 'EXTRACTING' THEN 'EXTRACTION_FAILED'::\"GuideStatus\"
+                                    ELSE 'GENERATION_FAILED'::\"GuideStatus\" END,
+             failure_reason = $2, updated_at = CURRENT_TIMESTAMP
+         WHERE g.status IN ('EXTRACTING', 'GENERATING_SOLUTIONS') AND g.updated_at < $1
+           AND g.archived_at IS NULL
+         RETURNING g.id, g.course_id, g.created_by_teacher_id, g.title, g.status::text AS status",
+    )
+    .bind(cutoff)
+    .bind(reason)
+    .fetch_all(exec)
+    .await?)
+}
+
 /// ARCHIVED now.
 pub async fn archive(exec: impl PgExecutor<'_>, id: &str) -> DbResult<GuideRow> {
     Ok(sqlx::query_as(&format!(

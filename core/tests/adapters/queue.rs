@@ -304,8 +304,16 @@ async fn embedded_fifo_holds_back_a_group_behind_a_retry() {
         .send(QueueName::AttemptStream, "a1".into(), Some("a".into()))
         .await
         .unwrap();
-    // Let a1 fail once, then send more: a2 waits behind a1, b1 goes at once.
-    tokio::time::sleep(Duration::from_millis(30)).await;
+    // Once a1 has failed its first receive (its batch recorded; no sleep standing in for it),
+    // send more: a2 waits behind a1, b1 goes at once.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while recorder.batches().is_empty() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "a1 was never delivered"
+        );
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
     queue
         .send(QueueName::AttemptStream, "a2".into(), Some("a".into()))
         .await

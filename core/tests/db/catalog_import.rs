@@ -1,7 +1,6 @@
 //! `innova import-catalog`: a generated 2,600-line catalogue with malformed lines mixed in.
 
 use std::fmt::Write;
-use std::time::Instant;
 
 use innova_core::db::catalog::{self, Rejection};
 use innova_core::db::enums::{ErrorSource, ErrorStatus};
@@ -68,11 +67,7 @@ fn catalogue() -> (String, Vec<usize>, usize) {
 async fn imports_the_good_lines_and_reports_each_bad_one() {
     let db = seeded_db().await;
     let (text, bad_lines, good) = catalogue();
-    let started = Instant::now();
     let report = catalog::import_str(&db.pool, &text, false).await.unwrap();
-    let elapsed = started.elapsed();
-    eprintln!("imported {} lines in {elapsed:?}", report.lines);
-    assert!(elapsed.as_secs_f64() < 5.0, "import took {elapsed:?}");
 
     assert_eq!(report.lines, 2600);
     assert_eq!(report.skipped, 2);

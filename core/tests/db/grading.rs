@@ -54,8 +54,13 @@ async fn a_submission_is_loaded_locked_with_what_grading_needs_then_marked_grade
     let busy =
         sqlx::query("SELECT id FROM guide_submissions WHERE id = 's-grade' FOR UPDATE NOWAIT")
             .execute(&mut *other)
-            .await;
-    assert!(busy.is_err(), "the submission is locked");
+            .await
+            .expect_err("the submission is locked");
+    assert_eq!(
+        busy.as_database_error().and_then(|e| e.code()).as_deref(),
+        Some("55P03"),
+        "lock_not_available, not another error: {busy}"
+    );
     drop(other);
 
     grading::insert_attempt(
@@ -111,6 +116,6 @@ async fn a_submission_is_loaded_locked_with_what_grading_needs_then_marked_grade
         .fetch_one(&db.pool)
         .await
         .unwrap();
-    assert_eq!(alignment, summary);
+    assert_eq!(alignment, serde_json::json!({ "summary": summary }));
     assert!(graded_at.is_some());
 }

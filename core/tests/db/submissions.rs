@@ -214,7 +214,9 @@ async fn the_question_lock_holds_a_second_start_until_the_first_commits() {
             .await
             .unwrap()
     });
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    // The server reports the second start blocked on a lock (no sleep: a missing lock would let
+    // it finish, and this wait would time out).
+    innova_testkit::wait_for_lock_waiters(&db.pool, 1).await;
     assert!(!second.is_finished(), "the second start waits for the lock");
     // Readers are not blocked meanwhile.
     assert_eq!(

@@ -77,16 +77,66 @@ pub struct Cost {
     pub by_model: Vec<ModelCost>,
 }
 
-/// Whether each stage runs (`false` = paused). An unreadable switch is reported enabled
-/// (fail-open, as the workers treat it) with a warning.
+/// Whether each stage runs (`false` = paused), under the SSM parameters the workers and the AI
+/// engine read. An unreadable switch is reported enabled (fail-open, as the workers treat it)
+/// with a warning.
 #[derive(Debug, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Killswitches {
+    /// `/innova/guides/grading_paused` (the AI engine's grader).
     pub grader_enabled: bool,
+    /// `/innova/llm/paused`.
     pub classifier_enabled: bool,
+    /// `/innova/alerts/paused`.
     pub hourly_alerts_enabled: bool,
+    /// `/innova/guides/solution_paused` (the AI engine's solution generator).
     pub solution_generator_enabled: bool,
+    /// `/innova/ocr/paused`.
     pub ocr_enabled: bool,
+    /// `/innova/guides/ingest_paused` (the AI engine's guide ingest, its costliest stage).
+    pub ingest_enabled: bool,
+    /// Not a pause: `/innova/guides/grading_cheap_mode` is `"true"` (the AI engine's grader in
+    /// its cheap mode). Off when unreadable.
+    pub grading_cheap_mode: bool,
+}
+
+/// Who runs an AI stage (decision 21, chosen at deploy): `backend` (this backend's worker) or
+/// `engine` (the AI engine's own function).
+#[derive(Debug, Clone, Copy, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum StageOwner {
+    // This backend's worker.
+    Backend,
+    // The AI engine's own function.
+    Engine,
+}
+
+impl From<innova_core::config::StageOwner> for StageOwner {
+    fn from(o: innova_core::config::StageOwner) -> Self {
+        match o {
+            innova_core::config::StageOwner::Backend => StageOwner::Backend,
+            innova_core::config::StageOwner::Engine => StageOwner::Engine,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct StageOwners {
+    /// Who consumes `llm-classify-queue`.
+    pub llm_classification: StageOwner,
+    /// Who transcribes the photos of the OCR uploads bucket.
+    pub ocr: StageOwner,
+}
+
+/// The transactional outbox: messages stored with their rows and not yet published (a failed
+/// publish waits for the relay, at most a minute on AWS).
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct OutboxBacklog {
+    pub messages: i64,
+    /// Seconds since the oldest was stored; `null` when empty.
+    pub oldest_age_seconds: Option<f64>,
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
@@ -96,6 +146,8 @@ pub struct AdminStatus {
     pub pipeline: Pipeline,
     pub cost: Cost,
     pub killswitches: Killswitches,
+    pub owners: StageOwners,
+    pub outbox: OutboxBacklog,
     /// What could not be read (a queue, a killswitch); empty when everything answered.
     pub warnings: Vec<String>,
 }
@@ -148,6 +200,16 @@ impl From<app::AdminStatus> for AdminStatus {
                 hourly_alerts_enabled: s.killswitches.hourly_alerts,
                 solution_generator_enabled: s.killswitches.solution_generator,
                 ocr_enabled: s.killswitches.ocr,
+                ingest_enabled: s.killswitches.ingest,
+                grading_cheap_mode: s.killswitches.grading_cheap_mode,
+            },
+            owners: StageOwners {
+                llm_classification: s.owners.llm_classification.into(),
+                ocr: s.owners.ocr.into(),
+            },
+            outbox: OutboxBacklog {
+                messages: s.outbox.messages,
+                oldest_age_seconds: s.outbox.oldest_age_seconds,
             },
             warnings: s.warnings,
         }
@@ -165,10 +227,13 @@ pub enum KillswitchKey {
     SolutionGeneratorEnabled,
     OcrEnabled,
     HourlyAlertsEnabled,
+    IngestEnabled,
+    // The AI engine's grader cheap mode: `enabled` turns the mode on.
+    GradingCheapMode,
 }
 
 impl KillswitchKey {
-    const ALL: [(KillswitchKey, &'static str, Killswitch); 5] = [
+    const ALL: [(KillswitchKey, &'static str, Killswitch); 7] = [
         (
             KillswitchKey::GraderEnabled,
             "graderEnabled",
@@ -189,6 +254,16 @@ impl KillswitchKey {
             KillswitchKey::HourlyAlertsEnabled,
             "hourlyAlertsEnabled",
             Killswitch::HourlyAlerts,
+        ),
+        (
+            KillswitchKey::IngestEnabled,
+            "ingestEnabled",
+            Killswitch::Ingest,
+        ),
+        (
+            KillswitchKey::GradingCheapMode,
+            "gradingCheapMode",
+            Killswitch::GradingCheapMode,
         ),
     ];
 
@@ -226,7 +301,8 @@ pub struct KillswitchPath {
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SetKillswitch {
-    /// `true` runs the stage, `false` pauses it.
+    /// `true` runs the stage, `false` pauses it (for `gradingCheapMode`: `true` turns the mode
+    /// on).
     pub enabled: bool,
 }
 

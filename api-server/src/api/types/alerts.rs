@@ -139,7 +139,8 @@ pub struct AlertView {
     pub student_id: Option<String>,
     pub alert_type: AlertType,
     pub severity: AlertSeverity,
-    /// Free-form details (an object).
+    /// Free-form details (an object) with a `message`, in camelCase fields; an alert the AI
+    /// engine raised reads the same (its snake_case fields renamed, its `dedup_ref` left out).
     pub payload: serde_json::Value,
     /// ISO-8601 UTC.
     pub created_at: String,
@@ -160,7 +161,8 @@ impl From<app::AlertRow> for AlertView {
             student_id: r.student_id,
             alert_type: r.alert_type,
             severity: r.severity,
-            payload: r.payload,
+            // An engine-raised alert reads as ours (camelCase fields, a message; decision 25).
+            payload: innova_domain::alerts::normalize_payload(r.alert_type, r.payload),
             created_at: iso(r.created_at),
             resolved_at: r.resolved_at.map(iso),
             resolved_by: r.resolved_by,

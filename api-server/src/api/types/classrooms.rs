@@ -257,12 +257,6 @@ impl Validate for JoinClassroom {
 
 // ---- DELETE /classrooms/{id} ------------------------------------------------------------------
 
-/// The archived course.
-#[derive(Debug, Serialize, JsonSchema)]
-pub struct ArchivedClassroom {
-    pub id: String,
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

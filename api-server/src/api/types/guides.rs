@@ -356,7 +356,9 @@ pub struct GuideSolution {
     pub is_current: bool,
     pub source: SolutionSource,
     pub final_answer: String,
-    /// The canonical solution (ADR-118).
+    /// The canonical solution (ADR-118), as stored: saved back unchanged by `PATCH
+    /// …/solution`, it is accepted.
+    #[schemars(with = "CanonicalSolutionSchema")]
     pub steps_json: serde_json::Value,
     pub solution_latex: Option<String>,
     /// Error-tag codes.
@@ -556,14 +558,21 @@ impl From<UpdateQuestion> for app::QuestionChanges {
 
 // ---- PATCH /guides/{id}/questions/{qid}/solution ------------------------------------------------
 
-/// The canonical solution (ADR-118), as the contract states it; unknown keys are dropped.
+/// The canonical solution (ADR-118), as stored and served, and as accepted back: unknown keys
+/// are dropped on write. The AI engine's older solutions omit `final_answer`, `points` and the
+/// steps' `idx`: a write fills them in (the body's `finalAnswer`, the question's points, the
+/// step's position), so what this API stores has them.
 #[allow(dead_code)]
 #[derive(JsonSchema)]
-struct CanonicalSolutionSchema {
+pub(crate) struct CanonicalSolutionSchema {
+    /// Absent: the body's `finalAnswer`.
+    #[serde(default)]
     #[schemars(length(min = 1))]
-    final_answer: String,
+    final_answer: Option<String>,
+    /// Absent: the question's points.
+    #[serde(default)]
     #[schemars(range(min = 0.0))]
-    points: f64,
+    points: Option<f64>,
     /// At least one step.
     #[schemars(length(min = 1))]
     steps: Vec<SolutionStepSchema>,
@@ -575,8 +584,10 @@ struct CanonicalSolutionSchema {
 #[allow(dead_code)]
 #[derive(JsonSchema)]
 struct SolutionStepSchema {
+    /// Absent: the step's position in its path.
+    #[serde(default)]
     #[schemars(range(min = 0))]
-    idx: u32,
+    idx: Option<u32>,
     #[schemars(length(min = 1))]
     latex: String,
     #[serde(default)]
@@ -604,8 +615,9 @@ struct AltPathSchema {
 pub struct UpdateSolution {
     #[schemars(length(min = 1, max = 20000))]
     pub final_answer: String,
-    /// The canonical solution: at least one step, and at least one checkpoint step (main path or
-    /// an alternative path).
+    /// The canonical solution: at least one step; a changed solution needs at least one
+    /// checkpoint step (main path or an alternative path), the current one saved back unchanged
+    /// does not.
     #[schemars(with = "CanonicalSolutionSchema")]
     pub steps_json: serde_json::Map<String, serde_json::Value>,
     #[serde(default)]
@@ -633,7 +645,7 @@ impl Validate for UpdateSolution {
             }
         }
         let steps = serde_json::Value::Object(self.steps_json.clone());
-        for problem in app::solution_problems(&steps) {
+        for problem in app::solution_problems(&steps, &self.final_answer) {
             p.check(false, || problem);
         }
     }

@@ -80,7 +80,7 @@ export const adminErrorTagsSetStatus = <ThrowOnError extends boolean = false>(op
 /**
  * The pipeline snapshot.
  *
- * Queue depths (`ApproximateNumberOfMessages`) and dead-letter depths of the guide-ingest, attempt-reprocess, llm-classify and hourly-alerts queues; attempts, submissions and classifications of the last hour and the guides waiting in the pipeline; today's model cost by model and this month's total (UTC); whether each stage runs. Never fails because SQS or SSM is unreachable: an unreadable depth is `-1`, an unreadable killswitch is reported enabled (fail-open), and `warnings` names each. Admins only (403 otherwise).
+ * Queue depths (`ApproximateNumberOfMessages`) and dead-letter depths of the guide-ingest, attempt-reprocess, llm-classify and hourly-alerts queues; attempts, submissions and classifications of the last hour and the guides waiting in the pipeline; today's model cost by model and this month's total (UTC); whether each stage runs, and the AI engine's grader cheap mode; who runs LLM classification and OCR (`backend` or `engine`, chosen at deploy); what waits in the transactional outbox. Never fails because SQS or SSM is unreachable: an unreadable depth is `-1`, an unreadable killswitch is reported enabled (fail-open), and `warnings` names each. Admins only (403 otherwise).
  */
 export const adminStatus = <ThrowOnError extends boolean = false>(options?: Options<AdminStatusData, ThrowOnError>) => (options?.client ?? client).get<AdminStatusResponses, AdminStatusErrors, ThrowOnError>({
     requestValidator: async (data) => await z.object({
@@ -97,7 +97,7 @@ export const adminStatus = <ThrowOnError extends boolean = false>(options?: Opti
 /**
  * Pause or resume a stage.
  *
- * Writes the stage's SSM parameter (`"false"` when `enabled`, `"true"` when paused): the grader (`/innova/guides/grading_paused`), the classifier (`/innova/llm/paused`), the solution generator (`/innova/guides/solution_paused`), OCR (`/innova/ocr/paused`) and the hourly alerts (`/innova/alerts/paused`). Workers see the change within 30 s (their cache). An unknown key is 400 listing the valid ones; a parameter store that cannot be written is 503 (retry). Admins only (403 otherwise).
+ * Writes the stage's SSM parameter (`"false"` when `enabled`, `"true"` when paused): the grader (`/innova/guides/grading_paused`), the classifier (`/innova/llm/paused`), the solution generator (`/innova/guides/solution_paused`), OCR (`/innova/ocr/paused`), the hourly alerts (`/innova/alerts/paused`) and the AI engine's guide ingest (`/innova/guides/ingest_paused`); `gradingCheapMode` is a mode, not a pause: `enabled` writes `"true"` to `/innova/guides/grading_cheap_mode`. Workers see the change within 30 s (their cache). An unknown key is 400 listing the valid ones; a parameter store that cannot be written is 503 (retry). Admins only (403 otherwise).
  *
  * The body is one JSON object of at most 102400 bytes (413 beyond); no string or property name in it may hold a NUL or another control character (tab, line feed and carriage return excepted): 400 naming the field.
  */
@@ -541,7 +541,7 @@ export const classroomsCreate = <ThrowOnError extends boolean = false>(options: 
 /**
  * Archive a course.
  *
- * A teacher of the course (403 `You do not own this course` otherwise). The course leaves its teachers' lists; students keep seeing it; its codes stop admitting joins. Archiving it again is 409.
+ * A teacher of the course (403 `You do not own this course` otherwise). The course leaves its teachers' lists; students keep seeing it; its codes stop admitting joins. Answers the archived course (`archivedAt` set), as the apps parse it. Archiving it again is 409.
  */
 export const classroomsArchive = <ThrowOnError extends boolean = false>(options: Options<ClassroomsArchiveData, ThrowOnError>) => (options.client ?? client).delete<ClassroomsArchiveResponses, ClassroomsArchiveErrors, ThrowOnError>({
     requestValidator: async (data) => await z.object({

@@ -7,6 +7,8 @@ export type ClientOptions = {
 export type AdminStatus = {
     cost: Cost;
     killswitches: Killswitches;
+    outbox: OutboxBacklog;
+    owners: StageOwners;
     pipeline: Pipeline;
     queues: Queues;
     /**
@@ -23,7 +25,7 @@ export type AlertSeverity = 'LOW' | 'MED' | 'HIGH';
 /**
  * `teacher_alerts.alert_type` values.
  */
-export type AlertType = 'AT_RISK_STUDENT' | 'COMMON_ERROR_IN_TOPIC' | 'STUDENT_DROP' | 'UNIT_OFF_TRACK' | 'GUIDE_READY_FOR_REVIEW' | 'GUIDE_GRADING_COMPLETE' | 'GUIDE_COMMON_ERROR';
+export type AlertType = 'AT_RISK_STUDENT' | 'COMMON_ERROR_IN_TOPIC' | 'STUDENT_DROP' | 'UNIT_OFF_TRACK' | 'GUIDE_READY_FOR_REVIEW' | 'GUIDE_GRADING_COMPLETE' | 'GUIDE_COMMON_ERROR' | 'GUIDE_PROCESSING_FAILED';
 
 /**
  * A teacher alert.
@@ -37,7 +39,7 @@ export type AlertView = {
     createdAt: string;
     id: string;
     /**
-     * Free-form details (an object).
+     * Free-form details (an object) with a `message`, in camelCase fields; an alert the AI engine raised reads the same (its snake_case fields renamed, its `dedup_ref` left out).
      */
     payload: unknown;
     /**
@@ -60,13 +62,6 @@ export type AlertView = {
 export type AltPathSchema = {
     label: string;
     steps: Array<SolutionStepSchema>;
-};
-
-/**
- * The archived course.
- */
-export type ArchivedClassroom = {
-    id: string;
 };
 
 /**
@@ -258,15 +253,21 @@ export type AttemptReported = {
 export type AttemptStatus = 'PENDING' | 'CLASSIFIED' | 'OCR_DONE' | 'GRADED' | 'PENDING_OCR' | 'LOW_CONFIDENCE_REVIEW' | 'FAILED';
 
 /**
- * The canonical solution (ADR-118), as the contract states it; unknown keys are dropped.
+ * The canonical solution (ADR-118), as stored and served, and as accepted back: unknown keys are dropped on write. The AI engine's older solutions omit `final_answer`, `points` and the steps' `idx`: a write fills them in (the body's `finalAnswer`, the question's points, the step's position), so what this API stores has them.
  */
 export type CanonicalSolutionSchema = {
     /**
      * Alternative paths (optional).
      */
     alt_paths?: Array<AltPathSchema>;
-    final_answer: string;
-    points: number;
+    /**
+     * Absent: the body's `finalAnswer`.
+     */
+    final_answer?: string | null;
+    /**
+     * Absent: the question's points.
+     */
+    points?: number | null;
     /**
      * At least one step.
      */
@@ -676,32 +677,6 @@ export type EnvelopeForAlertView = {
      * The result.
      */
     data: AlertView;
-    /**
-     * The request path, without its query string.
-     */
-    path: string;
-    /**
-     * The HTTP status of the response.
-     */
-    statusCode: number;
-    /**
-     * When the response was produced (ISO-8601 UTC, milliseconds).
-     */
-    timestamp: string;
-    /**
-     * The request's trace id (the `x-trace-id` header).
-     */
-    traceId: string;
-};
-
-/**
- * A successful response.
- */
-export type EnvelopeForArchivedClassroom = {
-    /**
-     * The result.
-     */
-    data: ArchivedClassroom;
     /**
      * The request path, without its query string.
      */
@@ -2778,9 +2753,9 @@ export type GuideSolution = {
     solutionLatex?: string | null;
     source: SolutionSource;
     /**
-     * The canonical solution (ADR-118).
+     * The canonical solution (ADR-118), as stored: saved back unchanged by `PATCH …/solution`, it is accepted.
      */
-    stepsJson: unknown;
+    stepsJson: CanonicalSolutionSchema;
     validationNotes?: string | null;
     version: number;
 };
@@ -2978,7 +2953,7 @@ export type JoinClassroom = {
 /**
  * The switches, by their keys in `killswitches`.
  */
-export type KillswitchKey = 'graderEnabled' | 'classifierEnabled' | 'solutionGeneratorEnabled' | 'ocrEnabled' | 'hourlyAlertsEnabled';
+export type KillswitchKey = 'graderEnabled' | 'classifierEnabled' | 'solutionGeneratorEnabled' | 'ocrEnabled' | 'hourlyAlertsEnabled' | 'ingestEnabled' | 'gradingCheapMode';
 
 export type KillswitchView = {
     enabled: boolean;
@@ -2986,13 +2961,36 @@ export type KillswitchView = {
 };
 
 /**
- * Whether each stage runs (`false` = paused). An unreadable switch is reported enabled (fail-open, as the workers treat it) with a warning.
+ * Whether each stage runs (`false` = paused), under the SSM parameters the workers and the AI engine read. An unreadable switch is reported enabled (fail-open, as the workers treat it) with a warning.
  */
 export type Killswitches = {
+    /**
+     * `/innova/llm/paused`.
+     */
     classifierEnabled: boolean;
+    /**
+     * `/innova/guides/grading_paused` (the AI engine's grader).
+     */
     graderEnabled: boolean;
+    /**
+     * Not a pause: `/innova/guides/grading_cheap_mode` is `"true"` (the AI engine's grader in its cheap mode). Off when unreadable.
+     */
+    gradingCheapMode: boolean;
+    /**
+     * `/innova/alerts/paused`.
+     */
     hourlyAlertsEnabled: boolean;
+    /**
+     * `/innova/guides/ingest_paused` (the AI engine's guide ingest, its costliest stage).
+     */
+    ingestEnabled: boolean;
+    /**
+     * `/innova/ocr/paused`.
+     */
     ocrEnabled: boolean;
+    /**
+     * `/innova/guides/solution_paused` (the AI engine's solution generator).
+     */
     solutionGeneratorEnabled: boolean;
 };
 
@@ -3069,6 +3067,17 @@ export type OcrExercise = {
  */
 export type OcrResult = {
     exercises: Array<OcrExercise>;
+};
+
+/**
+ * The transactional outbox: messages stored with their rows and not yet published (a failed publish waits for the relay, at most a minute on AWS).
+ */
+export type OutboxBacklog = {
+    messages: number;
+    /**
+     * Seconds since the oldest was stored; `null` when empty.
+     */
+    oldestAgeSeconds?: number | null;
 };
 
 /**
@@ -3448,7 +3457,7 @@ export type SessionUser = {
 
 export type SetKillswitch = {
     /**
-     * `true` runs the stage, `false` pauses it.
+     * `true` runs the stage, `false` pauses it (for `gradingCheapMode`: `true` turns the mode on).
      */
     enabled: boolean;
 };
@@ -3462,7 +3471,10 @@ export type SolutionStepSchema = {
     checkpoint: boolean;
     expected_error_tags?: Array<string>;
     explanation_es?: string;
-    idx: number;
+    /**
+     * Absent: the step's position in its path.
+     */
+    idx?: number | null;
     latex: string;
     rule?: string;
 };
@@ -3490,6 +3502,22 @@ export type SolveAdhoc = {
  */
 export type SourceUrl = {
     url: string;
+};
+
+/**
+ * Who runs an AI stage (decision 21, chosen at deploy): `backend` (this backend's worker) or `engine` (the AI engine's own function).
+ */
+export type StageOwner = 'backend' | 'engine';
+
+export type StageOwners = {
+    /**
+     * Who consumes `llm-classify-queue`.
+     */
+    llmClassification: StageOwner;
+    /**
+     * Who transcribes the photos of the OCR uploads bucket.
+     */
+    ocr: StageOwner;
 };
 
 /**
@@ -3939,7 +3967,7 @@ export type UpdateSolution = {
     finalAnswer: string;
     solutionLatex?: string | null;
     /**
-     * The canonical solution: at least one step, and at least one checkpoint step (main path or an alternative path).
+     * The canonical solution: at least one step; a changed solution needs at least one checkpoint step (main path or an alternative path), the current one saved back unchanged does not.
      */
     stepsJson: CanonicalSolutionSchema;
 };
@@ -4878,7 +4906,7 @@ export type ClassroomsArchiveResponses = {
     /**
      * successful operation
      */
-    200: EnvelopeForArchivedClassroom;
+    200: EnvelopeForCourse;
 };
 
 export type ClassroomsArchiveResponse = ClassroomsArchiveResponses[keyof ClassroomsArchiveResponses];

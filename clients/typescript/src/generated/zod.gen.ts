@@ -21,7 +21,8 @@ export const zAlertType = z.enum([
     'UNIT_OFF_TRACK',
     'GUIDE_READY_FOR_REVIEW',
     'GUIDE_GRADING_COMPLETE',
-    'GUIDE_COMMON_ERROR'
+    'GUIDE_COMMON_ERROR',
+    'GUIDE_PROCESSING_FAILED'
 ]);
 
 /**
@@ -39,13 +40,6 @@ export const zAlertView = z.object({
     studentId: z.string().nullish(),
     teacherId: z.string(),
     topicId: z.string().nullish()
-});
-
-/**
- * The archived course.
- */
-export const zArchivedClassroom = z.object({
-    id: z.string()
 });
 
 /**
@@ -300,17 +294,6 @@ export const zDomainCount = z.object({
  */
 export const zEnvelopeForAlertView = z.object({
     data: zAlertView,
-    path: z.string(),
-    statusCode: z.int().gte(0).max(65535, { error: 'Invalid value: Expected uint16 to be <= 65535' }),
-    timestamp: z.string(),
-    traceId: z.string()
-});
-
-/**
- * A successful response.
- */
-export const zEnvelopeForArchivedClassroom = z.object({
-    data: zArchivedClassroom,
     path: z.string(),
     statusCode: z.int().gte(0).max(65535, { error: 'Invalid value: Expected uint16 to be <= 65535' }),
     timestamp: z.string(),
@@ -1095,7 +1078,9 @@ export const zKillswitchKey = z.enum([
     'classifierEnabled',
     'solutionGeneratorEnabled',
     'ocrEnabled',
-    'hourlyAlertsEnabled'
+    'hourlyAlertsEnabled',
+    'ingestEnabled',
+    'gradingCheapMode'
 ]);
 
 export const zKillswitchView = z.object({
@@ -1115,12 +1100,14 @@ export const zEnvelopeForKillswitchView = z.object({
 });
 
 /**
- * Whether each stage runs (`false` = paused). An unreadable switch is reported enabled (fail-open, as the workers treat it) with a warning.
+ * Whether each stage runs (`false` = paused), under the SSM parameters the workers and the AI engine read. An unreadable switch is reported enabled (fail-open, as the workers treat it) with a warning.
  */
 export const zKillswitches = z.object({
     classifierEnabled: z.boolean(),
     graderEnabled: z.boolean(),
+    gradingCheapMode: z.boolean(),
     hourlyAlertsEnabled: z.boolean(),
+    ingestEnabled: z.boolean(),
     ocrEnabled: z.boolean(),
     solutionGeneratorEnabled: z.boolean()
 });
@@ -1175,6 +1162,14 @@ export const zCost = z.object({
     byModel: z.array(zModelCost),
     monthUsd: z.number(),
     todayUsd: z.number()
+});
+
+/**
+ * The transactional outbox: messages stored with their rows and not yet published (a failed publish waits for the relay, at most a minute on AWS).
+ */
+export const zOutboxBacklog = z.object({
+    messages: z.coerce.bigint().min(BigInt('-9223372036854775808'), { error: 'Invalid value: Expected int64 to be >= -9223372036854775808' }).max(BigInt('9223372036854775807'), { error: 'Invalid value: Expected int64 to be <= 9223372036854775807' }),
+    oldestAgeSeconds: z.number().nullish()
 });
 
 /**
@@ -1290,25 +1285,6 @@ export const zQueues = z.object({
     'guide-ingest': zQueueStatus,
     'hourly-alerts': zQueueStatus,
     'llm-classify': zQueueStatus
-});
-
-export const zAdminStatus = z.object({
-    cost: zCost,
-    killswitches: zKillswitches,
-    pipeline: zPipeline,
-    queues: zQueues,
-    warnings: z.array(z.string())
-});
-
-/**
- * A successful response.
- */
-export const zEnvelopeForAdminStatus = z.object({
-    data: zAdminStatus,
-    path: z.string(),
-    statusCode: z.int().gte(0).max(65535, { error: 'Invalid value: Expected uint16 to be <= 65535' }),
-    timestamp: z.string(),
-    traceId: z.string()
 });
 
 /**
@@ -1612,6 +1588,30 @@ export const zGradedSolution = z.object({
     version: z.int().min(-2147483648, { error: 'Invalid value: Expected int32 to be >= -2147483648' }).max(2147483647, { error: 'Invalid value: Expected int32 to be <= 2147483647' })
 });
 
+export const zSolutionStepSchema = z.object({
+    checkpoint: z.boolean(),
+    expected_error_tags: z.array(z.string()).optional().default([]),
+    explanation_es: z.string().optional().default(''),
+    idx: z.int().gte(0).max(4294967295, { error: 'Invalid value: Expected uint32 to be <= 4294967295' }).nullish().default(null),
+    latex: z.string().min(1),
+    rule: z.string().optional().default('')
+});
+
+export const zAltPathSchema = z.object({
+    label: z.string().min(1),
+    steps: z.array(zSolutionStepSchema).min(1)
+});
+
+/**
+ * The canonical solution (ADR-118), as stored and served, and as accepted back: unknown keys are dropped on write. The AI engine's older solutions omit `final_answer`, `points` and the steps' `idx`: a write fills them in (the body's `finalAnswer`, the question's points, the step's position), so what this API stores has them.
+ */
+export const zCanonicalSolutionSchema = z.object({
+    alt_paths: z.array(zAltPathSchema).optional(),
+    final_answer: z.string().min(1).nullish().default(null),
+    points: z.number().gte(0).nullish().default(null),
+    steps: z.array(zSolutionStepSchema).min(1)
+});
+
 /**
  * A version of a question's answer key (the stored row).
  */
@@ -1627,7 +1627,7 @@ export const zGuideSolution = z.object({
     promptVersion: z.string().nullish(),
     solutionLatex: z.string().nullish(),
     source: zSolutionSource,
-    stepsJson: z.unknown(),
+    stepsJson: zCanonicalSolutionSchema,
     validationNotes: z.string().nullish(),
     version: z.int().min(-2147483648, { error: 'Invalid value: Expected int32 to be >= -2147483648' }).max(2147483647, { error: 'Invalid value: Expected int32 to be <= 2147483647' })
 });
@@ -1641,30 +1641,6 @@ export const zEnvelopeForGuideSolution = z.object({
     statusCode: z.int().gte(0).max(65535, { error: 'Invalid value: Expected uint16 to be <= 65535' }),
     timestamp: z.string(),
     traceId: z.string()
-});
-
-export const zSolutionStepSchema = z.object({
-    checkpoint: z.boolean(),
-    expected_error_tags: z.array(z.string()).optional().default([]),
-    explanation_es: z.string().optional().default(''),
-    idx: z.int().gte(0).max(4294967295, { error: 'Invalid value: Expected uint32 to be <= 4294967295' }),
-    latex: z.string().min(1),
-    rule: z.string().optional().default('')
-});
-
-export const zAltPathSchema = z.object({
-    label: z.string().min(1),
-    steps: z.array(zSolutionStepSchema).min(1)
-});
-
-/**
- * The canonical solution (ADR-118), as the contract states it; unknown keys are dropped.
- */
-export const zCanonicalSolutionSchema = z.object({
-    alt_paths: z.array(zAltPathSchema).optional(),
-    final_answer: z.string().min(1),
-    points: z.number().gte(0),
-    steps: z.array(zSolutionStepSchema).min(1)
 });
 
 /**
@@ -1691,6 +1667,37 @@ export const zSourceUrl = z.object({
  */
 export const zEnvelopeForSourceUrl = z.object({
     data: zSourceUrl,
+    path: z.string(),
+    statusCode: z.int().gte(0).max(65535, { error: 'Invalid value: Expected uint16 to be <= 65535' }),
+    timestamp: z.string(),
+    traceId: z.string()
+});
+
+/**
+ * Who runs an AI stage (decision 21, chosen at deploy): `backend` (this backend's worker) or `engine` (the AI engine's own function).
+ */
+export const zStageOwner = z.enum(['backend', 'engine']);
+
+export const zStageOwners = z.object({
+    llmClassification: zStageOwner,
+    ocr: zStageOwner
+});
+
+export const zAdminStatus = z.object({
+    cost: zCost,
+    killswitches: zKillswitches,
+    outbox: zOutboxBacklog,
+    owners: zStageOwners,
+    pipeline: zPipeline,
+    queues: zQueues,
+    warnings: z.array(z.string())
+});
+
+/**
+ * A successful response.
+ */
+export const zEnvelopeForAdminStatus = z.object({
+    data: zAdminStatus,
     path: z.string(),
     statusCode: z.int().gte(0).max(65535, { error: 'Invalid value: Expected uint16 to be <= 65535' }),
     timestamp: z.string(),
@@ -2633,7 +2640,7 @@ export const zClassroomsArchivePath = z.object({
 /**
  * successful operation
  */
-export const zClassroomsArchiveResponse = zEnvelopeForArchivedClassroom;
+export const zClassroomsArchiveResponse = zEnvelopeForCourse;
 
 export const zClassroomsGetPath = z.object({
     id: z.string()
