@@ -33,10 +33,15 @@ use crate::error::{ApiError, describe_json_error};
 use crate::strict::Strict;
 use crate::validate::{Validate, validated};
 
-/// The raw bytes of a JSON body of type `T`, within the route's size limit.
+/// Largest JSON body accepted, as the reference's body parser (100 kB). Routes taking uploads
+/// raise it for themselves.
+pub const MAX_BODY_BYTES: usize = 100 * 1024;
+
+/// The raw bytes of a JSON body of type `T`, within the route's size limit — or why they could
+/// not be read (too large: 413), kept for [`Self::parse`] so that the handler answers it.
 #[derive(Debug)]
 pub struct JsonBody<T> {
-    bytes: Bytes,
+    bytes: Result<Bytes, ApiError>,
     content_type: Option<String>,
     _type: PhantomData<fn() -> T>,
 }
@@ -44,6 +49,7 @@ pub struct JsonBody<T> {
 impl<T: DeserializeOwned + Validate> JsonBody<T> {
     /// Parses and validates the body: 400 naming the offending field, as for every body.
     pub fn parse(&self) -> Result<T, ApiError> {
+        let bytes = self.bytes.as_ref().map_err(Clone::clone)?;
         if let Some(ct) = &self.content_type {
             let mime = ct
                 .split(';')
@@ -58,17 +64,17 @@ impl<T: DeserializeOwned + Validate> JsonBody<T> {
             }
         }
         let invalid = |message: String| ApiError::validation(vec![describe_json_error(&message)]);
-        if let Some(found) = top_level_non_object(&self.bytes) {
+        if let Some(found) = top_level_non_object(bytes) {
             return Err(ApiError::validation(vec![format!(
                 "request body must be a JSON object, not {found}"
             )]));
         }
-        if let Some((field, what)) = control_field(&self.bytes) {
+        if let Some((field, what)) = control_field(bytes) {
             return Err(ApiError::validation(vec![format!(
                 "{field} must not contain {what}"
             )]));
         }
-        let mut de = serde_json::Deserializer::from_slice(&self.bytes);
+        let mut de = serde_json::Deserializer::from_slice(bytes);
         let value: T = serde_path_to_error::deserialize(Strict::new(&mut de))
             .map_err(|e| invalid(e.to_string()))?;
         de.end().map_err(|e| invalid(e.to_string()))?;
@@ -78,9 +84,10 @@ impl<T: DeserializeOwned + Validate> JsonBody<T> {
     /// [`Self::parse`] for a route whose body is optional: no body at all (or only whitespace)
     /// reads as `{}`, so clients that send nothing get the defaults.
     pub fn parse_or_empty(&self) -> Result<T, ApiError> {
-        if self.bytes.iter().all(u8::is_ascii_whitespace) {
+        let blank = matches!(&self.bytes, Ok(b) if b.iter().all(u8::is_ascii_whitespace));
+        if blank {
             return JsonBody {
-                bytes: Bytes::from_static(b"{}"),
+                bytes: Ok(Bytes::from_static(b"{}")),
                 content_type: None,
                 _type: PhantomData,
             }
@@ -191,9 +198,12 @@ where
             .get(http::header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
-        let body = UntypedBody::from_request(rqctx, request).await?;
+        let bytes = UntypedBody::from_request(rqctx, request)
+            .await
+            .map(|body| Bytes::copy_from_slice(body.as_bytes()))
+            .map_err(ApiError::from);
         Ok(JsonBody {
-            bytes: Bytes::copy_from_slice(body.as_bytes()),
+            bytes,
             content_type,
             _type: PhantomData,
         })
@@ -206,10 +216,18 @@ where
 
 /// The photo of a `multipart/form-data` body, read as a stream by the handler
 /// ([`dropshot::MultipartBody`]), described in the contract as the form `F` (an `image` file
-/// field) instead of dropshot's bare binary string.
+/// field) instead of dropshot's bare binary string. A body that is not multipart is refused
+/// by [`Self::into_multipart`], in the handler.
 pub struct ImageUpload<F> {
-    pub body: dropshot::MultipartBody,
+    body: Result<dropshot::MultipartBody, ApiError>,
     _form: PhantomData<fn() -> F>,
+}
+
+impl<F> ImageUpload<F> {
+    /// The multipart stream, or the reason the body is not one (400).
+    pub fn into_multipart(self) -> Result<dropshot::MultipartBody, ApiError> {
+        self.body
+    }
 }
 
 #[async_trait]
@@ -222,7 +240,9 @@ where
         request: hyper::Request<dropshot::Body>,
     ) -> Result<Self, HttpError> {
         Ok(ImageUpload {
-            body: dropshot::MultipartBody::from_request(rqctx, request).await?,
+            body: dropshot::MultipartBody::from_request(rqctx, request)
+                .await
+                .map_err(ApiError::from),
             _form: PhantomData,
         })
     }

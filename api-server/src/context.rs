@@ -12,6 +12,7 @@ use innova_core::services::{Runtime, Services};
 
 use crate::auth::CallerCache;
 use crate::auth::rate_limit::AuthRateLimiter;
+use crate::request::{HasScopes, Scopes};
 
 /// The dropshot server context. Dereferences to the [`App`] it carries (`ctx.db`,
 /// `ctx.config`, `ctx.services`).
@@ -25,6 +26,8 @@ pub struct ApiContext {
     pub auth_limits: AuthRateLimiter,
     /// Resolved callers by token `sub` (provisioning happens once per user).
     pub callers: CallerCache,
+    /// The requests in flight, as the edge opened them ([`crate::request`]).
+    pub scopes: Scopes,
 }
 
 impl ApiContext {
@@ -46,6 +49,7 @@ impl ApiContext {
             mailer,
             auth_limits,
             callers: CallerCache::default(),
+            scopes: Scopes::default(),
         })
     }
 }
@@ -55,5 +59,11 @@ impl Deref for ApiContext {
 
     fn deref(&self) -> &App {
         &self.app
+    }
+}
+
+impl HasScopes for ApiContext {
+    fn scopes(&self) -> &Scopes {
+        &self.scopes
     }
 }

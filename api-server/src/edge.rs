@@ -8,10 +8,11 @@
 //!   every response;
 //! - query strings whose percent-decoded parameters are not UTF-8 (or hold a NUL): 400 naming the
 //!   parameter;
-//! - error bodies: dropshot's own errors (unknown route, wrong method) reshaped into ours, and
-//!   `timestamp`, `path` and `traceId` filled into every error body;
-//! - the client IP, taken from the connection (or the Lambda event) and passed as
-//!   [`CLIENT_IP_HEADER`], overwriting whatever the client sent;
+//! - the request's [`RequestScope`] (trace id, the path the client called, its IP), opened in the
+//!   process's [`Scopes`] for the handler and closed when the response is out: the error headers
+//!   a handler left there (`Retry-After`, `WWW-Authenticate`) go on the response;
+//! - error bodies: a handler's are complete; a failure no handler answered (dropshot's router:
+//!   no such route or method) gets our body, written here from its status alone;
 //! - one JSON access-log line per request.
 
 use std::convert::Infallible;
@@ -32,8 +33,8 @@ use tower::util::BoxCloneSyncService;
 use tower::{ServiceBuilder, ServiceExt};
 use tower_http::cors::{AllowHeaders, AllowOrigin, CorsLayer};
 
-use crate::envelope::{TRACE_ID_HEADER, now_iso};
-use crate::error::{ErrorBody, ErrorMessage, HEADERS_FIELD};
+use crate::error::{ErrorBody, ErrorMessage};
+use crate::request::{RequestScope, SCOPE_HEADER, Scopes, TRACE_ID_HEADER, now_iso};
 
 /// Any error a body can raise.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
@@ -54,16 +55,6 @@ impl std::error::Error for BodyError {}
 
 /// The body type the edge sends and returns.
 pub type EdgeBody = UnsyncBoxBody<Bytes, BodyError>;
-
-/// The caller's IP address as the edge saw it; handlers (rate limiting) trust only this header.
-pub const CLIENT_IP_HEADER: &str = "x-innova-client-ip";
-
-/// The request path as the client sent it, before [`crate::routes::to_internal`]: envelopes
-/// report it (set by the edge, overwriting any client value).
-pub const PUBLIC_PATH_HEADER: &str = "x-innova-public-path";
-
-/// Error bodies larger than this are passed through untouched (none of ours come close).
-const MAX_ERROR_BODY: usize = 64 * 1024;
 
 /// How long dropshot keeps an idle keep-alive connection: it gives hyper a timer, which turns on
 /// hyper's HTTP/1 `header_read_timeout` (30 s by default), and that timer starts as soon as the
@@ -87,11 +78,13 @@ type Forward = BoxCloneSyncService<Request<EdgeBody>, Response<EdgeBody>, Infall
 #[derive(Clone)]
 pub struct Edge {
     service: Forward,
+    scopes: Scopes,
 }
 
 impl Edge {
-    /// An edge forwarding to the dropshot server listening on `upstream` (a loopback address).
-    pub fn new(upstream: SocketAddr, cors_origins: &[String]) -> Self {
+    /// An edge forwarding to the dropshot server listening on `upstream` (a loopback address),
+    /// sharing `scopes` with its handlers.
+    pub fn new(upstream: SocketAddr, cors_origins: &[String], scopes: Scopes) -> Self {
         let mut connector = HttpConnector::new();
         connector.set_nodelay(true);
         let client: Client<HttpConnector, EdgeBody> = Client::builder(TokioExecutor::new())
@@ -108,6 +101,7 @@ impl Edge {
         let service = service.map_response(|resp: Response<_>| resp.map(boxed));
         Edge {
             service: BoxCloneSyncService::new(service),
+            scopes,
         }
     }
 
@@ -141,19 +135,8 @@ impl Edge {
             .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
         let trace_value =
             HeaderValue::from_str(&trace_id).unwrap_or_else(|_| HeaderValue::from_static(""));
-        parts.headers.insert(TRACE_ID_HEADER, trace_value.clone());
-        parts.headers.remove(CLIENT_IP_HEADER);
-        if let Some(ip) = client_ip
-            && let Ok(v) = HeaderValue::from_str(&ip.to_string())
-        {
-            parts.headers.insert(CLIENT_IP_HEADER, v);
-        }
         let method = parts.method.clone();
         let path = parts.uri.path().to_string();
-        parts.headers.remove(PUBLIC_PATH_HEADER);
-        if let Ok(v) = HeaderValue::from_str(&path) {
-            parts.headers.insert(PUBLIC_PATH_HEADER, v);
-        }
         let path_and_query = parts
             .uri
             .path_and_query()
@@ -161,6 +144,13 @@ impl Edge {
             .unwrap_or_else(|| path.clone());
         let is_preflight = method == Method::OPTIONS;
 
+        let (key, scope) = self.scopes.open(RequestScope::new(
+            trace_id.clone(),
+            path.clone(),
+            path_and_query,
+            client_ip,
+        ));
+        parts.headers.insert(SCOPE_HEADER, HeaderValue::from(key));
         if let Some(internal) = crate::routes::to_internal(&path) {
             let pq = match parts.uri.query() {
                 Some(q) => format!("{internal}?{q}"),
@@ -170,17 +160,30 @@ impl Edge {
                 parts.uri = uri;
             }
         }
-        let req = Request::from_parts(parts, body);
-        let Ok(mut resp) = self.service.oneshot(req).await;
+        let mut resp = match uri_problem(&method, &parts.uri) {
+            Some((status, message)) => error_response(status, message, &scope),
+            None => {
+                let req = Request::from_parts(parts, body);
+                let Ok(resp) = self.service.clone().oneshot(req).await;
+                let failed = resp.status().is_client_error() || resp.status().is_server_error();
+                if failed && !scope.answered() {
+                    unanswered_error(resp, &method, &scope)
+                } else {
+                    resp
+                }
+            }
+        };
+        self.scopes.close(key);
 
         if is_preflight && resp.status() == StatusCode::OK {
             // tower-http answers preflights with 200; browsers and the reference use 204.
             *resp.status_mut() = StatusCode::NO_CONTENT;
         }
-        if resp.status().is_client_error() || resp.status().is_server_error() {
-            resp = reshape_error(resp, &method, &path_and_query, &trace_id).await;
+        let headers = resp.headers_mut();
+        for (name, value) in scope.take_headers() {
+            headers.insert(name, value);
         }
-        resp.headers_mut().insert(TRACE_ID_HEADER, trace_value);
+        headers.insert(TRACE_ID_HEADER, trace_value);
 
         tracing::info!(
             target: "access",
@@ -193,6 +196,60 @@ impl Edge {
         );
         resp
     }
+}
+
+/// An error response no handler answered — dropshot's router (no such route, a method the path
+/// does not take) or an unreachable upstream — given our body, written from its status alone
+/// (its own body is dropped, never read). Its headers (`Allow`…) are kept.
+fn unanswered_error(
+    resp: Response<EdgeBody>,
+    method: &Method,
+    scope: &RequestScope,
+) -> Response<EdgeBody> {
+    let (parts, _) = resp.into_parts();
+    let status = parts.status;
+    let message = match status {
+        StatusCode::NOT_FOUND => format!("Cannot {method} {}", scope.path_and_query),
+        StatusCode::METHOD_NOT_ALLOWED => {
+            format!("Method {method} is not allowed on {}", scope.path)
+        }
+        other => other.canonical_reason().unwrap_or("Error").to_string(),
+    };
+    let mut written = error_response(status, ErrorMessage::One(message), scope);
+    for (name, value) in parts.headers.iter() {
+        if name != CONTENT_TYPE && name != CONTENT_LENGTH {
+            written.headers_mut().insert(name, value.clone());
+        }
+    }
+    written
+}
+
+/// Our error body for `status`, with the scope's `timestamp`, `path` and `traceId`.
+fn error_response(
+    status: StatusCode,
+    message: ErrorMessage,
+    scope: &RequestScope,
+) -> Response<EdgeBody> {
+    let code = if status.is_server_error() {
+        "INTERNAL_ERROR"
+    } else {
+        status.canonical_reason().unwrap_or("HTTP_ERROR")
+    };
+    let body = ErrorBody {
+        status_code: status.as_u16(),
+        timestamp: now_iso(),
+        path: scope.path_and_query.clone(),
+        trace_id: scope.trace_id.clone(),
+        code: code.to_string(),
+        message,
+    };
+    let bytes = serde_json::to_vec(&body).unwrap_or_default();
+    let mut resp = Response::new(full(bytes.clone()));
+    *resp.status_mut() = status;
+    let headers = resp.headers_mut();
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    headers.insert(CONTENT_LENGTH, HeaderValue::from(bytes.len()));
+    resp
 }
 
 fn cors_layer(origins: &[String]) -> CorsLayer {
@@ -222,9 +279,6 @@ async fn forward(
     req: Request<EdgeBody>,
 ) -> Response<EdgeBody> {
     let (mut parts, body) = req.into_parts();
-    if let Some(refused) = nul_in_uri(&parts.uri) {
-        return refused;
-    }
     let pq = parts
         .uri
         .path_and_query()
@@ -257,29 +311,26 @@ pub fn valid_trace_id(v: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'))
 }
 
-/// A NUL character (`%00`) in the path or the query, which no route can serve (PostgreSQL's
-/// `text` cannot hold one): a path is then a resource that cannot exist (404), a query
-/// parameter is bad input (400 naming it). So is a query parameter whose percent-decoded bytes
-/// are not UTF-8 (400 naming it). Checked once here, for every route.
-fn nul_in_uri(uri: &http::Uri) -> Option<Response<EdgeBody>> {
-    let has_nul = |s: &str| {
-        s.as_bytes()
-            .windows(3)
-            .any(|w| w.eq_ignore_ascii_case(b"%00"))
-    };
-    if has_nul(uri.path()) {
-        return Some(plain_status(StatusCode::NOT_FOUND));
+/// What no route can serve, refused here for every route: a NUL (`%00`) or bytes that are not
+/// UTF-8 once percent-decoded in the path (a resource that cannot exist: 404), and the same in a
+/// query parameter (bad input: 400 naming it). PostgreSQL's `text` cannot hold a NUL.
+fn uri_problem(method: &Method, uri: &http::Uri) -> Option<(StatusCode, ErrorMessage)> {
+    let path = uri.path();
+    let bad_path = path
+        .as_bytes()
+        .windows(3)
+        .any(|w| w.eq_ignore_ascii_case(b"%00"))
+        || (path.contains('%')
+            && String::from_utf8(percent_encoding::percent_decode(path.as_bytes()).collect())
+                .is_err());
+    if bad_path {
+        return Some((
+            StatusCode::NOT_FOUND,
+            ErrorMessage::One(format!("Cannot {method} {path}")),
+        ));
     }
     let problem = uri.query().and_then(query_problem)?;
-    let body = serde_json::json!({
-        "code": "Bad Request",
-        "message": [problem],
-    });
-    let mut resp = Response::new(full(body.to_string().into_bytes()));
-    *resp.status_mut() = StatusCode::BAD_REQUEST;
-    resp.headers_mut()
-        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-    Some(resp)
+    Some((StatusCode::BAD_REQUEST, ErrorMessage::Many(vec![problem])))
 }
 
 /// The first problem of a query string: a parameter holding a NUL, or one whose name or value
@@ -336,110 +387,6 @@ fn full(bytes: Vec<u8>) -> EdgeBody {
     Full::new(Bytes::from(bytes))
         .map_err(|never| match never {})
         .boxed_unsync()
-}
-
-/// The whole body, or `None` when it fails or exceeds `limit` bytes.
-async fn collect_limited(mut body: EdgeBody, limit: usize) -> Option<Bytes> {
-    let mut buf = bytes::BytesMut::new();
-    while let Some(frame) = body.frame().await {
-        if let Ok(data) = frame.ok()?.into_data() {
-            if buf.len() + data.len() > limit {
-                return None;
-            }
-            buf.extend_from_slice(&data);
-        }
-    }
-    Some(buf.freeze())
-}
-
-/// Gives every error response our body, with the request's `timestamp`, `path` and `traceId`.
-async fn reshape_error(
-    resp: Response<EdgeBody>,
-    method: &Method,
-    path_and_query: &str,
-    trace_id: &str,
-) -> Response<EdgeBody> {
-    let (mut parts, body) = resp.into_parts();
-    let status = parts.status;
-    let too_big = parts
-        .headers
-        .get(CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok()?.parse::<usize>().ok())
-        .is_some_and(|n| n > MAX_ERROR_BODY);
-    if too_big {
-        return Response::from_parts(parts, body);
-    }
-    let bytes = collect_limited(body, MAX_ERROR_BODY)
-        .await
-        .unwrap_or_default();
-    let mut parsed: Option<serde_json::Value> = serde_json::from_slice(&bytes).ok();
-    if let Some(headers) = parsed
-        .as_mut()
-        .and_then(|v| v.as_object_mut()?.remove(HEADERS_FIELD))
-    {
-        for pair in headers.as_array().into_iter().flatten() {
-            let (Some(name), Some(value)) = (pair[0].as_str(), pair[1].as_str()) else {
-                continue;
-            };
-            if let (Ok(name), Ok(value)) =
-                (HeaderName::try_from(name), HeaderValue::from_str(value))
-            {
-                parts.headers.insert(name, value);
-            }
-        }
-    }
-    if parsed.as_ref().is_some_and(|v| v.get("data").is_some()) {
-        // A success envelope sent with an error status on purpose (`/health` → 503).
-        return Response::from_parts(parts, full(bytes.to_vec()));
-    }
-    let (code, message) = match parsed.as_ref() {
-        // Ours: status, code and message were chosen by the handler.
-        Some(v) if v.get("code").is_some() && v.get("message").is_some() => (
-            v["code"].as_str().unwrap_or_default().to_string(),
-            serde_json::from_value(v["message"].clone())
-                .unwrap_or(ErrorMessage::One(String::new())),
-        ),
-        // Dropshot's router (no route, wrong method) or anything else.
-        other => {
-            let message = match status {
-                StatusCode::NOT_FOUND => format!("Cannot {method} {path_and_query}"),
-                StatusCode::METHOD_NOT_ALLOWED => format!(
-                    "Method {method} is not allowed on {}",
-                    path_and_query.split('?').next().unwrap_or("")
-                ),
-                _ => other
-                    .and_then(|v| v.get("message"))
-                    .and_then(|m| m.as_str())
-                    .map(str::to_owned)
-                    .unwrap_or_else(|| status.canonical_reason().unwrap_or("Error").to_string()),
-            };
-            let code = if status.is_server_error() {
-                "INTERNAL_ERROR".to_string()
-            } else {
-                status
-                    .canonical_reason()
-                    .unwrap_or("HTTP_ERROR")
-                    .to_string()
-            };
-            (code, ErrorMessage::One(message))
-        }
-    };
-    let body = ErrorBody {
-        status_code: status.as_u16(),
-        timestamp: now_iso(),
-        path: path_and_query.to_string(),
-        trace_id: trace_id.to_string(),
-        code,
-        message,
-    };
-    let bytes = serde_json::to_vec(&body).unwrap_or_default();
-    parts
-        .headers
-        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-    parts
-        .headers
-        .insert(CONTENT_LENGTH, HeaderValue::from(bytes.len()));
-    Response::from_parts(parts, full(bytes))
 }
 
 #[cfg(test)]

@@ -1,16 +1,12 @@
 //! The success envelope `{statusCode, data, timestamp, path, traceId}` wrapped around every
 //! successful body (decisions §1; `statusCode` is the real HTTP status, decision 1).
 
-use dropshot::{
-    HttpResponseAccepted, HttpResponseCreated, HttpResponseOk, RequestContext, ServerContext,
-};
+use dropshot::{HttpResponseAccepted, HttpResponseCreated, HttpResponseOk, RequestContext};
 use schemars::JsonSchema;
 use serde::Serialize;
 
 use crate::error::ApiError;
-
-/// The trace-id header, read and written by the edge and echoed in every body.
-pub const TRACE_ID_HEADER: &str = "x-trace-id";
+use crate::request::{self, HasScopes, now_iso};
 
 /// A successful response.
 #[derive(Debug, Serialize, JsonSchema)]
@@ -35,45 +31,24 @@ pub type ApiCreated<T> = Result<HttpResponseCreated<Envelope<T>>, ApiError>;
 /// What a handler returns for 202.
 pub type ApiAccepted<T> = Result<HttpResponseAccepted<Envelope<T>>, ApiError>;
 
-/// The current time as the API prints it: ISO-8601 UTC with milliseconds.
-pub fn now_iso() -> String {
-    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+/// The trace id of a request (its scope's: the client's `x-trace-id` when valid, else new).
+pub fn trace_id<C: HasScopes>(rqctx: &RequestContext<C>) -> String {
+    request::scope(rqctx).trace_id.clone()
 }
 
-/// The trace id of a request: the edge guarantees the header is present and non-empty.
-pub fn trace_id<C: ServerContext>(rqctx: &RequestContext<C>) -> String {
-    rqctx
-        .request
-        .headers()
-        .get(TRACE_ID_HEADER)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_string()
-}
-
-/// The path the client called (the edge records it before mapping it onto a declared route).
-pub fn public_path<C: ServerContext>(rqctx: &RequestContext<C>) -> String {
-    rqctx
-        .request
-        .headers()
-        .get(crate::edge::PUBLIC_PATH_HEADER)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned)
-        .unwrap_or_else(|| rqctx.request.uri().path().to_string())
-}
-
-fn envelope<C: ServerContext, T>(rqctx: &RequestContext<C>, status: u16, data: T) -> Envelope<T> {
+fn envelope<C: HasScopes, T>(rqctx: &RequestContext<C>, status: u16, data: T) -> Envelope<T> {
+    let scope = request::scope(rqctx);
     Envelope {
         status_code: status,
         data,
         timestamp: now_iso(),
-        path: public_path(rqctx),
-        trace_id: trace_id(rqctx),
+        path: scope.path.clone(),
+        trace_id: scope.trace_id.clone(),
     }
 }
 
 /// 200 with `data`.
-pub fn ok<C: ServerContext, T: Serialize + JsonSchema + Send + Sync + 'static>(
+pub fn ok<C: HasScopes, T: Serialize + JsonSchema + Send + Sync + 'static>(
     rqctx: &RequestContext<C>,
     data: T,
 ) -> ApiOk<T> {
@@ -81,7 +56,7 @@ pub fn ok<C: ServerContext, T: Serialize + JsonSchema + Send + Sync + 'static>(
 }
 
 /// 201 with `data`.
-pub fn created<C: ServerContext, T: Serialize + JsonSchema + Send + Sync + 'static>(
+pub fn created<C: HasScopes, T: Serialize + JsonSchema + Send + Sync + 'static>(
     rqctx: &RequestContext<C>,
     data: T,
 ) -> ApiCreated<T> {
@@ -89,7 +64,7 @@ pub fn created<C: ServerContext, T: Serialize + JsonSchema + Send + Sync + 'stat
 }
 
 /// 202 with `data`.
-pub fn accepted<C: ServerContext, T: Serialize + JsonSchema + Send + Sync + 'static>(
+pub fn accepted<C: HasScopes, T: Serialize + JsonSchema + Send + Sync + 'static>(
     rqctx: &RequestContext<C>,
     data: T,
 ) -> ApiAccepted<T> {

@@ -2,13 +2,19 @@
 //! limits) is converted into it, so all error responses share one body:
 //! `{statusCode, timestamp, path, traceId, code, message}`.
 //!
-//! `timestamp`, `path` (with the query string) and `traceId` belong to the request, which
-//! dropshot does not hand to `From<HttpError>`; the edge fills them in on the way out
-//! (see [`crate::edge`]). Handlers only choose status, code and message.
+//! `timestamp`, `path` (with the query string) and `traceId` belong to the request: the handler
+//! wrapper (`traced!` in [`crate::server`]) fills them from the request's scope
+//! ([`crate::request`]) with [`ApiError::answered_in`]. Handlers only choose status, code,
+//! message and extra headers. Dropshot 0.18 writes a custom error's response from its
+//! `Serialize` alone (the trait through which a type writes its own response is not exported),
+//! so the extra headers travel in the same typed scope: `answered_in` leaves them there and the
+//! edge puts them on the response.
 
 use dropshot::{ErrorStatusCode, HttpError, HttpResponseError};
 use schemars::JsonSchema;
 use serde::Serialize;
+
+use crate::request::{RequestScope, now_iso};
 
 /// `message` is one string, or a list of strings for validation failures (one per field).
 #[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize, JsonSchema)]
@@ -46,6 +52,16 @@ pub struct ApiError {
     message: ErrorMessage,
     /// Extra response headers (`Allow`, `Retry-After`, `WWW-Authenticate`…).
     headers: Vec<(http::HeaderName, http::HeaderValue)>,
+    /// The request it answers, once known ([`Self::answered_in`]).
+    request: Option<Box<Answered>>,
+}
+
+/// The request fields of an error body.
+#[derive(Debug, Clone)]
+struct Answered {
+    timestamp: String,
+    path_and_query: String,
+    trace_id: String,
 }
 
 impl ApiError {
@@ -59,6 +75,7 @@ impl ApiError {
                 .to_string(),
             message: ErrorMessage::One(message.into()),
             headers: Vec::new(),
+            request: None,
         }
     }
 
@@ -147,13 +164,35 @@ impl ApiError {
         &self.message
     }
 
-    fn body(&self) -> ErrorBody {
+    /// The error as the answer to the request of `scope`: the body gets its `timestamp`, `path`
+    /// and `traceId`, and the extra headers are left in the scope for the edge.
+    pub fn answered_in(mut self, scope: &RequestScope) -> Self {
+        scope.add_headers(std::mem::take(&mut self.headers));
+        self.request = Some(Box::new(Answered {
+            timestamp: now_iso(),
+            path_and_query: scope.path_and_query.clone(),
+            trace_id: scope.trace_id.clone(),
+        }));
+        self
+    }
+
+    /// The body sent. An error that never met its request (only an extractor's, which every
+    /// handler defers into its own call) still gets a timestamp.
+    pub fn body(&self) -> ErrorBody {
+        let request = self
+            .request
+            .as_deref()
+            .cloned()
+            .unwrap_or_else(|| Answered {
+                timestamp: now_iso(),
+                path_and_query: String::new(),
+                trace_id: String::new(),
+            });
         ErrorBody {
             status_code: self.status.as_u16(),
-            // Filled in by the edge, which knows the request.
-            timestamp: String::new(),
-            path: String::new(),
-            trace_id: String::new(),
+            timestamp: request.timestamp,
+            path: request.path_and_query,
+            trace_id: request.trace_id,
             code: self.code.clone(),
             message: self.message.clone(),
         }
@@ -166,28 +205,10 @@ impl HttpResponseError for ApiError {
     }
 }
 
-/// Serialised as [`ErrorBody`], plus the extra headers under [`HEADERS_FIELD`]: dropshot gives
-/// custom error types no way to set headers, so the edge moves them from the body to the
-/// response (and removes the field) before anything leaves the process.
+/// Serialised as its [`ErrorBody`].
 impl Serialize for ApiError {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        #[derive(Serialize)]
-        struct WithHeaders<'a> {
-            #[serde(flatten)]
-            body: ErrorBody,
-            #[serde(rename = "__headers", skip_serializing_if = "Vec::is_empty")]
-            headers: Vec<(&'a str, &'a str)>,
-        }
-        let headers = self
-            .headers
-            .iter()
-            .filter_map(|(n, v)| Some((n.as_str(), v.to_str().ok()?)))
-            .collect();
-        WithHeaders {
-            body: self.body(),
-            headers,
-        }
-        .serialize(serializer)
+        self.body().serialize(serializer)
     }
 }
 
@@ -200,9 +221,6 @@ impl JsonSchema for ApiError {
         ErrorBody::json_schema(generator)
     }
 }
-
-/// The body field through which an [`ApiError`] hands its extra headers to the edge.
-pub const HEADERS_FIELD: &str = "__headers";
 
 /// Dropshot's own errors: extractor failures (malformed JSON, wrong types, unknown fields, bad
 /// path or query parameters), body limits, and internal serialisation failures.

@@ -16,8 +16,10 @@ use crate::server::start_dropshot;
 /// Cold start: validate configuration, build the context, start dropshot, then serve events.
 pub async fn run(config: Config) -> Result<(), lambda_http::Error> {
     let cors = config.cors_origins.clone();
-    let dropshot = start_dropshot(ApiContext::new(config)?)?;
-    let edge = Edge::new(dropshot.local_addr(), &cors);
+    let context = ApiContext::new(config)?;
+    let scopes = context.scopes.clone();
+    let dropshot = start_dropshot(context)?;
+    let edge = Edge::new(dropshot.local_addr(), &cors, scopes);
     lambda_http::run(lambda_http::service_fn(move |req: Request| {
         let edge = edge.clone();
         async move { handle(&edge, req).await }

@@ -18,6 +18,7 @@ pub mod handlers;
 pub mod lambda;
 pub mod openapi;
 pub mod query;
+pub mod request;
 pub mod routes;
 pub mod server;
 pub mod strict;

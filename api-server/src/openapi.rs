@@ -85,7 +85,7 @@ fn mark_optional_bodies(doc: &mut serde_json::Value) {
     }
 }
 
-/// Operations whose body limit is not [`crate::server::MAX_BODY_BYTES`] (their trait method's
+/// Operations whose body limit is not [`crate::body::MAX_BODY_BYTES`] (their trait method's
 /// `request_body_max_bytes`; a test keeps this list complete).
 const LARGER_BODIES: &[(&str, usize)] = &[(
     "attempts_ocr_extract",
@@ -97,7 +97,7 @@ pub fn body_limit(operation_id: &str) -> usize {
     LARGER_BODIES
         .iter()
         .find(|(op, _)| *op == operation_id)
-        .map_or(crate::server::MAX_BODY_BYTES, |(_, limit)| *limit)
+        .map_or(crate::body::MAX_BODY_BYTES, |(_, limit)| *limit)
 }
 
 /// States on every operation with a body what the server enforces on all of them: the 413 of
@@ -200,6 +200,6 @@ mod tests {
                 "{op} raises its body limit: list it in LARGER_BODIES"
             );
         }
-        assert_eq!(body_limit("attempts_create"), crate::server::MAX_BODY_BYTES);
+        assert_eq!(body_limit("attempts_create"), crate::body::MAX_BODY_BYTES);
     }
 }

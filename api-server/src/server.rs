@@ -4,7 +4,7 @@
 use std::net::SocketAddr;
 
 use dropshot::{
-    ApiDescription, Body, ConfigDropshot, HandlerTaskMode, HttpServer, Path, Query, RequestContext,
+    ApiDescription, Body, ConfigDropshot, HandlerTaskMode, HttpServer, Path, RequestContext,
     ServerBuilder, UntypedBody,
 };
 use http::Response;
@@ -39,16 +39,17 @@ use crate::error::ApiError;
 use crate::handlers;
 use crate::query::QueryParams;
 
-/// Largest JSON body accepted, as the reference's body parser (100 kB). Routes taking uploads
-/// raise it for themselves.
-pub const MAX_BODY_BYTES: usize = 100 * 1024;
-
 /// Runs a handler inside its request's span ([`crate::trace::request_span`]), so every log line
-/// of the request carries its trace id and operation.
+/// of the request carries its trace id and operation; then answers for it in the request's
+/// scope ([`crate::request`]): an error gets the request's `timestamp`, `path` and `traceId` and
+/// leaves its extra headers for the edge.
 macro_rules! traced {
     ($rqctx:ident, $handler:expr) => {{
-        let span = crate::trace::request_span(&$rqctx);
-        tracing::Instrument::instrument($handler, span).await
+        let scope = crate::request::scope(&$rqctx);
+        let span = crate::trace::request_span(&scope, &$rqctx);
+        let result = tracing::Instrument::instrument($handler, span).await;
+        scope.mark_answered();
+        result.map_err(|e: crate::error::ApiError| e.answered_in(&scope))
     }};
 }
 
@@ -81,7 +82,7 @@ impl InnovaApi for InnovaImpl {
     async fn local_object_get(
         rqctx: RequestContext<ApiContext>,
         path: Path<LocalObjectPath>,
-        query: Query<LocalObjectQuery>,
+        query: QueryParams<LocalObjectQuery>,
     ) -> Result<Response<Body>, ApiError> {
         traced!(rqctx, handlers::local_objects::get(rqctx, path, query))
     }
@@ -89,7 +90,7 @@ impl InnovaApi for InnovaImpl {
     async fn local_object_put(
         rqctx: RequestContext<ApiContext>,
         path: Path<LocalObjectPath>,
-        query: Query<LocalObjectQuery>,
+        query: QueryParams<LocalObjectQuery>,
         body: UntypedBody,
     ) -> Result<Response<Body>, ApiError> {
         traced!(
@@ -648,7 +649,7 @@ pub fn api_description() -> ApiDescription<ApiContext> {
 pub fn start_dropshot(context: ApiContext) -> anyhow::Result<HttpServer<ApiContext>> {
     let config = ConfigDropshot {
         bind_address: SocketAddr::from(([127, 0, 0, 1], 0)),
-        default_request_body_max_bytes: MAX_BODY_BYTES,
+        default_request_body_max_bytes: crate::body::MAX_BODY_BYTES,
         // Handlers run to completion even if the client goes away: a write half-done because
         // a phone lost signal is worse than a wasted response.
         default_handler_task_mode: HandlerTaskMode::Detached,
@@ -679,6 +680,11 @@ impl RunningApi {
         &self.dropshot.app_private().app
     }
 
+    /// Requests whose scope is open (in flight); none once every response is out.
+    pub fn open_requests(&self) -> usize {
+        self.dropshot.app_private().scopes.len()
+    }
+
     /// Stops accepting connections and shuts dropshot down.
     pub async fn shutdown(self) -> anyhow::Result<()> {
         self.accept_loop.abort();
@@ -699,8 +705,9 @@ pub async fn serve_context(
     listener: TcpListener,
 ) -> anyhow::Result<RunningApi> {
     let cors = context.config.cors_origins.clone();
+    let scopes = context.scopes.clone();
     let dropshot = start_dropshot(context)?;
-    let edge = Edge::new(dropshot.local_addr(), &cors);
+    let edge = Edge::new(dropshot.local_addr(), &cors, scopes);
     let addr = listener.local_addr()?;
     let accept_loop = tokio::spawn(accept(listener, edge.clone()));
     Ok(RunningApi {

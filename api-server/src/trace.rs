@@ -4,15 +4,18 @@
 
 use dropshot::{RequestContext, ServerContext};
 
-use crate::envelope;
+use crate::request::RequestScope;
 
 /// The span of one request.
-pub fn request_span<C: ServerContext>(rqctx: &RequestContext<C>) -> tracing::Span {
+pub fn request_span<C: ServerContext>(
+    scope: &RequestScope,
+    rqctx: &RequestContext<C>,
+) -> tracing::Span {
     tracing::info_span!(
         "request",
         method = %rqctx.request.method(),
-        path = %envelope::public_path(rqctx),
-        traceId = %envelope::trace_id(rqctx),
+        path = %scope.path,
+        traceId = %scope.trace_id,
         operationId = %rqctx.endpoint.operation_id,
     )
 }

@@ -38,11 +38,7 @@ pub async fn browse(
     limit: i64,
 ) -> AppResult<CataloguePage> {
     let limit = limit.clamp(1, MAX_LIMIT);
-    let mut tx = app.db.begin().await.map_err(DbError::from)?;
-    sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-        .execute(&mut *tx)
-        .await
-        .map_err(DbError::from)?;
+    let mut tx = innova_core::db::begin_snapshot(&app.db).await?;
     let mut items = error_tags::browse(&mut *tx, filter, cursor, limit + 1).await?;
     let total = error_tags::count_filtered(&mut *tx, filter).await?;
     let status_counts = error_tags::count_by_status(&mut *tx).await?;

@@ -4,7 +4,7 @@
 
 pub mod types;
 
-use dropshot::{Body, Path, Query, RequestContext, UntypedBody};
+use dropshot::{Body, Path, RequestContext, UntypedBody};
 use http::Response;
 
 use crate::body::{ImageUpload, JsonBody};
@@ -66,7 +66,7 @@ pub trait InnovaApi {
     async fn local_object_get(
         rqctx: RequestContext<Self::Context>,
         path: Path<LocalObjectPath>,
-        query: Query<LocalObjectQuery>,
+        query: QueryParams<LocalObjectQuery>,
     ) -> Result<Response<Body>, ApiError>;
 
     /// Upload to the local object store through a signed URL (local mode only; unpublished).
@@ -79,7 +79,7 @@ pub trait InnovaApi {
     async fn local_object_put(
         rqctx: RequestContext<Self::Context>,
         path: Path<LocalObjectPath>,
-        query: Query<LocalObjectQuery>,
+        query: QueryParams<LocalObjectQuery>,
         body: UntypedBody,
     ) -> Result<Response<Body>, ApiError>;
 

@@ -1,5 +1,5 @@
 //! Rate limits of the public `/auth/*` routes (decision 13): per client IP (the address the
-//! edge saw, [`crate::edge::CLIENT_IP_HEADER`]) and per email, each a GCRA quota of N requests
+//! edge saw, in the request's scope) and per email, each a GCRA quota of N requests
 //! per minute with a burst of N (`AUTH_RATE_LIMIT_PER_IP`, `AUTH_RATE_LIMIT_PER_EMAIL`; 0 turns a
 //! limit off). Over the limit: 429 with `Retry-After` in seconds.
 
@@ -10,8 +10,6 @@ use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota};
 use innova_core::config::AuthRateLimits;
 
-use crate::context::ApiContext;
-use crate::edge::CLIENT_IP_HEADER;
 use crate::error::ApiError;
 
 /// Above this many tracked keys, keys whose limit has fully recovered are forgotten.
@@ -56,15 +54,11 @@ fn check(limiter: &DefaultKeyedRateLimiter<String>, key: &str) -> Result<(), Api
     })
 }
 
-/// The client IP of a request, as the edge recorded it.
-pub fn client_ip(rqctx: &RequestContext<ApiContext>) -> String {
-    rqctx
-        .request
-        .headers()
-        .get(CLIENT_IP_HEADER)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("unknown")
-        .to_owned()
+/// The client IP of a request, as the edge saw it (its [`crate::request::RequestScope`]).
+pub fn client_ip<C: crate::request::HasScopes>(rqctx: &RequestContext<C>) -> String {
+    crate::request::scope(rqctx)
+        .client_ip
+        .map_or_else(|| "unknown".to_owned(), |ip| ip.to_string())
 }
 
 #[cfg(test)]

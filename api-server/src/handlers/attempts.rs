@@ -45,7 +45,7 @@ pub async fn ocr_extract(
     body: ImageUpload<PhotoForm>,
 ) -> ApiCreated<OcrResult> {
     auth::authorize(&rqctx).await?.role_only()?;
-    let (image, mime) = read_image(body.body).await?;
+    let (image, mime) = read_image(body.into_multipart()?).await?;
     let page = attempts::read_photo(rqctx.context(), image, &mime).await?;
     let exercises = page.exercises;
     envelope::created(&rqctx, OcrResult { exercises })

@@ -6,13 +6,14 @@
 //! (as S3 would); 404 when the bucket is served by S3, unknown, or the object is absent.
 
 use bytes::Bytes;
-use dropshot::{Body, Path, Query, RequestContext, UntypedBody};
+use dropshot::{Body, Path, RequestContext, UntypedBody};
 use http::{Response, StatusCode};
 use innova_core::objects::{Bucket, LocalStore, ObjectError, ObjectStore};
 
 use crate::api::types::local_objects::{LocalObjectPath, LocalObjectQuery};
 use crate::context::ApiContext;
 use crate::error::ApiError;
+use crate::query::QueryParams;
 
 fn not_found() -> ApiError {
     ApiError::not_found("Object not found")
@@ -54,9 +55,9 @@ fn authorize<'a>(
 pub async fn get(
     rqctx: RequestContext<ApiContext>,
     path: Path<LocalObjectPath>,
-    query: Query<LocalObjectQuery>,
+    query: QueryParams<LocalObjectQuery>,
 ) -> Result<Response<Body>, ApiError> {
-    let (path, query) = (path.into_inner(), query.into_inner());
+    let (path, query) = (path.into_inner(), query.parse()?);
     let (store, bucket) = authorize(rqctx.context(), "GET", &path, &query)?;
     let key = path.key();
     let bytes = store.get(bucket, &key).await.map_err(|e| match e {
@@ -77,10 +78,10 @@ pub async fn get(
 pub async fn put(
     rqctx: RequestContext<ApiContext>,
     path: Path<LocalObjectPath>,
-    query: Query<LocalObjectQuery>,
+    query: QueryParams<LocalObjectQuery>,
     body: UntypedBody,
 ) -> Result<Response<Body>, ApiError> {
-    let (path, query) = (path.into_inner(), query.into_inner());
+    let (path, query) = (path.into_inner(), query.parse()?);
     let (store, bucket) = authorize(rqctx.context(), "PUT", &path, &query)?;
     let sent_type = rqctx
         .request

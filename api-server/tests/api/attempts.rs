@@ -649,7 +649,23 @@ async fn an_oversized_body_is_413() {
     let (status, body) = post_attempt_as(&app, STUDENT1, body).await;
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{body}");
     assert_eq!(body["statusCode"], 413);
+    // The body-size failure is answered by the handler like any other error: the request's
+    // own fields are in it.
+    assert_eq!(body["path"], "/attempts");
+    assert!(
+        !body["traceId"].as_str().unwrap_or_default().is_empty(),
+        "{body}"
+    );
+    assert!(
+        !body["timestamp"].as_str().unwrap_or_default().is_empty(),
+        "{body}"
+    );
     assert_eq!(app.count("attempts").await, 0);
+    assert_eq!(
+        app.api.open_requests(),
+        0,
+        "every request's scope is closed"
+    );
 }
 
 // ---- solve-adhoc -----------------------------------------------------------------------------

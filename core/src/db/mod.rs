@@ -234,6 +234,16 @@ pub async fn begin(pool: &PgPool) -> DbResult<Tx> {
     Ok(pool.begin().await?)
 }
 
+/// A read-only transaction on one snapshot (`REPEATABLE READ`): several reads that must
+/// describe the same data (a page and its counts).
+pub async fn begin_snapshot(pool: &PgPool) -> DbResult<Tx> {
+    let mut tx = pool.begin().await?;
+    sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        .execute(&mut *tx)
+        .await?;
+    Ok(tx)
+}
+
 /// The current time as stored in `TIMESTAMP(3)` columns: UTC, truncated to milliseconds (so a
 /// value read back equals the value written).
 pub fn now() -> NaiveDateTime {

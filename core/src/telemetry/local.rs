@@ -25,7 +25,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use async_trait::async_trait;
-use mongodb::bson::DateTime;
+use bson::DateTime;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 

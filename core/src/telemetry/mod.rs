@@ -15,12 +15,13 @@
 
 mod attempts;
 mod local;
+#[cfg(feature = "mongodb")]
 mod mongo;
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use mongodb::bson::DateTime;
+use bson::DateTime;
 use serde::{Deserialize, Serialize};
 
 use crate::config::Config;
@@ -28,10 +29,11 @@ use crate::messages::RawStep;
 use crate::services::Runtime;
 
 pub use attempts::{AttemptRef, attempt_refs};
-pub use local::LocalTelemetry;
-pub use mongo::MongoTelemetry;
 /// The date type of the documents (BSON, milliseconds), for crates that do not link `mongodb`.
-pub use mongodb::bson::DateTime as BsonDateTime;
+pub use bson::DateTime as BsonDateTime;
+pub use local::LocalTelemetry;
+#[cfg(feature = "mongodb")]
+pub use mongo::MongoTelemetry;
 
 /// Collection names.
 pub const ATTEMPT_EVENTS: &str = "attempt_events";
@@ -315,7 +317,14 @@ pub fn now() -> DateTime {
 /// (telemetry kept in an instance's `/tmp` would be lost).
 pub fn from_config(config: &Config, runtime: Runtime) -> Arc<dyn TelemetryStore> {
     let (kind, store): (_, Arc<dyn TelemetryStore>) = match (&config.mongodb_uri, runtime) {
+        #[cfg(feature = "mongodb")]
         (Some(uri), _) => ("mongodb", Arc::new(MongoTelemetry::new(uri.clone()))),
+        // A binary built without the MongoDB driver (the API's) keeps no telemetry store.
+        #[cfg(not(feature = "mongodb"))]
+        (Some(_), _) => (
+            "none (built without the `mongodb` feature)",
+            Arc::new(Unconfigured),
+        ),
         (None, Runtime::Local) => ("local", Arc::new(LocalTelemetry::new(&config.data_dir))),
         (None, Runtime::Lambda) => ("none", Arc::new(Unconfigured)),
     };

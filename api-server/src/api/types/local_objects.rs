@@ -28,3 +28,7 @@ pub struct LocalObjectQuery {
     pub signature: Option<String>,
     pub content_type: Option<String>,
 }
+
+impl crate::validate::Validate for LocalObjectQuery {
+    fn validate(&self, _: &mut crate::validate::Problems) {}
+}
