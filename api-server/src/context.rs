@@ -5,12 +5,11 @@ use std::ops::Deref;
 use std::sync::Arc;
 
 use innova_app::App;
+use innova_app::auth::{Accounts, Callers};
 use innova_core::config::Config;
 use innova_core::identity::Identity;
-use innova_core::mail::Mailer;
 use innova_core::services::{Runtime, Services};
 
-use crate::auth::CallerCache;
 use crate::auth::rate_limit::AuthRateLimiter;
 use crate::request::{HasScopes, Scopes};
 
@@ -18,14 +17,10 @@ use crate::request::{HasScopes, Scopes};
 /// `ctx.config`, `ctx.services`).
 pub struct ApiContext {
     pub app: App,
-    /// Token verification and the identity provider (Supabase or embedded).
-    pub identity: Identity,
-    /// Password-reset e-mails (Resend, or the log).
-    pub mailer: Arc<dyn Mailer>,
+    /// The identity provider, the mailer and the resolved callers.
+    pub accounts: Accounts,
     /// Rate limits of the public `/auth/*` routes.
     pub auth_limits: AuthRateLimiter,
-    /// Resolved callers by token `sub` (provisioning happens once per user).
-    pub callers: CallerCache,
     /// The requests in flight, as the edge opened them ([`crate::request`]).
     pub scopes: Scopes,
 }
@@ -45,10 +40,12 @@ impl ApiContext {
         let services = Services::for_runtime(&config, runtime);
         Ok(ApiContext {
             app: App::new(Arc::new(config), db, services),
-            identity,
-            mailer,
+            accounts: Accounts {
+                identity,
+                mailer,
+                callers: Callers::default(),
+            },
             auth_limits,
-            callers: CallerCache::default(),
             scopes: Scopes::default(),
         })
     }

@@ -286,6 +286,9 @@ impl From<innova_app::AppError> for ApiError {
         use innova_app::AppError;
         match e {
             AppError::Invalid(messages) => ApiError::validation(messages),
+            AppError::Forbidden(message) => ApiError::forbidden(message),
+            AppError::Unauthorized(message) => ApiError::unauthorized(message),
+            AppError::Rejected(message) => ApiError::bad_request(message),
             AppError::NotFound(message) => ApiError::not_found(message),
             AppError::Unprocessable(message) => ApiError::unprocessable(message),
             AppError::Conflict(message) => ApiError::conflict(message),
@@ -293,45 +296,6 @@ impl From<innova_app::AppError> for ApiError {
             AppError::Upstream(message) => ApiError::new(ErrorStatusCode::BAD_GATEWAY, message),
             AppError::Db(e) => e.into(),
             AppError::Internal(cause) => ApiError::internal(cause),
-        }
-    }
-}
-
-/// Identity-provider errors (decision 13: bad credentials and bad refresh tokens are 401s,
-/// never 500s).
-impl From<innova_core::identity::IdentityError> for ApiError {
-    fn from(e: innova_core::identity::IdentityError) -> Self {
-        use innova_core::identity::IdentityError;
-        match e {
-            IdentityError::InvalidCredentials => {
-                ApiError::unauthorized("Invalid email or password")
-            }
-            IdentityError::InvalidRefreshToken => ApiError::unauthorized("Invalid refresh token"),
-            IdentityError::EmailTaken => {
-                ApiError::conflict("An account with this email already exists")
-            }
-            IdentityError::Rejected(message) => ApiError::bad_request(message),
-            IdentityError::Unavailable(cause) => {
-                tracing::error!(error = %cause, "identity provider unavailable");
-                ApiError::unavailable("The identity provider is unavailable, try again later")
-            }
-            IdentityError::Db(e) => e.into(),
-            IdentityError::Internal(cause) => ApiError::internal(cause),
-        }
-    }
-}
-
-/// Provisioning the caller (decision 15): an email owned by another account is 409, a
-/// disabled account 401.
-impl From<innova_core::db::accounts::ProvisionError> for ApiError {
-    fn from(e: innova_core::db::accounts::ProvisionError) -> Self {
-        use innova_core::db::accounts::ProvisionError;
-        match e {
-            ProvisionError::EmailTaken(_) => {
-                ApiError::conflict("This email already belongs to another account")
-            }
-            ProvisionError::Disabled => ApiError::unauthorized("This account is disabled"),
-            ProvisionError::Db(e) => e.into(),
         }
     }
 }

@@ -84,8 +84,8 @@ mod tests {
 
     #[test]
     fn parameters_are_parsed_strictly_and_problems_name_them() {
-        assert_eq!(parse("courseId=c%201").unwrap().course(), "c 1");
-        assert_eq!(parse("classroomId=k").unwrap().course(), "k");
+        assert_eq!(parse("courseId=c%201").unwrap().course().unwrap(), "c 1");
+        assert_eq!(parse("classroomId=k").unwrap().course().unwrap(), "k");
         use crate::error::ErrorMessage::Many;
         for (raw, expected) in [
             ("courseId=c&status=open", "property status should not exist"),

@@ -13,6 +13,7 @@ use innova_core::queue::QueueName;
 
 pub use innova_core::db::admin_status::{CostByModel, PipelineCounts};
 
+use crate::authz::{Permit, op};
 use crate::{App, AppError, AppResult};
 
 /// The queues the page shows, under the reference's keys.
@@ -80,7 +81,7 @@ pub struct AdminStatus {
     pub warnings: Vec<String>,
 }
 
-pub async fn status(app: &App) -> AppResult<AdminStatus> {
+pub async fn status(app: &App, _: &Permit<op::AdminStatus>) -> AppResult<AdminStatus> {
     let (pipeline, cost, queues, switches, backlog) = tokio::join!(
         repo::pipeline_counts(&app.db),
         cost(app),
@@ -204,7 +205,12 @@ async fn queue_status(
 /// Turns a stage on (`enabled`) or off by writing its SSM parameter (`"false"` / `"true"`); for
 /// a mode ([`Killswitch::is_mode`]) `enabled` turns the mode on (`"true"`). A store that cannot
 /// be written is [`AppError::Unavailable`]: the operator can retry.
-pub async fn set_enabled(app: &App, switch: Killswitch, enabled: bool) -> AppResult<()> {
+pub async fn set_enabled(
+    app: &App,
+    _: &Permit<op::AdminKillswitchSet>,
+    switch: Killswitch,
+    enabled: bool,
+) -> AppResult<()> {
     let flag = if switch.is_mode() { enabled } else { !enabled };
     app.services
         .killswitches

@@ -6,6 +6,7 @@
 //! alert resolved since) inserts nothing, because the dedup reads the stored alerts inside each
 //! course's write transaction, under that course's advisory lock.
 
+use innova_domain::ids::{CourseId, StudentId, TeacherId, TopicId};
 use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDateTime, Utc};
@@ -38,7 +39,7 @@ pub async fn run(app: &App, now: DateTime<Utc>) -> AppResult<RunReport> {
     let now_ms = now.timestamp_millis();
     let today = ms_to_naive(rules::dedup_window_start(now_ms))?;
     let mut report = RunReport::default();
-    let mut after = String::new();
+    let mut after = CourseId::new("");
     loop {
         let courses = repo::courses_after(&app.db, &after, COURSES_PER_CHUNK).await?;
         let Some(last) = courses.last() else { break };
@@ -76,21 +77,37 @@ async fn write_course(
     now_ms: i64,
 ) -> AppResult<u64> {
     let mut tx = db::begin(&app.db).await?;
-    repo::lock_course(&mut *tx, course.course_id).await?;
-    let stored = repo::blocking_alerts(&mut *tx, &[course.course_id.to_owned()], today).await?;
+    // The rules work on the ids as text; the rows they name are typed again here.
+    let course_id = CourseId::new(course.course_id);
+    repo::lock_course(&mut *tx, &course_id).await?;
+    let stored = repo::blocking_alerts(&mut *tx, std::slice::from_ref(&course_id), today).await?;
     let existing: Vec<ExistingAlert> = stored.iter().map(existing_alert).collect();
     let alerts = rules::generate_alerts(std::slice::from_ref(course), &existing, now_ms);
+    let ids: Vec<_> = alerts
+        .iter()
+        .map(|a| {
+            (
+                TeacherId::new(a.teacher_id.as_str()),
+                CourseId::new(a.course_id.as_str()),
+                a.topic_id.as_ref().map(TopicId::new),
+                a.student_id.as_ref().map(StudentId::new),
+            )
+        })
+        .collect();
     let rows: Vec<alert_rows::NewAlert> = alerts
         .iter()
-        .map(|a| alert_rows::NewAlert {
-            teacher_id: &a.teacher_id,
-            course_id: &a.course_id,
-            topic_id: a.topic_id.as_deref(),
-            student_id: a.student_id.as_deref(),
-            alert_type: a.alert_type,
-            severity: a.severity,
-            payload: &a.payload,
-        })
+        .zip(&ids)
+        .map(
+            |(a, (teacher, course, topic, student))| alert_rows::NewAlert {
+                teacher_id: teacher,
+                course_id: course,
+                topic_id: topic.as_ref(),
+                student_id: student.as_ref(),
+                alert_type: a.alert_type,
+                severity: a.severity,
+                payload: &a.payload,
+            },
+        )
         .collect();
     let inserted = if rows.is_empty() {
         0
@@ -105,7 +122,7 @@ async fn write_course(
 struct Chunk {
     courses: Vec<repo::CourseRow>,
     enrolled: Vec<repo::EnrolledRow>,
-    mastery: HashMap<String, Vec<repo::MasteryRow>>,
+    mastery: HashMap<StudentId, Vec<repo::MasteryRow>>,
     guides: Vec<repo::GuideRow>,
     question_errors: Vec<repo::QuestionErrorRow>,
     blocking: Vec<repo::BlockingRow>,
@@ -118,12 +135,12 @@ impl Chunk {
         courses: Vec<repo::CourseRow>,
         today: NaiveDateTime,
     ) -> AppResult<Chunk> {
-        let ids: Vec<String> = courses.iter().map(|c| c.id.clone()).collect();
+        let ids: Vec<CourseId> = courses.iter().map(|c| c.id.clone()).collect();
         let enrolled = repo::enrolled_students(&app.db, &ids).await?;
-        let mut students: Vec<String> = enrolled.iter().map(|e| e.student_id.clone()).collect();
+        let mut students: Vec<StudentId> = enrolled.iter().map(|e| e.student_id.clone()).collect();
         students.sort();
         students.dedup();
-        let mut mastery: HashMap<String, Vec<repo::MasteryRow>> = HashMap::new();
+        let mut mastery: HashMap<StudentId, Vec<repo::MasteryRow>> = HashMap::new();
         for row in repo::mastery_of(&app.db, &students).await? {
             mastery.entry(row.student_id.clone()).or_default().push(row);
         }
@@ -142,7 +159,7 @@ impl Chunk {
             .iter()
             .map(|c| CourseSnapshot {
                 course_id: &c.id,
-                teacher_ids: c.teacher_ids.iter().map(String::as_str).collect(),
+                teacher_ids: c.teacher_ids.iter().map(|id| id.as_str()).collect(),
                 students: self
                     .enrolled
                     .iter()

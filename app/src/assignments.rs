@@ -2,17 +2,19 @@
 //! transaction), the Fisher-information recommendation turned into an assignment, and a
 //! student's list.
 
+use innova_domain::ids::{AssignmentId, CourseId, ExerciseId, StudentId, TeacherId, TopicId};
 use std::collections::HashMap;
 
 use chrono::NaiveDateTime;
 use innova_core::db::assignments::{self, AssignmentExerciseRow, AssignmentReason};
 use innova_core::db::curriculum::{self, TopicRow};
-use innova_core::db::exercises::{self, BankReader, ExerciseRow};
+use innova_core::db::exercises::{self, ExerciseRow};
 use innova_core::db::{self, mastery, users};
 use innova_domain::irt;
 
 pub use innova_core::db::assignments::{AssignmentRow, TargetRow, TargetWithAssignment};
 
+use crate::authz::{Permit, Target, op};
 use crate::{App, AppError, AppResult};
 
 /// An assignment to create (`POST /assignments`), shaped by the API: at least a course or one
@@ -20,11 +22,11 @@ use crate::{App, AppError, AppResult};
 #[derive(Debug, Clone)]
 pub struct NewAssignment {
     /// The course it is for; its targets must then be ACTIVE in it.
-    pub course_id: Option<String>,
+    pub course_id: Option<CourseId>,
     /// The students it is addressed to (none: the course as a whole).
-    pub student_ids: Vec<String>,
+    pub student_ids: Vec<StudentId>,
     /// In order; may be empty, may repeat an exercise.
-    pub exercise_ids: Vec<String>,
+    pub exercise_ids: Vec<ExerciseId>,
     pub title: String,
     pub reason: AssignmentReason,
     pub due_at: Option<NaiveDateTime>,
@@ -39,14 +41,29 @@ pub struct AssignmentDetail {
 }
 
 /// Stores the assignment, its exercises and its targets in one transaction, created by the
-/// teacher `teacher_id` (the caller's profile). Unknown exercises, unknown students and, with a
+/// caller: the teacher of its course or, without a course, of every student it names. Unknown exercises, unknown students and, with a
 /// course, students not ACTIVE in it are [`AppError::Unprocessable`] naming the field; a
 /// student named twice is [`AppError::Invalid`]. Nothing is written then.
 pub async fn create(
     app: &App,
-    teacher_id: &str,
+    permit: &Permit<op::AssignmentsCreate>,
     new: NewAssignment,
 ) -> AppResult<AssignmentDetail> {
+    match &new.course_id {
+        // The course's teacher; its targets must be ACTIVE in it (checked with the rest).
+        Some(course) => permit.require(&app.db, Target::course(course)).await?,
+        None => {
+            if new.student_ids.is_empty() {
+                return Err(AppError::internal(
+                    "an assignment without course names no student",
+                ));
+            }
+            for student in &new.student_ids {
+                permit.require(&app.db, Target::student(student)).await?;
+            }
+        }
+    }
+    let teacher_id = permit.caller()?.teacher_id()?;
     create_naming(app, teacher_id, new, FieldNames::ASSIGNMENT).await
 }
 
@@ -67,7 +84,7 @@ impl FieldNames {
 /// [`create`], naming the request's own fields in its messages.
 pub(crate) async fn create_naming(
     app: &App,
-    teacher_id: &str,
+    teacher_id: &TeacherId,
     new: NewAssignment,
     names: FieldNames,
 ) -> AppResult<AssignmentDetail> {
@@ -97,7 +114,7 @@ pub(crate) async fn create_naming(
             from_guides.join(", ")
         ));
     }
-    let course = new.course_id.as_deref();
+    let course = new.course_id.as_ref();
     for r in assignments::target_references(&app.db, course, &new.student_ids).await? {
         match course {
             _ if !r.exists => problems.push(format!(
@@ -150,11 +167,11 @@ pub(crate) async fn create_naming(
     })
 }
 
-fn first_duplicate(ids: &[String]) -> Option<&str> {
+fn first_duplicate<T: PartialEq + AsRef<str>>(ids: &[T]) -> Option<&str> {
     ids.iter()
         .enumerate()
         .find(|(i, id)| ids[..*i].contains(id))
-        .map(|(_, id)| id.as_str())
+        .map(|(_, id)| id.as_ref())
 }
 
 /// The title of a recommended assignment.
@@ -176,10 +193,12 @@ fn recommended_title(topic_code: &str) -> String {
 /// [`AppError::NotFound`] `No exercises found matching student mastery level`.
 pub async fn recommend(
     app: &App,
-    teacher_id: &str,
-    student_id: &str,
-    topic_id: Option<&str>,
+    permit: &Permit<op::AssignmentsRecommend>,
+    student_id: &StudentId,
+    topic_id: Option<&TopicId>,
 ) -> AppResult<AssignmentDetail> {
+    permit.require(&app.db, Target::student(student_id)).await?;
+    let teacher_id = permit.caller()?.teacher_id()?;
     if let Some(topic) = topic_id
         && curriculum::topic_by_id(&app.db, topic).await?.is_none()
     {
@@ -188,7 +207,7 @@ pub async fn recommend(
         )));
     }
     let rows = mastery::with_prerequisites(&app.db, student_id, topic_id).await?;
-    let topic_ids: Vec<String> = rows.iter().map(|r| r.topic_id.clone()).collect();
+    let topic_ids: Vec<TopicId> = rows.iter().map(|r| r.topic_id.clone()).collect();
     let exercises = exercises::active_of_topics(&app.db, &topic_ids).await?;
 
     let gated: Vec<irt::GatedMasteryRow> = rows
@@ -199,7 +218,7 @@ pub async fn recommend(
             prerequisite_topic_ids: r
                 .prerequisite_topic_ids
                 .iter()
-                .map(String::as_str)
+                .map(TopicId::as_str)
                 .collect(),
         })
         .collect();
@@ -223,7 +242,7 @@ pub async fn recommend(
         .iter()
         .map(|r| exercises[r.candidate].exercise.id.clone())
         .collect();
-    create(
+    create_naming(
         app,
         teacher_id,
         NewAssignment {
@@ -234,6 +253,7 @@ pub async fn recommend(
             reason: AssignmentReason::PracticeRecommender,
             due_at: None,
         },
+        FieldNames::ASSIGNMENT,
     )
     .await
 }
@@ -258,9 +278,11 @@ pub struct StudentAssignment {
 /// [`AppError::NotFound`] `Student <id> not found` for an unknown student.
 pub async fn of_student(
     app: &App,
-    student_id: &str,
-    reader: BankReader<'_>,
+    permit: &Permit<op::AssignmentsStudent>,
+    student_id: &StudentId,
 ) -> AppResult<Vec<StudentAssignment>> {
+    permit.require(&app.db, Target::student(student_id)).await?;
+    let reader = permit.caller()?.bank_reader();
     let db = &app.db;
     if users::student_by_id(db, student_id).await?.is_none() {
         return Err(AppError::NotFound(format!(
@@ -268,13 +290,15 @@ pub async fn of_student(
         )));
     }
     let targets = assignments::targets_of_student(db, student_id).await?;
-    let assignment_ids: Vec<String> = targets.iter().map(|t| t.assignment.id.clone()).collect();
+    let assignment_ids: Vec<AssignmentId> =
+        targets.iter().map(|t| t.assignment.id.clone()).collect();
     let positions = assignments::exercises_of(db, &assignment_ids).await?;
-    let mut exercise_ids: Vec<String> = positions.iter().map(|p| p.exercise_id.clone()).collect();
+    let mut exercise_ids: Vec<ExerciseId> =
+        positions.iter().map(|p| p.exercise_id.clone()).collect();
     exercise_ids.sort();
     exercise_ids.dedup();
     let rows = exercises::readable_by_ids(db, &exercise_ids, reader).await?;
-    let mut topic_ids: Vec<String> = rows.iter().map(|x| x.topic_id.clone()).collect();
+    let mut topic_ids: Vec<TopicId> = rows.iter().map(|x| x.topic_id.clone()).collect();
     topic_ids.sort();
     topic_ids.dedup();
     let topics = exercises::topics_by_ids(db, &topic_ids).await?;
@@ -282,7 +306,7 @@ pub async fn of_student(
     let exercise_by_id: HashMap<&str, &ExerciseRow> =
         rows.iter().map(|x| (x.id.as_str(), x)).collect();
     let topic_by_id: HashMap<&str, &TopicRow> = topics.iter().map(|t| (t.id.as_str(), t)).collect();
-    let mut by_assignment: HashMap<String, Vec<AssignedExercise>> = HashMap::new();
+    let mut by_assignment: HashMap<AssignmentId, Vec<AssignedExercise>> = HashMap::new();
     for position in positions {
         // Not readable by this reader (a guide's), or gone.
         let Some(exercise) = exercise_by_id.get(position.exercise_id.as_str()) else {
@@ -320,7 +344,7 @@ mod tests {
         let ids = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
         assert_eq!(first_duplicate(&ids(&["a", "b", "a", "b"])), Some("a"));
         assert_eq!(first_duplicate(&ids(&["a", "b"])), None);
-        assert_eq!(first_duplicate(&[]), None);
+        assert_eq!(first_duplicate::<String>(&[]), None);
     }
 
     #[test]

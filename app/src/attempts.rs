@@ -3,6 +3,7 @@
 //! when no rule explains a wrong answer — to the LLM classifier; ad-hoc problems queued for the
 //! solver; photos read by OCR; an attempt's detail; disputes of a classification.
 
+use innova_domain::ids::{AttemptId, CourseId, ExerciseId, StudentId};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -18,17 +19,18 @@ use innova_domain::vocab::{AttemptStatus, ClassifierSource, InputMode};
 
 pub use innova_core::db::attempts::{AttemptView, StepRow, SubmissionOfAttempt};
 
+use crate::authz::{Operation, Permit, Target, op};
 use crate::digest::RequestDigest;
 use crate::{App, AppError, AppResult, outbox};
 
 /// A typed attempt (`POST /attempts`), validated by the caller's front (the API).
 #[derive(Debug, Clone)]
 pub struct DigitalAttempt {
-    pub student_id: String,
+    pub student_id: StudentId,
     /// Picks the rule-engine strategy (decision 17: deterministic lookup by code).
     pub topic_code: String,
-    pub exercise_id: Option<String>,
-    pub course_id: Option<String>,
+    pub exercise_id: Option<ExerciseId>,
+    pub course_id: Option<CourseId>,
     pub raw_steps: Vec<RawStep>,
     pub expected_answer: f64,
     pub student_answer: f64,
@@ -84,7 +86,7 @@ impl DigitalAttempt {
 /// The verdict on an attempt.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Recorded {
-    pub attempt_id: String,
+    pub attempt_id: AttemptId,
     pub is_correct: bool,
     /// `CORRECT`, `UNCLASSIFIED` or a procedural-error code.
     pub error_tag_code: String,
@@ -113,13 +115,21 @@ pub struct Recorded {
 /// repeating a request whose answer it lost) waits for the first, finds its attempt and
 /// answers with it, so BKT is applied once (the key is claimed in the attempt's transaction:
 /// one statement more per attempt). The same trace id with a different request is a conflict.
-pub async fn record(app: &App, mut attempt: DigitalAttempt, trace_id: &str) -> AppResult<Recorded> {
+pub async fn record(
+    app: &App,
+    permit: &Permit<op::AttemptsCreate>,
+    mut attempt: DigitalAttempt,
+    trace_id: &str,
+) -> AppResult<Recorded> {
+    permit
+        .require(&app.db, Target::student(&attempt.student_id))
+        .await?;
     let digest = attempt.digest();
     let stored = check_references(
         app,
         &attempt.student_id,
-        attempt.exercise_id.as_deref(),
-        attempt.course_id.as_deref(),
+        attempt.exercise_id.as_ref(),
+        attempt.course_id.as_ref(),
     )
     .await?;
     match stored {
@@ -134,8 +144,7 @@ pub async fn record(app: &App, mut attempt: DigitalAttempt, trace_id: &str) -> A
         }
     }
     let topic =
-        curriculum::topic_by_code(&app.db, &attempt.topic_code, attempt.course_id.as_deref())
-            .await?;
+        curriculum::topic_by_code(&app.db, &attempt.topic_code, attempt.course_id.as_ref()).await?;
     let key = topic
         .as_ref()
         .map(|t| rules::strategy_key(t.domain_code.as_deref(), t.subdomain_code.as_deref()));
@@ -147,14 +156,16 @@ pub async fn record(app: &App, mut attempt: DigitalAttempt, trace_id: &str) -> A
         (ClassifierSource::Rule, AttemptStatus::Classified)
     };
 
-    let attempt_id = db::new_id();
+    let attempt_id = AttemptId::new(db::new_id());
     let mut tx = db::begin(&app.db).await?;
     if let Some(claimed) =
         attempts::claim_trace(&mut tx, &attempt.student_id, trace_id, &attempt_id, &digest).await?
     {
         drop(tx);
         same_request(&claimed, &digest, trace_id)?;
-        let stored = find(app, &claimed.attempt_id).await?;
+        let stored = attempts::view(&app.db, &claimed.attempt_id)
+            .await?
+            .ok_or_else(|| not_found(&claimed.attempt_id))?;
         return Ok(replay(app, &attempt, stored, trace_id).await);
     }
 
@@ -164,8 +175,8 @@ pub async fn record(app: &App, mut attempt: DigitalAttempt, trace_id: &str) -> A
         &attempts::NewAttempt {
             id: &attempt_id,
             student_id: &attempt.student_id,
-            exercise_id: attempt.exercise_id.as_deref(),
-            course_id: attempt.course_id.as_deref(),
+            exercise_id: attempt.exercise_id.as_ref(),
+            course_id: attempt.course_id.as_ref(),
             is_correct: verdict.is_correct,
             error_tag_id: error_tag_id.as_deref(),
             classifier_source: source,
@@ -225,9 +236,9 @@ pub async fn record(app: &App, mut attempt: DigitalAttempt, trace_id: &str) -> A
 /// Checks what an attempt names (see [`record`]) and returns the named exercise's stored answer.
 async fn check_references(
     app: &App,
-    student_id: &str,
-    exercise_id: Option<&str>,
-    course_id: Option<&str>,
+    student_id: &StudentId,
+    exercise_id: Option<&ExerciseId>,
+    course_id: Option<&CourseId>,
 ) -> AppResult<StoredAnswer> {
     if exercise_id.is_none() && course_id.is_none() {
         return Ok(StoredAnswer::None);
@@ -295,10 +306,10 @@ async fn replay(
 async fn llm_message(
     conn: &mut db::PgConnection,
     attempt: &DigitalAttempt,
-    attempt_id: &str,
+    attempt_id: &AttemptId,
     topic: Option<&curriculum::TopicWithCodes>,
 ) -> AppResult<LlmClassifyMessage> {
-    let prompt = match attempt.exercise_id.as_deref() {
+    let prompt = match attempt.exercise_id.as_ref() {
         Some(exercise_id) => attempts::exercise_prompt(&mut *conn, exercise_id).await?,
         None => None,
     };
@@ -317,7 +328,12 @@ async fn llm_message(
 
 /// Publishes a stored attempt's telemetry, fire-and-forget (decision 22: it asks for no work;
 /// a failed publish is logged).
-async fn publish_stream(app: &App, attempt: &DigitalAttempt, attempt_id: &str, trace_id: &str) {
+async fn publish_stream(
+    app: &App,
+    attempt: &DigitalAttempt,
+    attempt_id: &AttemptId,
+    trace_id: &str,
+) {
     let stream = AttemptStreamMessage {
         attempt_id: attempt_id.to_owned(),
         trace_id: trace_id.to_owned(),
@@ -326,21 +342,21 @@ async fn publish_stream(app: &App, attempt: &DigitalAttempt, attempt_id: &str, t
     if let Err(e) = app
         .services
         .queue
-        .publish_message(&stream, Some(attempt.student_id.clone()))
+        .publish_message(&stream, Some(attempt.student_id.to_string()))
         .await
     {
-        tracing::warn!(error = %e, attempt_id, "telemetry publish failed");
+        tracing::warn!(error = %e, %attempt_id, "telemetry publish failed");
     }
 }
 
 /// A problem the student photographed or typed freely (`POST /attempts/solve-adhoc`).
 #[derive(Debug, Clone)]
 pub struct AdhocProblem {
-    pub student_id: String,
+    pub student_id: StudentId,
     pub problem_latex: String,
     pub student_steps: Vec<String>,
     pub student_final_answer: String,
-    pub course_id: Option<String>,
+    pub course_id: Option<CourseId>,
     pub grade_level: i32,
 }
 
@@ -369,10 +385,18 @@ impl AdhocProblem {
 /// to the outbox relay and the request still succeeds. A retry (same student and trace id, same
 /// request) waits for the first, finds its attempt and answers it, storing and queueing nothing;
 /// the same key with another request is [`AppError::Conflict`].
-pub async fn solve_adhoc(app: &App, problem: AdhocProblem, trace_id: &str) -> AppResult<String> {
-    check_references(app, &problem.student_id, None, problem.course_id.as_deref()).await?;
+pub async fn solve_adhoc(
+    app: &App,
+    permit: &Permit<op::AttemptsSolveAdhoc>,
+    problem: AdhocProblem,
+    trace_id: &str,
+) -> AppResult<AttemptId> {
+    permit
+        .require(&app.db, Target::student(&problem.student_id))
+        .await?;
+    check_references(app, &problem.student_id, None, problem.course_id.as_ref()).await?;
     let digest = problem.digest();
-    let attempt_id = db::new_id();
+    let attempt_id = AttemptId::new(db::new_id());
     let mut tx = db::begin(&app.db).await?;
     if let Some(claimed) =
         attempts::claim_trace(&mut tx, &problem.student_id, trace_id, &attempt_id, &digest).await?
@@ -387,7 +411,7 @@ pub async fn solve_adhoc(app: &App, problem: AdhocProblem, trace_id: &str) -> Ap
             id: &attempt_id,
             student_id: &problem.student_id,
             exercise_id: None,
-            course_id: problem.course_id.as_deref(),
+            course_id: problem.course_id.as_ref(),
             is_correct: false,
             error_tag_id: None,
             classifier_source: ClassifierSource::Llm,
@@ -414,7 +438,17 @@ pub async fn solve_adhoc(app: &App, problem: AdhocProblem, trace_id: &str) -> Ap
 }
 
 /// Reads the exercises on a photo with the configured OCR provider.
-pub async fn read_photo(app: &App, image: Bytes, mime: &str) -> AppResult<OcrPage> {
+pub async fn read_photo(
+    app: &App,
+    _: &Permit<op::AttemptsOcrExtract>,
+    image: Bytes,
+    mime: &str,
+) -> AppResult<OcrPage> {
+    ocr_page(app, image, mime).await
+}
+
+/// The exercises OCR reads on a photo.
+pub(crate) async fn ocr_page(app: &App, image: Bytes, mime: &str) -> AppResult<OcrPage> {
     let ocr = app.services.ocr.as_ref().ok_or_else(|| {
         AppError::Unavailable(
             "OCR is not available: no OCR provider is configured (GEMINI_API_KEY)".into(),
@@ -433,10 +467,30 @@ pub async fn read_photo(app: &App, image: Bytes, mime: &str) -> AppResult<OcrPag
 }
 
 /// An attempt by id; [`AppError::NotFound`] `Attempt <id> not found`.
-pub async fn find(app: &App, id: &str) -> AppResult<AttemptView> {
-    attempts::view(&app.db, id)
+/// An attempt the permit's actor may see: [`not_found`] both when it does not exist and when it
+/// belongs to a student the caller may not see (existence must not leak).
+pub async fn visible<O: Operation>(
+    app: &App,
+    permit: &Permit<O>,
+    id: &AttemptId,
+) -> AppResult<AttemptView> {
+    let attempt = attempts::view(&app.db, id)
         .await?
-        .ok_or_else(|| not_found(id))
+        .ok_or_else(|| not_found(id))?;
+    let denied = not_found(id).to_string();
+    permit
+        .require_with(&app.db, Target::student(&attempt.student_id), &denied)
+        .await?;
+    Ok(attempt)
+}
+
+/// `GET /attempts/{id}/status`: the attempt, as [`visible`].
+pub async fn status(
+    app: &App,
+    permit: &Permit<op::AttemptsStatus>,
+    id: &AttemptId,
+) -> AppResult<AttemptView> {
+    visible(app, permit, id).await
 }
 
 /// The answer for an attempt the caller may not see: the same as for one that does not exist.
@@ -460,7 +514,17 @@ pub struct Detail {
     pub submission: Option<Submission>,
 }
 
-pub async fn detail(app: &App, attempt: &AttemptView) -> AppResult<Detail> {
+pub async fn detail(
+    app: &App,
+    permit: &Permit<op::AttemptsDetail>,
+    id: &AttemptId,
+) -> AppResult<(AttemptView, Detail)> {
+    let attempt = visible(app, permit, id).await?;
+    let detail = detail_of(app, &attempt).await?;
+    Ok((attempt, detail))
+}
+
+async fn detail_of(app: &App, attempt: &AttemptView) -> AppResult<Detail> {
     let steps = attempts::steps(&app.db, &attempt.id).await?;
     let submission = match attempts::submission(&app.db, &attempt.id).await? {
         None => None,
@@ -491,11 +555,14 @@ pub async fn detail(app: &App, attempt: &AttemptView) -> AppResult<Detail> {
 /// an optional comment; the attempt itself is not changed.
 pub async fn report(
     app: &App,
-    attempt_id: &str,
+    permit: &Permit<op::AttemptsReport>,
+    id: &AttemptId,
     error_tag_code: &str,
     comment: Option<&str>,
-    reporter_user_id: &str,
-) -> AppResult<()> {
+) -> AppResult<AttemptId> {
+    let attempt = visible(app, permit, id).await?;
+    let attempt_id = &attempt.id;
+    let reporter_user_id = &permit.caller()?.user_id;
     let tag_id = error_tags::id_by_code(&app.db, error_tag_code)
         .await?
         .ok_or_else(|| AppError::NotFound(format!("Error tag {error_tag_code} not found")))?;
@@ -507,5 +574,5 @@ pub async fn report(
         comment,
     )
     .await?;
-    Ok(())
+    Ok(attempt.id)
 }

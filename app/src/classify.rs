@@ -31,6 +31,7 @@
 //!   does not fail the records (a redelivery would skip the classified attempts and could not
 //!   write it either).
 
+use innova_domain::ids::AttemptId;
 use std::collections::HashMap;
 use std::time::Instant;
 
@@ -67,7 +68,7 @@ pub enum Outcome {
 }
 
 /// The outcome of each attempt id of the batch.
-pub type Outcomes = HashMap<String, AppResult<Outcome>>;
+pub type Outcomes = HashMap<AttemptId, AppResult<Outcome>>;
 
 /// Where the use case reaches the model and the audit store.
 #[derive(Clone, Copy)]
@@ -96,7 +97,7 @@ pub async fn classify_batch(
             unique.push(m);
         }
     }
-    let ids: Vec<String> = unique.iter().map(|m| m.id.clone()).collect();
+    let ids: Vec<AttemptId> = unique.iter().map(|m| m.id.clone()).collect();
     let states = repo::attempt_states(&app.db, &ids).await?;
     let states: HashMap<&str, &AttemptState> = states.iter().map(|s| (s.id.as_str(), s)).collect();
 
@@ -215,7 +216,7 @@ fn request(g: &Group, catalog: &Catalog) -> ClassifyRequest {
             .attempts
             .iter()
             .map(|(m, _)| AttemptToClassify {
-                attempt_id: m.id.clone(),
+                attempt_id: m.id.to_string(),
                 topic: m.topic.clone(),
                 problem_statement: m.problem_statement.clone(),
                 canonical_solution: m.canonical_solution.clone(),
@@ -312,7 +313,7 @@ async fn apply(
 /// transaction. False (and no cost written) when the attempt was no longer PENDING.
 async fn classify_with_cost(
     app: &App,
-    attempt_id: &str,
+    attempt_id: &AttemptId,
     tag_id: Option<&str>,
     confidence: f64,
     cost: &NewCostEvent<'_>,
@@ -328,7 +329,7 @@ async fn classify_with_cost(
 
 async fn write_unclassified_without_call(
     app: &App,
-    attempt_id: &str,
+    attempt_id: &AttemptId,
     unclassified_id: Option<&str>,
 ) -> AppResult<Outcome> {
     Ok(
@@ -355,7 +356,7 @@ fn call_error(e: &LlmError) -> AppError {
 /// The audit record of one call, filled as it goes.
 #[derive(Default)]
 struct Job {
-    attempt_ids: Vec<String>,
+    attempt_ids: Vec<AttemptId>,
     trace_id: String,
     model: String,
     status: Option<JobStatus>,
@@ -407,7 +408,7 @@ impl Job {
         let status = self.status.unwrap_or(JobStatus::Failed);
         let tokens = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
         LlmClassificationJobDoc {
-            attempt_ids: self.attempt_ids,
+            attempt_ids: self.attempt_ids.into_iter().map(String::from).collect(),
             trace_id: self.trace_id,
             model: self.model,
             status,

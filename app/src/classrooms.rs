@@ -2,6 +2,7 @@
 //! (decision 19: codes expire, 7 days unless said otherwise, and may have a use limit), archives
 //! one; a student joins with a code and lists theirs.
 
+use innova_domain::ids::CourseId;
 use std::time::Duration;
 
 use chrono::Datelike;
@@ -11,6 +12,7 @@ use innova_domain::classrooms::{DEFAULT_INVITE_TTL, InviteState, course_name};
 
 pub use innova_core::db::classrooms::{CourseRow, InviteRow};
 
+use crate::authz::{Permit, Target, op};
 use crate::{App, AppError, AppResult};
 
 /// The subject of a course created without one.
@@ -36,7 +38,12 @@ pub struct NewClassroom {
 /// calendar year (UTC), named as given or `4° básico A · Matemática` (the domain's rule). An
 /// unknown subject is [`AppError::NotFound`] naming `subjectCode`; a database without schools
 /// is [`AppError::NotFound`] too.
-pub async fn create(app: &App, teacher_id: &str, new: NewClassroom) -> AppResult<CourseRow> {
+pub async fn create(
+    app: &App,
+    permit: &Permit<op::ClassroomsCreate>,
+    new: NewClassroom,
+) -> AppResult<CourseRow> {
+    let teacher_id = permit.caller()?.teacher_id()?;
     let code = new.subject_code.as_deref().unwrap_or(DEFAULT_SUBJECT);
     let subject = repo::subject_by_code(&app.db, code)
         .await?
@@ -77,19 +84,37 @@ pub struct Window {
 }
 
 /// The teacher's courses that are not archived, in the order they were added to them.
-pub async fn of_teacher(app: &App, teacher_id: &str, page: Window) -> AppResult<Vec<CourseRow>> {
+pub async fn of_teacher(
+    app: &App,
+    permit: &Permit<op::ClassroomsMine>,
+    page: Window,
+) -> AppResult<Vec<CourseRow>> {
+    let teacher_id = permit.caller()?.teacher_id()?;
     Ok(repo::courses_of_teacher(&app.db, teacher_id, page.limit, page.offset).await?)
 }
 
 /// The courses the student has an ACTIVE enrollment in (archived ones too), in join order.
-pub async fn of_student(app: &App, student_id: &str, page: Window) -> AppResult<Vec<CourseRow>> {
+pub async fn of_student(
+    app: &App,
+    permit: &Permit<op::ClassroomsStudentMine>,
+    page: Window,
+) -> AppResult<Vec<CourseRow>> {
+    let student_id = permit.caller()?.student_id()?;
     Ok(repo::courses_of_student(&app.db, student_id, page.limit, page.offset).await?)
 }
 
 /// A course; `None` for an unknown id.
-pub async fn get(app: &App, id: &str) -> AppResult<Option<CourseRow>> {
+pub async fn get(
+    app: &App,
+    permit: &Permit<op::ClassroomsGet>,
+    id: &CourseId,
+) -> AppResult<Option<CourseRow>> {
+    permit.require(&app.db, Target::course(id)).await?;
     Ok(repo::course_by_id(&app.db, id).await?)
 }
+
+/// The denial of the course-teacher routes, as the reference worded it.
+const NOT_YOURS: &str = "You do not own this course";
 
 fn course_not_found(id: &str) -> AppError {
     AppError::NotFound(format!("Course {id} not found"))
@@ -121,10 +146,14 @@ pub struct Invitation {
 /// [`AppError::Conflict`]: nobody may join it.
 pub async fn invite(
     app: &App,
-    course_id: &str,
-    teacher_id: &str,
+    permit: &Permit<op::ClassroomsInvite>,
+    course_id: &CourseId,
     terms: InviteTerms,
 ) -> AppResult<Invitation> {
+    permit
+        .require_with(&app.db, Target::course(course_id), NOT_YOURS)
+        .await?;
+    let teacher_id = permit.caller()?.teacher_id()?;
     let course = repo::course_by_id(&app.db, course_id)
         .await?
         .ok_or_else(|| course_not_found(course_id))?;
@@ -159,7 +188,12 @@ pub async fn invite(
 /// re-activated) and one use is counted. A student already ACTIVE in the course gets the course
 /// without using the code up again. An unknown code is [`AppError::NotFound`] `Invalid
 /// invitation code`; an archived course [`AppError::Conflict`].
-pub async fn join(app: &App, student_id: &str, code: &str) -> AppResult<CourseRow> {
+pub async fn join(
+    app: &App,
+    permit: &Permit<op::ClassroomsJoin>,
+    code: &str,
+) -> AppResult<CourseRow> {
+    let student_id = permit.caller()?.student_id()?;
     let mut tx = db::begin(&app.db).await?;
     let locked = repo::lock_invite_by_code(&mut tx, code)
         .await?
@@ -195,7 +229,14 @@ pub async fn join(app: &App, student_id: &str, code: &str) -> AppResult<CourseRo
 
 /// Archives the course now. Archiving an archived course is [`AppError::Conflict`] naming its
 /// state (decision 4); an unknown one [`AppError::NotFound`].
-pub async fn archive(app: &App, course_id: &str) -> AppResult<CourseRow> {
+pub async fn archive(
+    app: &App,
+    permit: &Permit<op::ClassroomsArchive>,
+    course_id: &CourseId,
+) -> AppResult<CourseRow> {
+    permit
+        .require_with(&app.db, Target::course(course_id), NOT_YOURS)
+        .await?;
     if let Some(course) = repo::archive_course(&app.db, course_id).await? {
         return Ok(course);
     }

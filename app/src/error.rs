@@ -9,6 +9,17 @@ pub enum AppError {
     /// The input breaks a rule; one message per offending field (`field …`).
     #[error("invalid input: {}", .0.join("; "))]
     Invalid(Vec<String>),
+    /// No valid credentials: a bad password, refresh token or reset code, a disabled account.
+    #[error("{0}")]
+    Unauthorized(String),
+    /// The identity provider refused the request's content (e.g. a password it considers too
+    /// weak): its message, as it is.
+    #[error("{0}")]
+    Rejected(String),
+    /// The caller may not do this: a role the route's rule does not admit, or a resource none of
+    /// its grants reaches (the message says which).
+    #[error("{0}")]
+    Forbidden(String),
     /// The addressed thing does not exist (the message names it).
     #[error("{0}")]
     NotFound(String),

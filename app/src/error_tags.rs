@@ -7,6 +7,7 @@ use innova_core::db::error_tags;
 
 pub use innova_core::db::error_tags::{AdminTagRow, DomainTagCount, TagFilter};
 
+use crate::authz::{Permit, op};
 use crate::{App, AppError, AppResult};
 
 /// Largest page of the browse.
@@ -33,6 +34,7 @@ pub struct CataloguePage {
 /// and the counts describe the same catalogue.
 pub async fn browse(
     app: &App,
+    _: &Permit<op::AdminErrorTagsList>,
     filter: &TagFilter,
     cursor: Option<&str>,
     limit: i64,
@@ -58,7 +60,12 @@ pub async fn browse(
 
 /// Sets a tag's status (no transition rules: any status to any); [`AppError::NotFound`]
 /// `Error tag <code> not found` for an unknown code, with nothing written.
-pub async fn set_status(app: &App, code: &str, status: ErrorStatus) -> AppResult<AdminTagRow> {
+pub async fn set_status(
+    app: &App,
+    _: &Permit<op::AdminErrorTagsSetStatus>,
+    code: &str,
+    status: ErrorStatus,
+) -> AppResult<AdminTagRow> {
     error_tags::set_status_admin(&app.db, code, status)
         .await?
         .ok_or_else(|| AppError::NotFound(format!("Error tag {code} not found")))

@@ -28,6 +28,7 @@ use innova_core::db::{self, attempts, error_tags, grading, mastery};
 use innova_core::messages::{AttemptReprocessMessage, LlmClassifyMessage};
 use innova_domain::bkt::BktParams;
 use innova_domain::grading::{self as judge, GradedAnswer, Judgement};
+use innova_domain::ids::{AttemptId, SubmissionId};
 use innova_domain::js::number_to_string;
 use innova_domain::rules::{self, AttemptInput, Operand};
 use innova_domain::vocab::{AttemptStatus, ClassifierSource, InputMode};
@@ -39,13 +40,13 @@ use crate::{App, AppError, AppResult, outbox};
 pub enum Outcome {
     /// A submission graded into a new attempt.
     Graded {
-        attempt_id: String,
+        attempt_id: AttemptId,
         is_correct: bool,
         error_tag_code: Option<String>,
     },
     /// An existing attempt regraded from its photo.
     Regraded {
-        attempt_id: String,
+        attempt_id: AttemptId,
         is_correct: bool,
     },
     /// Already done by an earlier delivery.
@@ -74,21 +75,21 @@ pub async fn apply(app: &App, message: &AttemptReprocessMessage) -> AppResult<Ou
 
 async fn grade_submission(
     app: &App,
-    submission_id: &str,
+    submission_id: &SubmissionId,
     message: &AttemptReprocessMessage,
     trace_id: &str,
 ) -> AppResult<Outcome> {
     let mut tx = db::begin(&app.db).await?;
     let Some(s) = grading::lock_submission(&mut *tx, submission_id).await? else {
         tracing::warn!(
-            submission_id,
+            %submission_id,
             "attempt-reprocess: no such submission, nothing to do"
         );
         return Ok(Outcome::NothingToDo);
     };
     if s.is_graded() {
         tracing::info!(
-            submission_id,
+            %submission_id,
             "attempt-reprocess: already graded (redelivery)"
         );
         return Ok(Outcome::AlreadyDone);
@@ -119,16 +120,16 @@ async fn grade_submission(
     });
     let error_tag_id = tag_id(&mut tx, &verdict).await?;
 
-    let attempt_id = db::new_id();
+    let attempt_id = AttemptId::new(db::new_id());
     let final_answer = message.latex_steps.last().map(String::as_str);
     grading::insert_attempt(
         &mut *tx,
         &grading::NewGradedAttempt {
             id: &attempt_id,
             student_id: &s.student_id,
-            exercise_id: s.exercise_id.as_deref(),
+            exercise_id: s.exercise_id.as_ref(),
             course_id: Some(&s.course_id),
-            assignment_id: s.assignment_id.as_deref(),
+            assignment_id: s.assignment_id.as_ref(),
             is_correct: verdict.is_correct,
             error_tag_id: error_tag_id.as_deref(),
             classifier_source: verdict.classifier_source,
@@ -207,20 +208,20 @@ async fn grade_submission(
 
 async fn regrade_attempt(
     app: &App,
-    attempt_id: &str,
+    attempt_id: &AttemptId,
     message: &AttemptReprocessMessage,
 ) -> AppResult<Outcome> {
     let mut tx = db::begin(&app.db).await?;
     let Some(a) = grading::lock_attempt(&mut *tx, attempt_id).await? else {
         tracing::warn!(
-            attempt_id,
+            %attempt_id,
             "attempt-reprocess: no such attempt, nothing to do"
         );
         return Ok(Outcome::NothingToDo);
     };
     if a.ocr_provider.is_some() {
         tracing::info!(
-            attempt_id,
+            %attempt_id,
             "attempt-reprocess: already regraded from its photo"
         );
         return Ok(Outcome::AlreadyDone);
@@ -359,7 +360,7 @@ async fn tag_id(tx: &mut db::Tx, verdict: &Judgement) -> AppResult<Option<String
 /// The transcription as the attempt's steps; only the last carries the verdict.
 async fn insert_steps(
     tx: &mut db::Tx,
-    attempt_id: &str,
+    attempt_id: &AttemptId,
     steps: &[String],
     is_correct: bool,
 ) -> AppResult<()> {

@@ -9,6 +9,9 @@
 //! move the guide. Work for the AI engine is published **before** the commit: a failed publish
 //! rolls the change back and answers [`AppError::Unavailable`] (the same request works later).
 
+use innova_domain::ids::{
+    AssignmentId, CourseId, GuideId, QuestionId, StudentId, SubmissionId, TopicId,
+};
 use std::time::Duration;
 
 use chrono::NaiveDateTime;
@@ -26,6 +29,7 @@ pub use innova_core::db::guides::{
     SolutionRow, SolutionSource, StudentName, SubmissionRow, SubmissionStatus,
 };
 
+use crate::authz::{Operation, Permit, Target, op};
 use crate::{App, AppError, AppResult, outbox};
 
 /// `Guide not found`.
@@ -60,17 +64,43 @@ fn objects_unavailable(e: ObjectError) -> AppError {
     }
 }
 
+/// The denial for a guide of a course the caller does not teach, as the reference worded it.
+const NOT_YOURS: &str = "You do not teach this guide course";
+
 /// A guide by id; [`guide_not_found`] otherwise.
-pub async fn find(app: &App, id: &str) -> AppResult<GuideRow> {
+pub async fn find(app: &App, id: &GuideId) -> AppResult<GuideRow> {
     guides::find(&app.db, id).await?.ok_or_else(guide_not_found)
+}
+
+/// The guide `id` ([`guide_not_found`] for anyone: that tells nothing the reference did not), if
+/// the permit reaches its course (403 `You do not teach this guide course`).
+async fn owned<O: Operation>(app: &App, permit: &Permit<O>, id: &GuideId) -> AppResult<GuideRow> {
+    let guide = find(app, id).await?;
+    permit
+        .require_with(&app.db, Target::course(&guide.course_id), NOT_YOURS)
+        .await?;
+    Ok(guide)
+}
+
+/// [`owned`], the guide locked in `tx` (the check reads under the same lock).
+async fn lock_owned<O: Operation>(
+    tx: &mut db::Tx,
+    permit: &Permit<O>,
+    id: &GuideId,
+) -> AppResult<GuideRow> {
+    let guide = guides::lock(tx, id).await?.ok_or_else(guide_not_found)?;
+    permit
+        .require_with(&mut **tx, Target::course(&guide.course_id), NOT_YOURS)
+        .await?;
+    Ok(guide)
 }
 
 // ---- R33 create ---------------------------------------------------------------------------------
 
-/// A guide to create (`POST /guides`), its course already checked against the caller.
+/// A guide to create (`POST /guides`) in a course the caller teaches.
 #[derive(Debug, Clone)]
 pub struct NewGuide {
-    pub course_id: String,
+    pub course_id: CourseId,
     pub title: String,
     pub description: Option<String>,
     pub due_at: Option<NaiveDateTime>,
@@ -79,7 +109,7 @@ pub struct NewGuide {
 /// The created guide and where to upload its PDF.
 #[derive(Debug, Clone)]
 pub struct GuideCreated {
-    pub guide_id: String,
+    pub guide_id: GuideId,
     pub presigned_put_url: String,
     pub source_pdf_key: String,
 }
@@ -89,10 +119,18 @@ pub struct GuideCreated {
 /// without a guides bucket nothing is written ([`AppError::Unavailable`] naming the variable).
 pub async fn create(
     app: &App,
-    teacher_id: &str,
+    permit: &Permit<op::GuidesCreate>,
     g: NewGuide,
     trace_id: &str,
 ) -> AppResult<GuideCreated> {
+    permit
+        .require_with(
+            &app.db,
+            Target::course(&g.course_id),
+            "You do not teach this course",
+        )
+        .await?;
+    let teacher_id = permit.caller()?.teacher_id()?;
     let key = format!("guides/uploads/{}.pdf", db::new_id());
     let url = app
         .services
@@ -135,11 +173,14 @@ pub async fn create(
 /// (outbox) are written in one transaction and the message published after the commit: the AI
 /// engine never reads an older status than its message's, and the work is durably queued once
 /// the request answers.
-pub async fn ingest(app: &App, guide_id: &str, trace_id: &str) -> AppResult<GuideStatus> {
+pub async fn ingest(
+    app: &App,
+    permit: &Permit<op::GuidesIngest>,
+    guide_id: &GuideId,
+    trace_id: &str,
+) -> AppResult<GuideStatus> {
     let mut tx = db::begin(&app.db).await?;
-    let guide = guides::lock(&mut tx, guide_id)
-        .await?
-        .ok_or_else(guide_not_found)?;
+    let guide = lock_owned(&mut tx, permit, guide_id).await?;
     // A guide the AI engine has held longer than its queue's redrive window will not move any
     // more: ingesting it starts over, from the failed state it is in in effect.
     let stuck = db::now() - guide.updated_at > chrono::Duration::seconds(rules::STUCK_AFTER_SECS)
@@ -220,7 +261,7 @@ pub async fn fail_stuck(app: &App, now: chrono::NaiveDateTime) -> AppResult<usiz
 #[derive(Debug, Clone)]
 pub struct ListRequest {
     /// One course of the caller's (already checked), or all of them.
-    pub course_id: Option<String>,
+    pub course_id: Option<CourseId>,
     pub status: Option<GuideStatus>,
     pub limit: i64,
     pub offset: i64,
@@ -229,9 +270,17 @@ pub struct ListRequest {
 /// The teacher's unarchived guides, newest first, one page, and how many there are.
 pub async fn list(
     app: &App,
-    teacher_id: &str,
+    permit: &Permit<op::GuidesList>,
     r: ListRequest,
 ) -> AppResult<(Vec<GuideListRow>, i64)> {
+    permit
+        .require_with(
+            &app.db,
+            Target::maybe_course(r.course_id.as_ref()),
+            "You do not teach this course",
+        )
+        .await?;
+    let teacher_id = permit.caller()?.teacher_id()?;
     let courses = match r.course_id {
         Some(c) => vec![c],
         None => users::course_ids_of_teacher(&app.db, teacher_id).await?,
@@ -259,9 +308,14 @@ pub struct WizardQuestion {
 }
 
 /// The guide and its questions by sequence.
-pub async fn detail(app: &App, guide: GuideRow) -> AppResult<(GuideRow, Vec<WizardQuestion>)> {
+pub async fn detail(
+    app: &App,
+    permit: &Permit<op::GuidesGet>,
+    guide_id: &GuideId,
+) -> AppResult<(GuideRow, Vec<WizardQuestion>)> {
+    let guide = owned(app, permit, guide_id).await?;
     let questions = guides::questions_of(&app.db, &guide.id).await?;
-    let ids: Vec<String> = questions.iter().map(|q| q.question.id.clone()).collect();
+    let ids: Vec<QuestionId> = questions.iter().map(|q| q.question.id.clone()).collect();
     let mut solutions = guides::current_solutions(&app.db, &ids).await?;
     let questions = questions
         .into_iter()
@@ -291,7 +345,13 @@ pub struct GuideChanges {
     pub show_solution_after_grade: Option<bool>,
 }
 
-pub async fn update(app: &App, guide_id: &str, c: GuideChanges) -> AppResult<GuideRow> {
+pub async fn update(
+    app: &App,
+    permit: &Permit<op::GuidesUpdate>,
+    guide_id: &GuideId,
+    c: GuideChanges,
+) -> AppResult<GuideRow> {
+    owned(app, permit, guide_id).await?;
     guides::update(
         &app.db,
         guide_id,
@@ -317,7 +377,7 @@ pub struct QuestionChanges {
     pub points: Option<f64>,
     /// APPROVED or EXCLUDED (the API admits no other).
     pub status: Option<GuideQuestionStatus>,
-    pub topic_id: Option<String>,
+    pub topic_id: Option<TopicId>,
     /// Wins over `topic_id` when both are given.
     pub subdomain_id: Option<String>,
 }
@@ -328,10 +388,12 @@ pub struct QuestionChanges {
 /// [`AppError::NotFound`] (`Subdomain not found`, `Topic not found`).
 pub async fn update_question(
     app: &App,
-    guide_id: &str,
-    question_id: &str,
+    permit: &Permit<op::GuidesUpdateQuestion>,
+    guide_id: &GuideId,
+    question_id: &QuestionId,
     c: QuestionChanges,
 ) -> AppResult<QuestionRow> {
+    owned(app, permit, guide_id).await?;
     guides::question_in_guide(&app.db, guide_id, question_id)
         .await?
         .ok_or_else(question_not_found)?;
@@ -429,11 +491,13 @@ fn field_path(issue: &str) -> String {
 /// — what the API serves, it accepts back (decision 26).
 pub async fn new_solution_version(
     app: &App,
-    guide_id: &str,
-    question_id: &str,
-    teacher_id: &str,
+    permit: &Permit<op::GuidesUpdateSolution>,
+    guide_id: &GuideId,
+    question_id: &QuestionId,
     edit: SolutionEdit,
 ) -> AppResult<SolutionRow> {
+    owned(app, permit, guide_id).await?;
+    let teacher_id = permit.caller()?.teacher_id()?;
     let problems = solution_problems(&edit.steps_json, &edit.final_answer);
     if !problems.is_empty() {
         return Err(AppError::Invalid(problems));
@@ -485,10 +549,12 @@ pub async fn new_solution_version(
 /// queued.
 pub async fn regenerate_solution(
     app: &App,
-    guide_id: &str,
-    question_id: &str,
+    permit: &Permit<op::GuidesRegenerateSolution>,
+    guide_id: &GuideId,
+    question_id: &QuestionId,
     trace_id: &str,
 ) -> AppResult<()> {
+    owned(app, permit, guide_id).await?;
     let mut conn = app.db.acquire().await.map_err(DbError::from)?;
     guides::question_in_guide(&mut *conn, guide_id, question_id)
         .await?
@@ -510,7 +576,7 @@ pub async fn regenerate_solution(
 #[derive(Debug, Clone)]
 pub struct Published {
     pub guide: GuideRow,
-    pub assignment_id: String,
+    pub assignment_id: AssignmentId,
     pub materialized_exercises: usize,
     pub approved_without_topic: usize,
     pub students_assigned: usize,
@@ -520,11 +586,14 @@ pub struct Published {
 /// APPROVED), in one transaction: an assignment (kind GUIDE) with a PENDING target per ACTIVE
 /// enrollment, an exercise (source GUIDE_EXTRACTED) per APPROVED question with a topic, linked to
 /// the question and added to the assignment in order, and the guide PUBLISHED.
-pub async fn publish(app: &App, guide_id: &str, teacher_id: &str) -> AppResult<Published> {
+pub async fn publish(
+    app: &App,
+    permit: &Permit<op::GuidesPublish>,
+    guide_id: &GuideId,
+) -> AppResult<Published> {
     let mut tx = db::begin(&app.db).await?;
-    let guide = guides::lock(&mut tx, guide_id)
-        .await?
-        .ok_or_else(guide_not_found)?;
+    let guide = lock_owned(&mut tx, permit, guide_id).await?;
+    let teacher_id = permit.caller()?.teacher_id()?;
     rules::transition(guide.status, GuideStatus::Published).map_err(illegal)?;
     let questions = guides::questions_of(&mut *tx, guide_id).await?;
     rules::check_publishable(questions.iter().map(|q| q.question.status.as_str()))
@@ -534,14 +603,14 @@ pub async fn publish(app: &App, guide_id: &str, teacher_id: &str) -> AppResult<P
         .map(|q| &q.question)
         .filter(|q| q.status == GuideQuestionStatus::Approved)
         .collect();
-    let students: Vec<String> = guides::active_students(&mut *tx, &guide.course_id)
+    let students: Vec<StudentId> = guides::active_students(&mut *tx, &guide.course_id)
         .await?
         .into_iter()
         .map(|s| s.id)
         .collect();
     let assignment_id = guides::insert_assignment(&mut *tx, &guide, teacher_id).await?;
     assignments::add_targets(&mut *tx, &assignment_id, &students).await?;
-    let ids: Vec<String> = approved.iter().map(|q| q.id.clone()).collect();
+    let ids: Vec<QuestionId> = approved.iter().map(|q| q.id.clone()).collect();
     let solutions = guides::current_solutions(&mut *tx, &ids).await?;
     let mut exercise_ids = Vec::new();
     for q in &approved {
@@ -587,11 +656,13 @@ pub async fn publish(app: &App, guide_id: &str, teacher_id: &str) -> AppResult<P
 // ---- R42 archive --------------------------------------------------------------------------------
 
 /// ARCHIVED from any other status; archiving twice is [`AppError::Conflict`].
-pub async fn archive(app: &App, guide_id: &str) -> AppResult<GuideRow> {
+pub async fn archive(
+    app: &App,
+    permit: &Permit<op::GuidesArchive>,
+    guide_id: &GuideId,
+) -> AppResult<GuideRow> {
     let mut tx = db::begin(&app.db).await?;
-    let guide = guides::lock(&mut tx, guide_id)
-        .await?
-        .ok_or_else(guide_not_found)?;
+    let guide = lock_owned(&mut tx, permit, guide_id).await?;
     rules::transition(guide.status, GuideStatus::Archived).map_err(illegal)?;
     let guide = guides::archive(&mut *tx, guide_id).await?;
     tx.commit().await.map_err(DbError::from)?;
@@ -601,7 +672,12 @@ pub async fn archive(app: &App, guide_id: &str) -> AppResult<GuideRow> {
 // ---- R43 source URL -----------------------------------------------------------------------------
 
 /// A presigned GET of the guide's PDF (`GUIDES_PRESIGNED_GET_TTL`).
-pub async fn source_url(app: &App, guide: &GuideRow) -> AppResult<String> {
+pub async fn source_url(
+    app: &App,
+    permit: &Permit<op::GuidesSourceUrl>,
+    guide_id: &GuideId,
+) -> AppResult<String> {
+    let guide = owned(app, permit, guide_id).await?;
     app.services
         .objects
         .presign_get(
@@ -635,7 +711,12 @@ pub struct Results {
     pub common_errors: Vec<Vec<TagCount>>,
 }
 
-pub async fn results(app: &App, guide: GuideRow) -> AppResult<Results> {
+pub async fn results(
+    app: &App,
+    permit: &Permit<op::GuidesResults>,
+    guide_id: &GuideId,
+) -> AppResult<Results> {
+    let guide = owned(app, permit, guide_id).await?;
     let students = guides::active_students(&app.db, &guide.course_id).await?;
     let questions: Vec<QuestionRow> = guides::questions_of(&app.db, &guide.id)
         .await?
@@ -685,9 +766,11 @@ pub struct SubmissionDetail {
 /// (`SUBMISSIONS_PRESIGNED_GET_TTL`).
 pub async fn submission(
     app: &App,
-    guide_id: &str,
-    submission_id: &str,
+    permit: &Permit<op::GuidesSubmission>,
+    guide_id: &GuideId,
+    submission_id: &SubmissionId,
 ) -> AppResult<SubmissionDetail> {
+    owned(app, permit, guide_id).await?;
     let submission = guides::submission_in_guide(&app.db, guide_id, submission_id)
         .await?
         .ok_or_else(submission_not_found)?;
@@ -718,11 +801,13 @@ pub async fn submission(
 /// The linked attempt is not changed. Answers the submission with its effective tag.
 pub async fn override_error_tag(
     app: &App,
-    guide_id: &str,
-    submission_id: &str,
-    teacher_id: &str,
+    permit: &Permit<op::GuidesSubmissionErrorTag>,
+    guide_id: &GuideId,
+    submission_id: &SubmissionId,
     code: Option<&str>,
 ) -> AppResult<SubmissionRow> {
+    owned(app, permit, guide_id).await?;
+    let teacher_id = permit.caller()?.teacher_id()?;
     guides::submission_in_guide(&app.db, guide_id, submission_id)
         .await?
         .ok_or_else(submission_not_found)?;

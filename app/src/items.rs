@@ -5,11 +5,13 @@ use innova_core::db::curriculum;
 use innova_core::db::exercises::{self, ExerciseSource, ExerciseWithTopic};
 pub use innova_core::db::exercises::{BankReader, Owner};
 use innova_core::messages::ExerciseGenerateMessage;
+use innova_domain::ids::{ExerciseId, TeacherId, TopicId};
 use innova_domain::irt::Difficulty;
 use serde_json::{Value, json};
 
 pub use innova_core::db::exercises::ExerciseRow;
 
+use crate::authz::{Permit, Target, op};
 use crate::{App, AppError, AppResult};
 
 // ---- create ---------------------------------------------------------------------------------
@@ -18,18 +20,23 @@ use crate::{App, AppError, AppResult};
 #[derive(Debug, Clone)]
 pub struct NewItem {
     /// The topic (`skillId` on the wire).
-    pub topic_id: String,
+    pub topic_id: TopicId,
     /// Non-blank (the API checked).
     pub prompt: String,
     pub irt_a: f64,
     pub irt_b: f64,
     /// The author's teacher profile; `None` for admins (they have none).
-    pub created_by_teacher_id: Option<String>,
+    pub created_by_teacher_id: Option<TeacherId>,
 }
 
 /// Stores an ACTIVE, `TEACHER_AUTHORED` exercise with content `{prompt}`. An unknown topic is
 /// [`AppError::NotFound`] naming `skillId`, and nothing is written.
-pub async fn create(app: &App, item: NewItem) -> AppResult<ExerciseRow> {
+pub async fn create(
+    app: &App,
+    permit: &Permit<op::ItemsCreate>,
+    mut item: NewItem,
+) -> AppResult<ExerciseRow> {
+    item.created_by_teacher_id = permit.caller()?.profile.teacher_id().cloned();
     if curriculum::topic_by_id(&app.db, &item.topic_id)
         .await?
         .is_none()
@@ -45,7 +52,7 @@ pub async fn create(app: &App, item: NewItem) -> AppResult<ExerciseRow> {
         &exercises::NewExercise {
             topic_id: &item.topic_id,
             source: ExerciseSource::TeacherAuthored,
-            created_by_teacher_id: item.created_by_teacher_id.as_deref(),
+            created_by_teacher_id: item.created_by_teacher_id.as_ref(),
             content: &content,
             irt_a: item.irt_a,
             irt_b: item.irt_b,
@@ -109,9 +116,10 @@ pub struct ItemFilter {
 /// ACTIVE exercises `reader` may read, oldest first.
 pub async fn list(
     app: &App,
-    reader: BankReader<'_>,
+    permit: &Permit<op::ItemsList>,
     filter: &ItemFilter,
 ) -> AppResult<Vec<ItemView>> {
+    let reader = permit.caller()?.bank_reader();
     let rows = exercises::list_active(
         &app.db,
         reader,
@@ -125,7 +133,21 @@ pub async fn list(
 
 /// One exercise, whatever its status, and whose it is (the caller decides who may read it);
 /// [`AppError::NotFound`] [`EXERCISE_NOT_FOUND`].
-pub async fn get(app: &App, id: &str) -> AppResult<(ItemView, Owner)> {
+pub async fn get(app: &App, permit: &Permit<op::ItemsGet>, id: &ExerciseId) -> AppResult<ItemView> {
+    let (item, owner) = find(app, id).await?;
+    let target = match &owner {
+        Owner::Bank => Target::shared(),
+        Owner::Guide(Some(course)) => Target::course(course),
+        Owner::Guide(None) => Target::default(),
+    };
+    permit
+        .require_with(&app.db, target, EXERCISE_NOT_FOUND)
+        .await?;
+    Ok(item)
+}
+
+/// An exercise of any reader, with its [`Owner`].
+async fn find(app: &App, id: &ExerciseId) -> AppResult<(ItemView, Owner)> {
     let found = exercises::find(&app.db, id)
         .await?
         .ok_or_else(|| AppError::NotFound(EXERCISE_NOT_FOUND.into()))?;
@@ -145,7 +167,12 @@ pub struct IrtParams {
 
 /// The IRT parameters of an exercise `reader` may read; `None` for an unknown id (the reference
 /// answered `null`) and for one the reader may not read (no different answer to tell it exists).
-pub async fn irt(app: &App, id: &str, reader: BankReader<'_>) -> AppResult<Option<IrtParams>> {
+pub async fn irt(
+    app: &App,
+    permit: &Permit<op::ItemsIrt>,
+    id: &ExerciseId,
+) -> AppResult<Option<IrtParams>> {
+    let reader = permit.caller()?.bank_reader();
     Ok(exercises::irt(&app.db, id, reader)
         .await?
         .map(|(irt_a, irt_b)| IrtParams { irt_a, irt_b }))
@@ -179,6 +206,7 @@ pub struct GenerationQueued {
 /// codes no error tag has, are [`AppError::Unprocessable`] naming the field.
 pub async fn generate(
     app: &App,
+    _: &Permit<op::ItemsGenerate>,
     request: GenerationRequest,
     trace_id: &str,
 ) -> AppResult<GenerationQueued> {

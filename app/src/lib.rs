@@ -1,7 +1,8 @@
 //! Innova's use cases, one module per resource, shared by the API (`api-server`) and the
-//! workers: each function loads, decides (a pure `innova_domain` call), stores what belongs
-//! together in one transaction, and publishes. Nothing here authorizes (the API has done that
-//! before calling, from the policy table) or knows HTTP; errors are [`AppError`].
+//! workers: each function of a route takes the route's [`authz::Permit`], loads, authorizes what
+//! it loaded against the route's rule ([`authz`]), decides (a pure `innova_domain` call), stores
+//! what belongs together in one transaction, and publishes. Nothing here knows HTTP; errors are
+//! [`AppError`].
 //!
 //! ```ignore
 //! let recorded = innova_app::attempts::record(&app, attempt, &trace_id).await?;
@@ -11,6 +12,8 @@ pub mod admin_status;
 pub mod alert_generator;
 pub mod alerts;
 pub mod attempts;
+pub mod auth;
+pub mod authz;
 mod digest;
 pub mod error;
 pub mod error_tags;

@@ -1,6 +1,7 @@
 //! Mastery: a student's per-topic BKT state, a course's per-student view and heatmap, and the
 //! next exercise for a student (IRT, weakest topic first). Reads only.
 
+use innova_domain::ids::{AttemptId, CourseId, ExerciseId, StudentId, TopicId};
 use std::collections::HashMap;
 
 use chrono::NaiveDateTime;
@@ -16,10 +17,16 @@ use innova_domain::vocab::ClassifierSource;
 pub use innova_core::db::mastery::MasteryRow;
 pub use innova_domain::course_mastery::{ErrorFrequency, HeatmapUnit};
 
+use crate::authz::{Permit, Target, op};
 use crate::{App, AppError, AppResult};
 
 /// A student's mastery per topic.
-pub async fn of_student(app: &App, student_id: &str) -> AppResult<Vec<MasteryRow>> {
+pub async fn of_student(
+    app: &App,
+    permit: &Permit<op::MasteryStudent>,
+    student_id: &StudentId,
+) -> AppResult<Vec<MasteryRow>> {
+    permit.require(&app.db, Target::student(student_id)).await?;
     Ok(mastery::of_student(&app.db, student_id).await?)
 }
 
@@ -35,7 +42,7 @@ pub struct SubdomainView {
 /// One of a student's recent attempts in the course.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RecentAttempt {
-    pub id: String,
+    pub id: AttemptId,
     /// The exercise's prompt as text, or `""`.
     pub exercise_prompt: String,
     pub is_correct: bool,
@@ -50,7 +57,7 @@ pub struct RecentAttempt {
 /// A student of the course.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StudentCourseMastery {
-    pub student_id: String,
+    pub student_id: StudentId,
     pub display_name: String,
     pub topics: Vec<SubdomainView>,
     pub attempts: Vec<RecentAttempt>,
@@ -58,7 +65,26 @@ pub struct StudentCourseMastery {
 }
 
 /// Per-student mastery of a course: one entry per ACTIVE student.
-pub async fn course(app: &App, course_id: &str) -> AppResult<Vec<StudentCourseMastery>> {
+pub async fn course(
+    app: &App,
+    permit: &Permit<op::MasteryCourse>,
+    course_id: &CourseId,
+) -> AppResult<Vec<StudentCourseMastery>> {
+    permit.require(&app.db, Target::course(course_id)).await?;
+    course_view(app, course_id).await
+}
+
+/// [`course`], addressed as a classroom (`GET /mastery/classroom/{classroomId}`).
+pub async fn classroom(
+    app: &App,
+    permit: &Permit<op::MasteryClassroom>,
+    course_id: &CourseId,
+) -> AppResult<Vec<StudentCourseMastery>> {
+    permit.require(&app.db, Target::course(course_id)).await?;
+    course_view(app, course_id).await
+}
+
+async fn course_view(app: &App, course_id: &CourseId) -> AppResult<Vec<StudentCourseMastery>> {
     let data = CourseData::load(app, course_id, COURSE_VIEW_ATTEMPTS).await?;
     let subdomains = data.subdomains();
     let views = data
@@ -119,7 +145,7 @@ pub struct HeatmapTopic {
 /// A heatmap row.
 #[derive(Debug, Clone, PartialEq)]
 pub struct HeatmapStudent {
-    pub student_id: String,
+    pub student_id: StudentId,
     pub display_name: String,
     /// Per domain: (domain id, mean pKnown, subdomains averaged).
     pub units: Vec<(String, f64, usize)>,
@@ -133,7 +159,12 @@ pub struct Heatmap {
     pub students: Vec<HeatmapStudent>,
 }
 
-pub async fn heatmap(app: &App, course_id: &str) -> AppResult<Heatmap> {
+pub async fn heatmap(
+    app: &App,
+    permit: &Permit<op::MasteryCourseHeatmap>,
+    course_id: &CourseId,
+) -> AppResult<Heatmap> {
+    permit.require(&app.db, Target::course(course_id)).await?;
     let data = CourseData::load(app, course_id, HEATMAP_ATTEMPTS).await?;
     let subdomains = data.subdomains();
     let per_student: Vec<_> = data
@@ -176,21 +207,21 @@ pub async fn heatmap(app: &App, course_id: &str) -> AppResult<Heatmap> {
 /// What the course views read, loaded in four queries whatever the class size.
 struct CourseData {
     students: Vec<CourseStudent>,
-    attempts: HashMap<String, Vec<CourseAttempt>>,
-    mastery: HashMap<String, Vec<MasteryRow>>,
+    attempts: HashMap<StudentId, Vec<CourseAttempt>>,
+    mastery: HashMap<StudentId, Vec<MasteryRow>>,
     subdomains: Vec<SubdomainWithDomain>,
 }
 
 impl CourseData {
-    async fn load(app: &App, course_id: &str, per_student: usize) -> AppResult<Self> {
+    async fn load(app: &App, course_id: &CourseId, per_student: usize) -> AppResult<Self> {
         let db = &app.db;
         let students = mastery::course_students(db, course_id).await?;
-        let ids: Vec<String> = students.iter().map(|s| s.student_id.clone()).collect();
-        let mut attempts: HashMap<String, Vec<CourseAttempt>> = HashMap::new();
+        let ids: Vec<StudentId> = students.iter().map(|s| s.student_id.clone()).collect();
+        let mut attempts: HashMap<StudentId, Vec<CourseAttempt>> = HashMap::new();
         for a in mastery::course_attempts(db, course_id, &ids, per_student as i64).await? {
             attempts.entry(a.student_id.clone()).or_default().push(a);
         }
-        let mut rows: HashMap<String, Vec<MasteryRow>> = HashMap::new();
+        let mut rows: HashMap<StudentId, Vec<MasteryRow>> = HashMap::new();
         for m in mastery::of_students(db, &ids).await? {
             rows.entry(m.student_id.clone()).or_default().push(m);
         }
@@ -221,14 +252,14 @@ impl CourseData {
             .collect()
     }
 
-    fn attempts_of(&self, student_id: &str) -> &[CourseAttempt] {
+    fn attempts_of(&self, student_id: &StudentId) -> &[CourseAttempt] {
         self.attempts
             .get(student_id)
             .map(Vec::as_slice)
             .unwrap_or(&[])
     }
 
-    fn mastery_of(&self, student_id: &str) -> Vec<MasteryFact<'_>> {
+    fn mastery_of(&self, student_id: &StudentId) -> Vec<MasteryFact<'_>> {
         self.mastery
             .get(student_id)
             .into_iter()
@@ -279,7 +310,7 @@ fn prompt_text(prompt: Option<&serde_json::Value>) -> String {
 /// The recommended exercise.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RecommendedExercise {
-    pub id: String,
+    pub id: ExerciseId,
     /// `content.prompt`, else `content.problem`, else `"—"`.
     pub problem: String,
     pub topic_code: String,
@@ -298,7 +329,15 @@ pub struct Recommendation {
 /// The most informative (Fisher) active exercise of the student's weakest topic that has one,
 /// skipping exercises answered correctly in the course in the last 7 days;
 /// [`AppError::NotFound`] when there is none.
-pub async fn recommend(app: &App, course_id: &str, student_id: &str) -> AppResult<Recommendation> {
+pub async fn recommend(
+    app: &App,
+    permit: &Permit<op::MasteryRecommend>,
+    course_id: &CourseId,
+    student_id: &StudentId,
+) -> AppResult<Recommendation> {
+    permit
+        .require(&app.db, Target::student_in_course(student_id, course_id))
+        .await?;
     let db = &app.db;
     let none = || AppError::NotFound("No available exercises for this student".into());
 
@@ -309,7 +348,7 @@ pub async fn recommend(app: &App, course_id: &str, student_id: &str) -> AppResul
     let since =
         innova_core::db::now() - chrono::Duration::milliseconds(irt::RECENT_CORRECT_WINDOW_MS);
     let excluded = mastery::recently_solved(db, student_id, course_id, since).await?;
-    let topic_ids: Vec<String> = rows.iter().map(|r| r.topic_id.clone()).collect();
+    let topic_ids: Vec<TopicId> = rows.iter().map(|r| r.topic_id.clone()).collect();
     let exercises = mastery::candidate_exercises(
         db,
         &topic_ids,

@@ -24,6 +24,7 @@
 //! it again on the retry (at least once; the reprocess worker is idempotent per attempt), never
 //! zero times.
 
+use innova_domain::ids::{AttemptId, StudentId};
 use std::time::Instant;
 
 use bytes::Bytes;
@@ -50,8 +51,8 @@ pub const PURGE_AFTER_DAYS: i64 = 30;
 /// What an object key names.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UploadKey {
-    pub student_id: String,
-    pub attempt_id: String,
+    pub student_id: StudentId,
+    pub attempt_id: AttemptId,
 }
 
 /// Parses `uploads/<studentId>/<attemptId>.<jpg|jpeg|png>` (the key already URL-decoded).
@@ -73,8 +74,8 @@ pub fn parse_key(key: &str) -> Result<UploadKey, String> {
         return Err(format!("key `{key}`: {expected}"));
     }
     Ok(UploadKey {
-        student_id: student.to_string(),
-        attempt_id: attempt.to_string(),
+        student_id: StudentId::new(student),
+        attempt_id: AttemptId::new(attempt),
     })
 }
 
@@ -94,7 +95,7 @@ pub fn image_mime(bytes: &[u8]) -> Option<&'static str> {
 pub enum Outcome {
     /// Transcribed and published.
     Transcribed {
-        attempt_id: String,
+        attempt_id: AttemptId,
         steps: usize,
         cost_usd: f64,
     },
@@ -238,7 +239,7 @@ pub async fn process(
         started,
     );
     doc.cost_estimated_usd = cost_usd;
-    doc.attempt_id = Some(attempt.id.clone());
+    doc.attempt_id = Some(attempt.id.to_string());
     doc.completed_at = Some(telemetry::now());
     store.record_ocr_job(&doc).await.map_err(telemetry_error)?;
     tracing::info!(key, attempt_id = %attempt.id, trace_id = trace, steps = message.latex_steps.len(),
@@ -268,7 +269,7 @@ impl<'a> Job<'a> {
         let now = telemetry::now();
         OcrJobDoc {
             upload_id: self.key.to_string(),
-            student_id: upload.map(|u| u.student_id.clone()).unwrap_or_default(),
+            student_id: upload.map(|u| u.student_id.to_string()).unwrap_or_default(),
             trace_id: trace.to_string(),
             s3_key: self.key.to_string(),
             s3_purge_at: Some(DateTime::from_millis(

@@ -5,9 +5,11 @@
 use innova_core::db::parents::{self as repo, ChildAlertRow, ChildGuideRow};
 use innova_core::db::users;
 use innova_domain::bands::{Band, TopicEstimate, unit_band};
+use innova_domain::ids::StudentId;
 
 pub use innova_core::db::parents::ChildRow;
 
+use crate::authz::{Permit, Target, op};
 use crate::{App, AppError, AppResult};
 
 /// Guides in a summary, at most (the reference's 8).
@@ -16,7 +18,8 @@ pub const RECENT_GUIDES: i64 = 8;
 pub const OPEN_ALERTS: i64 = 5;
 
 /// The parent's children through confirmed links, by name.
-pub async fn children(app: &App, parent_id: &str) -> AppResult<Vec<ChildRow>> {
+pub async fn children(app: &App, permit: &Permit<op::ParentChildren>) -> AppResult<Vec<ChildRow>> {
+    let parent_id = permit.caller()?.parent_id()?;
     Ok(repo::confirmed_children(&app.db, parent_id).await?)
 }
 
@@ -32,7 +35,7 @@ pub struct UnitBand {
 /// A child's summary for a parent.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ChildSummary {
-    pub student_id: String,
+    pub student_id: StudentId,
     pub display_name: String,
     /// In unit order (sequence, code).
     pub units: Vec<UnitBand>,
@@ -45,7 +48,15 @@ pub struct ChildSummary {
 /// child has no estimate); the last [`RECENT_GUIDES`] published guides of the child's courses
 /// with the child's progress; the newest [`OPEN_ALERTS`] unresolved alerts about the child. An
 /// unknown or deleted student is [`AppError::NotFound`] `Student not found`.
-pub async fn child_summary(app: &App, student_id: &str) -> AppResult<ChildSummary> {
+pub async fn child_summary(
+    app: &App,
+    permit: &Permit<op::ParentChild>,
+    student_id: &StudentId,
+) -> AppResult<ChildSummary> {
+    let not_linked = "This child is not linked to your account";
+    permit
+        .require_with(&app.db, Target::student(student_id), not_linked)
+        .await?;
     let student = users::student_by_id(&app.db, student_id)
         .await?
         .filter(|s| s.deleted_at.is_none())

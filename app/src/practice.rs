@@ -4,9 +4,11 @@
 use chrono::NaiveDateTime;
 use innova_core::db::assignments::AssignmentReason;
 use innova_core::db::{exercises, mastery, users};
+use innova_domain::ids::{ExerciseId, StudentId};
 use innova_domain::irt;
 
 use crate::assignments::{self, AssignmentDetail, FieldNames, NewAssignment};
+use crate::authz::{Permit, Target, op};
 use crate::{App, AppError, AppResult};
 
 /// The title of a practice assignment.
@@ -18,11 +20,13 @@ pub const MAX_CANDIDATES: i64 = 500;
 /// [`PRACTICE_TITLE`], reason `TEACHER_MANUAL`, no course.
 pub async fn assign(
     app: &App,
-    teacher_id: &str,
-    student_id: &str,
-    item_ids: Vec<String>,
+    permit: &Permit<op::PracticeAssign>,
+    student_id: &StudentId,
+    item_ids: Vec<ExerciseId>,
     due_at: Option<NaiveDateTime>,
 ) -> AppResult<AssignmentDetail> {
+    permit.require(&app.db, Target::student(student_id)).await?;
+    let teacher_id = permit.caller()?.teacher_id()?;
     assignments::create_naming(
         app,
         teacher_id,
@@ -45,7 +49,7 @@ pub async fn assign(
 /// The exercise picked for practice.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PracticeExercise {
-    pub id: String,
+    pub id: ExerciseId,
     /// `content.prompt` when a string, else `Ejercicio <first 8 characters of the id>`.
     pub problem: String,
     pub topic_code: String,
@@ -70,9 +74,11 @@ pub struct PracticePick {
 /// (`… for domain <id>`).
 pub async fn recommend_next(
     app: &App,
-    student_id: &str,
+    permit: &Permit<op::PracticeRecommendNext>,
+    student_id: &StudentId,
     domain_id: Option<&str>,
 ) -> AppResult<PracticePick> {
+    permit.require(&app.db, Target::student(student_id)).await?;
     let db = &app.db;
     if users::student_by_id(db, student_id).await?.is_none() {
         return Err(AppError::NotFound(format!(

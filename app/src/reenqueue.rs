@@ -7,6 +7,7 @@
 //! record. The bodies are rebuilt from the stored rows
 //! ([`innova_core::db::classify::rebuild_messages`]).
 
+use innova_domain::ids::AttemptId;
 use std::time::Duration;
 
 use innova_core::db::DbError;
@@ -37,7 +38,7 @@ pub struct ReenqueueReport {
     /// Found but gone when their bodies were read (deleted meanwhile).
     pub skipped: usize,
     /// The ids whose message was published, oldest first.
-    pub attempt_ids: Vec<String>,
+    pub attempt_ids: Vec<AttemptId>,
     /// `created_at` of the oldest attempt found (UTC).
     pub oldest_created_at: Option<chrono::NaiveDateTime>,
 }
@@ -68,7 +69,7 @@ pub async fn run(app: &App, older_than: Duration, limit: u32) -> AppResult<Reenq
         );
         return Ok(report);
     }
-    let ids: Vec<String> = stale.into_iter().map(|s| s.id).collect();
+    let ids: Vec<AttemptId> = stale.into_iter().map(|s| s.id).collect();
     let messages = {
         let mut conn = app.db.acquire().await.map_err(DbError::from)?;
         repo::rebuild_messages(&mut conn, &ids).await?

@@ -2,6 +2,7 @@
 //! deleting them — the error taxonomy tree, the search of the ACTIVE error catalogue, and a
 //! topic's real prerequisites (decision 6).
 
+use innova_domain::ids::TopicId;
 use std::collections::HashMap;
 
 use innova_core::db::curriculum::{self as repo, DomainRow, NewTopic, SubdomainRow};
@@ -11,6 +12,7 @@ use innova_core::db::{self, DbError, enums::ErrorStatus};
 pub use innova_core::db::curriculum::{TopicChanges, TopicRow};
 pub use innova_core::db::error_tags::AdminTagRow as ErrorTagRow;
 
+use crate::authz::{Permit, op};
 use crate::{App, AppError, AppResult};
 
 /// A topic to create (`POST /skills`), validated by the API.
@@ -44,7 +46,7 @@ fn or_duplicate(e: DbError, code: &str, unit_id: &str) -> AppError {
 /// Creates a topic with the schema's BKT priors. An unknown unit or subdomain is
 /// [`AppError::Unprocessable`] naming `unitId` / `subdomainId`; a database without units
 /// [`AppError::NotFound`]; a code already used in the unit [`AppError::Conflict`].
-pub async fn create(app: &App, new: NewSkill) -> AppResult<TopicRow> {
+pub async fn create(app: &App, _: &Permit<op::SkillsCreate>, new: NewSkill) -> AppResult<TopicRow> {
     let unit = match &new.unit_id {
         Some(id) => repo::unit_by_id(&app.db, id)
             .await?
@@ -75,12 +77,21 @@ pub async fn create(app: &App, new: NewSkill) -> AppResult<TopicRow> {
 }
 
 /// A page of all topics, by unit.
-pub async fn list(app: &App, limit: i64, offset: i64) -> AppResult<Vec<TopicRow>> {
+pub async fn list(
+    app: &App,
+    _: &Permit<op::SkillsList>,
+    limit: i64,
+    offset: i64,
+) -> AppResult<Vec<TopicRow>> {
     Ok(repo::list_topics(&app.db, limit, offset).await?)
 }
 
 /// A topic; `None` for an unknown id.
-pub async fn get(app: &App, id: &str) -> AppResult<Option<TopicRow>> {
+pub async fn get(
+    app: &App,
+    _: &Permit<op::SkillsGet>,
+    id: &TopicId,
+) -> AppResult<Option<TopicRow>> {
     Ok(repo::topic_by_id(&app.db, id).await?.map(|t| t.topic))
 }
 
@@ -90,7 +101,12 @@ fn topic_not_found(id: &str) -> AppError {
 
 /// Changes a topic's code, name or description. An unknown id is [`AppError::NotFound`]; a
 /// code already used in the topic's unit [`AppError::Conflict`].
-pub async fn update(app: &App, id: &str, changes: TopicChanges) -> AppResult<TopicRow> {
+pub async fn update(
+    app: &App,
+    _: &Permit<op::SkillsUpdate>,
+    id: &TopicId,
+    changes: TopicChanges,
+) -> AppResult<TopicRow> {
     match repo::update_topic(&app.db, id, &changes).await {
         Ok(Some(topic)) => Ok(topic),
         Ok(None) => Err(topic_not_found(id)),
@@ -119,7 +135,7 @@ pub enum Deleted {
 /// Deletes a topic with its own prerequisite links, in one transaction. A topic that exercises,
 /// students' estimates or other topics' prerequisites still reference is [`AppError::Conflict`]
 /// saying which, and nothing is deleted.
-pub async fn delete(app: &App, id: &str) -> AppResult<Deleted> {
+pub async fn delete(app: &App, _: &Permit<op::SkillsDelete>, id: &TopicId) -> AppResult<Deleted> {
     let mut tx = db::begin(&app.db).await?;
     let Some(topic) = repo::topic_by_id(&mut *tx, id).await? else {
         return Ok(Deleted::Absent);
@@ -180,7 +196,11 @@ fn referenced(code: &str, id: &str, refs: &repo::TopicReferences) -> String {
 
 /// The codes of a topic's prerequisites (decision 6: the real list, ordered). An unknown topic
 /// is [`AppError::NotFound`].
-pub async fn prerequisites(app: &App, id: &str) -> AppResult<Vec<String>> {
+pub async fn prerequisites(
+    app: &App,
+    _: &Permit<op::SkillsPrerequisites>,
+    id: &TopicId,
+) -> AppResult<Vec<String>> {
     if repo::topic_by_id(&app.db, id).await?.is_none() {
         return Err(topic_not_found(id));
     }
@@ -195,7 +215,7 @@ pub struct TaxonomyDomain {
 }
 
 /// The taxonomy tree: every domain by code, each with its subdomains by code (two reads).
-pub async fn taxonomy(app: &App) -> AppResult<Vec<TaxonomyDomain>> {
+pub async fn taxonomy(app: &App, _: &Permit<op::SkillsTaxonomy>) -> AppResult<Vec<TaxonomyDomain>> {
     let domains = repo::list_domains(&app.db).await?;
     let mut by_domain: HashMap<String, Vec<SubdomainRow>> = HashMap::new();
     for s in repo::list_subdomains(&app.db).await? {
@@ -221,7 +241,11 @@ pub struct TagSearch {
 }
 
 /// ACTIVE error tags matching the search, by code, at most `limit`.
-pub async fn search_error_tags(app: &App, search: &TagSearch) -> AppResult<Vec<ErrorTagRow>> {
+pub async fn search_error_tags(
+    app: &App,
+    _: &Permit<op::SkillsErrorTags>,
+    search: &TagSearch,
+) -> AppResult<Vec<ErrorTagRow>> {
     let filter = TagFilter {
         status: Some(ErrorStatus::Active),
         domain_code: search.domain_code.clone(),

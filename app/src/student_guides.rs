@@ -7,6 +7,7 @@
 //! (decision 8); a request that cannot publish answers [`AppError::Unavailable`] and leaves
 //! nothing behind that a retry would trip over (decision 22).
 
+use innova_domain::ids::{GuideId, QuestionId, StudentId, SubmissionId};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -19,6 +20,7 @@ pub use innova_core::db::submissions::{
     PublishedGuide, QuizQuestionRow, SolutionRow, StudentGuideRow, SubmissionRow,
 };
 
+use crate::authz::{Operation, Permit, Target, op};
 use crate::{App, AppError, AppResult, attempts, outbox};
 
 /// Photos a submission may have.
@@ -37,14 +39,49 @@ pub fn submission_not_found() -> AppError {
 }
 
 /// A PUBLISHED guide; [`guide_not_found`] otherwise.
-pub async fn published_guide(app: &App, guide_id: &str) -> AppResult<PublishedGuide> {
+pub async fn published_guide(app: &App, guide_id: &GuideId) -> AppResult<PublishedGuide> {
     submissions::published_guide(&app.db, guide_id)
         .await?
         .ok_or_else(guide_not_found)
 }
 
+/// The 403 of a student outside the guide's course.
+const NOT_ENROLLED: &str = "You are not enrolled in this guide course";
+
+/// A PUBLISHED guide ([`guide_not_found`] otherwise) of a course the caller has an ACTIVE
+/// enrollment in (403 otherwise), and the caller's student id.
+async fn enrolled_guide<'p, O: Operation>(
+    app: &App,
+    permit: &'p Permit<O>,
+    guide_id: &GuideId,
+) -> AppResult<(PublishedGuide, &'p StudentId)> {
+    let guide = published_guide(app, guide_id).await?;
+    permit
+        .require_with(&app.db, Target::course(&guide.course_id), NOT_ENROLLED)
+        .await?;
+    Ok((guide, permit.caller()?.student_id()?))
+}
+
+/// One of the caller's own submissions: someone else's is the same 404 as a missing one.
+async fn own_submission<O: Operation>(
+    app: &App,
+    permit: &Permit<O>,
+    id: &SubmissionId,
+) -> AppResult<SubmissionRow> {
+    let submission = find_submission(app, id).await?;
+    let denied = submission_not_found().to_string();
+    permit
+        .require_with(&app.db, Target::student(&submission.student_id), &denied)
+        .await?;
+    Ok(submission)
+}
+
 /// The published guides of the student's courses, with their progress.
-pub async fn list(app: &App, student_id: &str) -> AppResult<Vec<StudentGuideRow>> {
+pub async fn list(
+    app: &App,
+    permit: &Permit<op::StudentGuidesList>,
+) -> AppResult<Vec<StudentGuideRow>> {
+    let student_id = permit.caller()?.student_id()?;
     Ok(submissions::guides_of_student(&app.db, student_id).await?)
 }
 
@@ -58,8 +95,18 @@ pub struct QuizQuestion {
 /// The quiz: the guide's APPROVED questions by sequence, no answers.
 pub async fn quiz(
     app: &App,
+    permit: &Permit<op::StudentGuidesGet>,
+    guide_id: &GuideId,
+) -> AppResult<(PublishedGuide, Vec<QuizQuestion>)> {
+    let (guide, student_id) = enrolled_guide(app, permit, guide_id).await?;
+    let questions = quiz_of(app, &guide, student_id).await?;
+    Ok((guide, questions))
+}
+
+async fn quiz_of(
+    app: &App,
     guide: &PublishedGuide,
-    student_id: &str,
+    student_id: &StudentId,
 ) -> AppResult<Vec<QuizQuestion>> {
     let questions = submissions::approved_questions(&app.db, &guide.id).await?;
     let mine = submissions::of_student_in_guide(&app.db, &guide.id, student_id).await?;
@@ -82,7 +129,7 @@ pub async fn quiz(
 /// A started submission: where to upload each photo.
 #[derive(Debug, Clone)]
 pub struct Started {
-    pub submission_id: String,
+    pub submission_id: SubmissionId,
     /// One presigned PUT per photo, in key order.
     pub presigned_put_urls: Vec<String>,
     pub attempt_number: i32,
@@ -97,14 +144,16 @@ pub struct Started {
 /// number.
 pub async fn start(
     app: &App,
-    guide: &PublishedGuide,
-    question_id: &str,
-    student_id: &str,
+    permit: &Permit<op::StudentSubmissionsCreate>,
+    guide_id: &GuideId,
+    question_id: &QuestionId,
     photo_count: usize,
     trace_id: &str,
 ) -> AppResult<Started> {
+    let (guide, student_id) = enrolled_guide(app, permit, guide_id).await?;
+    let guide = &guide;
     submissions_bucket_ready(app)?;
-    let submission_id = db::new_id();
+    let submission_id = SubmissionId::new(db::new_id());
     let keys: Vec<String> = (0..photo_count)
         .map(|_| format!("submissions/{submission_id}/{}.jpg", db::new_id()))
         .collect();
@@ -169,7 +218,7 @@ fn cap_reached(guide: &PublishedGuide, slot: submissions::SubmissionSlot) -> boo
 
 /// A submission by id ([`submission_not_found`] otherwise); the caller checks it is the
 /// student's own before showing or acting on it.
-pub async fn find_submission(app: &App, id: &str) -> AppResult<SubmissionRow> {
+pub async fn find_submission(app: &App, id: &SubmissionId) -> AppResult<SubmissionRow> {
     submissions::find(&app.db, id)
         .await?
         .ok_or_else(submission_not_found)
@@ -185,9 +234,11 @@ pub async fn find_submission(app: &App, id: &str) -> AppResult<SubmissionRow> {
 /// publish is the outbox relay's).
 pub async fn complete(
     app: &App,
-    submission: &SubmissionRow,
+    permit: &Permit<op::StudentSubmissionsComplete>,
+    submission_id: &SubmissionId,
     trace_id: &str,
 ) -> AppResult<SubmissionStatus> {
+    let submission = &own_submission(app, permit, submission_id).await?;
     submissions_bucket_ready(app)?;
     check_completable(submission.status)?;
     for key in &submission.photo_keys {
@@ -243,10 +294,29 @@ pub struct QuestionResult {
 }
 
 /// The student's results per APPROVED question.
+/// `GET /student/submissions/{id}/status`: one of the caller's submissions.
+pub async fn submission_status(
+    app: &App,
+    permit: &Permit<op::StudentSubmissionsStatus>,
+    id: &SubmissionId,
+) -> AppResult<SubmissionRow> {
+    own_submission(app, permit, id).await
+}
+
 pub async fn results(
     app: &App,
+    permit: &Permit<op::StudentGuidesResults>,
+    guide_id: &GuideId,
+) -> AppResult<(PublishedGuide, Vec<QuestionResult>)> {
+    let (guide, student_id) = enrolled_guide(app, permit, guide_id).await?;
+    let results = results_of(app, &guide, student_id).await?;
+    Ok((guide, results))
+}
+
+async fn results_of(
+    app: &App,
     guide: &PublishedGuide,
-    student_id: &str,
+    student_id: &StudentId,
 ) -> AppResult<Vec<QuestionResult>> {
     let questions = submissions::approved_questions(&app.db, &guide.id).await?;
     let mine = submissions::of_student_in_guide(&app.db, &guide.id, student_id).await?;
@@ -263,7 +333,7 @@ pub async fn results(
             (q, latest)
         })
         .collect();
-    let shown: Vec<String> = if guide.show_solution_after_grade {
+    let shown: Vec<QuestionId> = if guide.show_solution_after_grade {
         with_latest
             .iter()
             .filter(|(_, l)| {
@@ -304,16 +374,18 @@ pub struct ScanUpload {
 }
 
 /// The caller's own upload prefix for page scans of a guide.
-pub fn scan_prefix(guide_id: &str, student_id: &str) -> String {
+pub fn scan_prefix(guide_id: &GuideId, student_id: &StudentId) -> String {
     format!("guide-scans/{guide_id}/{student_id}/")
 }
 
 /// A presigned PUT for a page photo under the student's own prefix; nothing is written.
 pub async fn scan_page_url(
     app: &App,
-    guide: &PublishedGuide,
-    student_id: &str,
+    permit: &Permit<op::StudentGuidesScanPageUrl>,
+    guide_id: &GuideId,
 ) -> AppResult<ScanUpload> {
+    let (guide, student_id) = enrolled_guide(app, permit, guide_id).await?;
+    let guide = &guide;
     submissions_bucket_ready(app)?;
     let photo_key = format!("{}{}.jpg", scan_prefix(&guide.id, student_id), db::new_id());
     let ttl = Duration::from_secs(app.config.presign.guides_put);
@@ -344,10 +416,10 @@ pub enum Skipped {
 /// One exercise found on the page, paired with the question of the same position.
 #[derive(Debug, Clone)]
 pub struct ScanEntry {
-    pub question_id: String,
+    pub question_id: QuestionId,
     pub sequence: i32,
     /// The submission created, or why none was.
-    pub outcome: Result<String, Skipped>,
+    pub outcome: Result<SubmissionId, Skipped>,
 }
 
 /// Reads a page the student uploaded under their own prefix and creates one submission per
@@ -360,11 +432,13 @@ pub struct ScanEntry {
 /// answers (a failed publish is the outbox relay's).
 pub async fn scan_page(
     app: &App,
-    guide: &PublishedGuide,
-    student_id: &str,
+    permit: &Permit<op::StudentGuidesScanPage>,
+    guide_id: &GuideId,
     photo_key: &str,
     trace_id: &str,
 ) -> AppResult<Vec<ScanEntry>> {
+    let (guide, student_id) = enrolled_guide(app, permit, guide_id).await?;
+    let guide = &guide;
     check_scan_key(&guide.id, student_id, photo_key)?;
     submissions_bucket_ready(app)?;
     if !app
@@ -389,13 +463,13 @@ pub async fn scan_page(
         .get(Bucket::Submissions, photo_key)
         .await
         .map_err(object_error)?;
-    let page = attempts::read_photo(app, image, PHOTO_CONTENT_TYPE).await?;
+    let page = attempts::ocr_page(app, image, PHOTO_CONTENT_TYPE).await?;
     let paired: Vec<&QuizQuestionRow> = questions.iter().take(page.exercises.len()).collect();
     if paired.is_empty() {
         return Ok(Vec::new());
     }
 
-    let ids: Vec<String> = paired.iter().map(|q| q.id.clone()).collect();
+    let ids: Vec<QuestionId> = paired.iter().map(|q| q.id.clone()).collect();
     let mut tx = db::begin(&app.db).await?;
     let locked = submissions::lock_approved_questions(&mut tx, &guide.id, &ids).await?;
     let photo_keys = vec![photo_key.to_owned()];
@@ -410,7 +484,7 @@ pub async fn scan_page(
         let outcome = if cap_reached(guide, slot) {
             Err(Skipped::LimitReached)
         } else {
-            let id = db::new_id();
+            let id = SubmissionId::new(db::new_id());
             let version = submissions::current_solution_version(&mut *tx, &question.id).await?;
             submissions::insert(
                 &mut *tx,
@@ -452,7 +526,7 @@ pub async fn scan_page(
 
 /// A scan key must be one [`scan_page_url`] could have handed to this student for this guide: a
 /// safe key directly under their own prefix.
-fn check_scan_key(guide_id: &str, student_id: &str, key: &str) -> AppResult<()> {
+fn check_scan_key(guide_id: &GuideId, student_id: &StudentId, key: &str) -> AppResult<()> {
     let prefix = scan_prefix(guide_id, student_id);
     let name = key.strip_prefix(&prefix).unwrap_or_default();
     if name.is_empty() || name.contains('/') || validate_key(key).is_err() {
@@ -503,7 +577,8 @@ mod tests {
     #[test]
     fn scan_keys_must_sit_directly_under_the_callers_prefix() {
         let ok = "guide-scans/g1/s1/4f1c.jpg";
-        assert!(check_scan_key("g1", "s1", ok).is_ok());
+        let (g1, s1) = (GuideId::new("g1"), StudentId::new("s1"));
+        assert!(check_scan_key(&g1, &s1, ok).is_ok());
         for bad in [
             "guide-scans/g1/s2/4f1c.jpg",
             "guide-scans/g1/s1/",
@@ -516,7 +591,7 @@ mod tests {
             "guide-scans/g1/s1/a\0.jpg",
             "/guide-scans/g1/s1/x.jpg",
         ] {
-            let e = check_scan_key("g1", "s1", bad).unwrap_err();
+            let e = check_scan_key(&g1, &s1, bad).unwrap_err();
             assert!(e.to_string().contains("photoKey"), "{bad:?}: {e}");
         }
     }

@@ -6,6 +6,7 @@
 //! Consumers are lenient (unknown fields are ignored) so the AI engine can add fields without
 //! breaking us; no PII goes into any body (ids, LaTeX and statements only).
 
+use innova_domain::ids::{AttemptId, GuideId, QuestionId, StudentId, SubmissionId};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -18,7 +19,7 @@ pub use innova_domain::RawStep;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AttemptStreamMessage {
-    pub attempt_id: String,
+    pub attempt_id: AttemptId,
     pub trace_id: String,
     pub raw_steps: Vec<RawStep>,
 }
@@ -27,7 +28,7 @@ pub struct AttemptStreamMessage {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct LlmClassifyMessage {
     /// The attempt id.
-    pub id: String,
+    pub id: AttemptId,
     /// Topic code.
     pub topic: Option<String>,
     pub domain_id: Option<String>,
@@ -37,14 +38,14 @@ pub struct LlmClassifyMessage {
     pub canonical_solution: String,
     pub raw_steps: Vec<RawStep>,
     pub final_answer: String,
-    pub student_id: String,
+    pub student_id: StudentId,
 }
 
 /// `attempt-reprocess-queue` (§3.4), produced by the AI engine's submission grader.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct AttemptReprocessMessage {
     /// Legacy OCR-loop target; the grader always sends null.
-    pub attempt_id: Option<String>,
+    pub attempt_id: Option<AttemptId>,
     /// Transcribed steps, in order.
     pub latex_steps: Vec<String>,
     #[serde(default)]
@@ -56,9 +57,9 @@ pub struct AttemptReprocessMessage {
     pub trace_id: String,
     /// Its presence selects the guide (v9) path.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub guide_submission_id: Option<String>,
+    pub guide_submission_id: Option<SubmissionId>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub guide_question_id: Option<String>,
+    pub guide_question_id: Option<QuestionId>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub alignment_summary: Option<AlignmentSummary>,
 }
@@ -76,7 +77,7 @@ pub struct AlignmentSummary {
 /// `guide-ingest-queue` (§3.5): extract the questions of an uploaded guide PDF.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct GuideIngestMessage {
-    pub guide_id: String,
+    pub guide_id: GuideId,
     /// `guides/uploads/<uuid>.pdf` in the guides bucket.
     pub source_pdf_key: String,
     /// The course's grade level, 0 when the course row is missing.
@@ -87,17 +88,17 @@ pub struct GuideIngestMessage {
 /// `solution-generation-queue` (§3.6).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct SolutionGenerationMessage {
-    pub guide_id: String,
+    pub guide_id: GuideId,
     /// Null means "the whole guide" (AI-engine producer); the backend always sets it.
-    pub guide_question_id: Option<String>,
+    pub guide_question_id: Option<QuestionId>,
     pub trace_id: String,
 }
 
 /// `submission-grade-queue` (§3.7).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct SubmissionGradeMessage {
-    pub guide_submission_id: String,
-    pub guide_question_id: String,
+    pub guide_submission_id: SubmissionId,
+    pub guide_question_id: QuestionId,
     /// Current solution version, 0 when there is none.
     pub solution_version: i32,
     /// Object keys in the submissions bucket.
@@ -118,12 +119,12 @@ pub struct ExerciseGenerateMessage {
 /// `adhoc-solve-queue` (§3.9).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct AdhocSolveMessage {
-    pub attempt_id: String,
+    pub attempt_id: AttemptId,
     pub problem_latex: String,
     /// Empty when the request had none.
     pub student_steps: Vec<String>,
     pub student_final_answer: String,
-    pub student_id: String,
+    pub student_id: StudentId,
     /// 7 when the request had none.
     pub grade_level: i32,
     pub trace_id: String,

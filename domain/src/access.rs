@@ -21,6 +21,8 @@
 
 use std::fmt;
 
+use crate::ids::{ParentId, StudentId, TeacherId};
+
 /// The role of a caller, from the token's `app_metadata.role` only (decision 12).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Role {
@@ -69,29 +71,29 @@ impl fmt::Display for Role {
 /// or `parents` row for those roles. Admins have no profile table.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Profile {
-    Teacher(String),
-    Student(String),
-    Parent(String),
+    Teacher(TeacherId),
+    Student(StudentId),
+    Parent(ParentId),
     /// Admins, and users whose profile row is missing.
     None,
 }
 
 impl Profile {
-    pub fn teacher_id(&self) -> Option<&str> {
+    pub fn teacher_id(&self) -> Option<&TeacherId> {
         match self {
             Profile::Teacher(id) => Some(id),
             _ => None,
         }
     }
 
-    pub fn student_id(&self) -> Option<&str> {
+    pub fn student_id(&self) -> Option<&StudentId> {
         match self {
             Profile::Student(id) => Some(id),
             _ => None,
         }
     }
 
-    pub fn parent_id(&self) -> Option<&str> {
+    pub fn parent_id(&self) -> Option<&ParentId> {
         match self {
             Profile::Parent(id) => Some(id),
             _ => None,
@@ -101,7 +103,9 @@ impl Profile {
     /// The id of whichever profile this is.
     pub fn id(&self) -> Option<&str> {
         match self {
-            Profile::Teacher(id) | Profile::Student(id) | Profile::Parent(id) => Some(id),
+            Profile::Teacher(id) => Some(id),
+            Profile::Student(id) => Some(id),
+            Profile::Parent(id) => Some(id),
             Profile::None => None,
         }
     }
@@ -158,6 +162,9 @@ pub enum Grant {
     /// The target belongs to the shared exercise bank (no course's guide): open to any caller
     /// the role rule admits.
     SharedBank,
+    /// The request names no course (what it reads is limited to the caller's own courses by the
+    /// query itself), or the caller teaches the course it names.
+    OwnCourses,
 }
 
 /// What a caller who is denied a resource gets.
@@ -235,159 +242,190 @@ const fn public(operation: &'static str, method: &'static str, path: &'static st
 const ATTEMPT_READERS: &[Grant] = &[TheStudent, TeacherOfStudent, Admin];
 const COURSE_TEACHER_OR_ADMIN: &[Grant] = &[CourseTeacher, Admin];
 
-/// The scope matrix (decisions.md), one entry per route: the 75 reference routes and ours
-/// (`/health`, `/openapi.*`, `/docs`, the JWKS).
+/// An operation of the API, as a type: what a permit to run it is checked against (the API
+/// admits a caller to it, the use case requires it), so the pairing is checked by the compiler
+/// rather than by looking a string up at run time.
+pub trait Operation: 'static {
+    const POLICY: Policy;
+}
+
+/// Declares each route's policy as a type of [`op`] (its operation id in camel case) and lists
+/// them all in [`POLICIES`].
+macro_rules! policies {
+    ($($name:ident = $policy:expr;)+) => {
+        /// One type per operation of the API, each carrying its [`Policy`].
+        pub mod op {
+            use super::*;
+            $(
+                #[doc = concat!("The operation `", stringify!($name), "`.")]
+                #[derive(Debug, Clone, Copy)]
+                pub struct $name;
+
+                impl Operation for $name {
+                    const POLICY: Policy = $policy;
+                }
+            )+
+        }
+
+        /// Every route's policy.
+        pub const POLICIES: &[Policy] = &[$(<op::$name as Operation>::POLICY),+];
+    };
+}
+
+// The scope matrix (decisions.md), one entry per route: the 75 reference routes and ours
+// (`/health`, `/openapi.*`, `/docs`, the JWKS). Each entry is also a type of [`op`], named after
+// its operation id, through which the API and the use cases name the route's rule.
 #[rustfmt::skip]
-pub const POLICIES: &[Policy] = &[
+policies! {
     // ---- app -----------------------------------------------------------------------------
-    public("root", "GET", "/"),
-    public("health", "GET", "/health"),
-    public("openapi_yaml", "GET", "/openapi.yaml"),
-    public("openapi_json", "GET", "/openapi.json"),
-    public("docs", "GET", "/docs"),
+    Root = public("root", "GET", "/");
+    Health = public("health", "GET", "/health");
+    OpenapiYaml = public("openapi_yaml", "GET", "/openapi.yaml");
+    OpenapiJson = public("openapi_json", "GET", "/openapi.json");
+    Docs = public("docs", "GET", "/docs");
     // ---- auth ----------------------------------------------------------------------------
-    public("auth_jwks", "GET", "/auth/v1/.well-known/jwks.json"),
-    public("auth_register", "POST", "/auth/register"),
-    public("auth_login", "POST", "/auth/login"),
-    public("auth_refresh", "POST", "/auth/refresh"),
-    public("auth_forgot_password", "POST", "/auth/forgot-password"),
-    public("auth_confirm_forgot_password", "POST", "/auth/confirm-forgot-password"),
-    route("auth_me", "GET", "/auth/me", Authenticated, &[], Forbidden, "any authenticated user"),
-    route("auth_logout", "POST", "/auth/logout", Authenticated, &[], Forbidden, "any authenticated user"),
+    AuthJwks = public("auth_jwks", "GET", "/auth/v1/.well-known/jwks.json");
+    AuthRegister = public("auth_register", "POST", "/auth/register");
+    AuthLogin = public("auth_login", "POST", "/auth/login");
+    AuthRefresh = public("auth_refresh", "POST", "/auth/refresh");
+    AuthForgotPassword = public("auth_forgot_password", "POST", "/auth/forgot-password");
+    AuthConfirmForgotPassword = public("auth_confirm_forgot_password", "POST", "/auth/confirm-forgot-password");
+    AuthMe = route("auth_me", "GET", "/auth/me", Authenticated, &[], Forbidden, "any authenticated user");
+    AuthLogout = route("auth_logout", "POST", "/auth/logout", Authenticated, &[], Forbidden, "any authenticated user");
     // ---- attempts ------------------------------------------------------------------------
-    route("attempts_create", "POST", "/attempts", Roles(STUDENT), &[TheStudent], Forbidden,
-        "student, for their own studentId only"),
-    route("attempts_solve_adhoc", "POST", "/attempts/solve-adhoc", Roles(STUDENT), &[TheStudent], Forbidden,
-        "student, for their own studentId only"),
-    route("attempts_ocr_extract", "POST", "/attempts/ocr-extract", Roles(STUDENT), &[], Forbidden,
-        "student"),
-    route("attempts_status", "GET", "/attempts/{id}/status", Roles(STUDENT_TEACHER_ADMIN), ATTEMPT_READERS, NotFound,
-        "the owning student; a teacher of a course the student is enrolled in; admin"),
-    route("attempts_detail", "GET", "/attempts/{id}/detail", Roles(STUDENT_TEACHER_ADMIN), ATTEMPT_READERS, NotFound,
-        "the owning student; a teacher of the student; admin — never parents (photo URLs)"),
-    route("attempts_report", "POST", "/attempts/{id}/report", Roles(STUDENT_TEACHER_ADMIN), ATTEMPT_READERS, NotFound,
-        "the owning student; a teacher of a course the student is enrolled in; admin"),
+    AttemptsCreate = route("attempts_create", "POST", "/attempts", Roles(STUDENT), &[TheStudent], Forbidden,
+        "student, for their own studentId only");
+    AttemptsSolveAdhoc = route("attempts_solve_adhoc", "POST", "/attempts/solve-adhoc", Roles(STUDENT), &[TheStudent], Forbidden,
+        "student, for their own studentId only");
+    AttemptsOcrExtract = route("attempts_ocr_extract", "POST", "/attempts/ocr-extract", Roles(STUDENT), &[], Forbidden,
+        "student");
+    AttemptsStatus = route("attempts_status", "GET", "/attempts/{id}/status", Roles(STUDENT_TEACHER_ADMIN), ATTEMPT_READERS, NotFound,
+        "the owning student; a teacher of a course the student is enrolled in; admin");
+    AttemptsDetail = route("attempts_detail", "GET", "/attempts/{id}/detail", Roles(STUDENT_TEACHER_ADMIN), ATTEMPT_READERS, NotFound,
+        "the owning student; a teacher of the student; admin — never parents (photo URLs)");
+    AttemptsReport = route("attempts_report", "POST", "/attempts/{id}/report", Roles(STUDENT_TEACHER_ADMIN), ATTEMPT_READERS, NotFound,
+        "the owning student; a teacher of a course the student is enrolled in; admin");
     // ---- mastery -------------------------------------------------------------------------
-    route("mastery_course", "GET", "/mastery/course/{courseId}", Roles(TEACHER_ADMIN), COURSE_TEACHER_OR_ADMIN, Forbidden,
-        "teachers of that course; admin"),
-    route("mastery_course_heatmap", "GET", "/mastery/course/{courseId}/heatmap", Roles(TEACHER_ADMIN), COURSE_TEACHER_OR_ADMIN, Forbidden,
-        "teachers of that course; admin"),
-    route("mastery_classroom", "GET", "/mastery/classroom/{classroomId}", Roles(TEACHER_ADMIN), COURSE_TEACHER_OR_ADMIN, Forbidden,
-        "teachers of that course; admin"),
-    route("mastery_recommend", "GET", "/mastery/recommend/{courseId}/{studentId}", Roles(STUDENT_TEACHER_ADMIN),
+    MasteryCourse = route("mastery_course", "GET", "/mastery/course/{courseId}", Roles(TEACHER_ADMIN), COURSE_TEACHER_OR_ADMIN, Forbidden,
+        "teachers of that course; admin");
+    MasteryCourseHeatmap = route("mastery_course_heatmap", "GET", "/mastery/course/{courseId}/heatmap", Roles(TEACHER_ADMIN), COURSE_TEACHER_OR_ADMIN, Forbidden,
+        "teachers of that course; admin");
+    MasteryClassroom = route("mastery_classroom", "GET", "/mastery/classroom/{classroomId}", Roles(TEACHER_ADMIN), COURSE_TEACHER_OR_ADMIN, Forbidden,
+        "teachers of that course; admin");
+    MasteryRecommend = route("mastery_recommend", "GET", "/mastery/recommend/{courseId}/{studentId}", Roles(STUDENT_TEACHER_ADMIN),
         &[TheStudentEnrolled, CourseTeacherOfEnrolled, Admin], Forbidden,
-        "that student if enrolled; teachers of the course the student is enrolled in; admin"),
-    route("mastery_student", "GET", "/mastery/{studentId}", Roles(ALL_ROLES),
+        "that student if enrolled; teachers of the course the student is enrolled in; admin");
+    MasteryStudent = route("mastery_student", "GET", "/mastery/{studentId}", Roles(ALL_ROLES),
         &[TheStudent, TeacherOfStudent, ConfirmedParent, Admin], Forbidden,
-        "the student; their teachers; confirmed parents; admin"),
+        "the student; their teachers; confirmed parents; admin");
     // ---- items ---------------------------------------------------------------------------
-    route("items_create", "POST", "/items", Roles(TEACHER_ADMIN), &[], Forbidden, "teacher, admin"),
-    route("items_list", "GET", "/items", Authenticated, &[], Forbidden,
-        "any authenticated user (lists the shared bank, and the guide exercises of the caller's courses; admin: all)"),
-    route("items_get", "GET", "/items/{id}", Authenticated, &[SharedBank, CourseTeacher, Admin], NotFound,
+    ItemsCreate = route("items_create", "POST", "/items", Roles(TEACHER_ADMIN), &[], Forbidden, "teacher, admin");
+    ItemsList = route("items_list", "GET", "/items", Authenticated, &[], Forbidden,
+        "any authenticated user (lists the shared bank, and the guide exercises of the caller's courses; admin: all)");
+    ItemsGet = route("items_get", "GET", "/items/{id}", Authenticated, &[SharedBank, CourseTeacher, Admin], NotFound,
         "any authenticated user for the shared bank; an exercise made from a guide (its answer is the guide's key): \
-         teachers of the guide's course, admin"),
-    route("items_irt", "GET", "/items/{id}/irt", Authenticated, &[], Forbidden,
-        "any authenticated user (a guide's exercise answers null to whoever may not read it, as an unknown id)"),
-    route("items_generate", "POST", "/items/generate", Roles(TEACHER_ADMIN), &[], Forbidden, "teacher, admin"),
+         teachers of the guide's course, admin");
+    ItemsIrt = route("items_irt", "GET", "/items/{id}/irt", Authenticated, &[], Forbidden,
+        "any authenticated user (a guide's exercise answers null to whoever may not read it, as an unknown id)");
+    ItemsGenerate = route("items_generate", "POST", "/items/generate", Roles(TEACHER_ADMIN), &[], Forbidden, "teacher, admin");
     // ---- skills --------------------------------------------------------------------------
-    route("skills_create", "POST", "/skills", Roles(ADMIN), &[], Forbidden, "admin"),
-    route("skills_list", "GET", "/skills", Authenticated, &[], Forbidden, "any authenticated user"),
-    route("skills_taxonomy", "GET", "/skills/taxonomy", Authenticated, &[], Forbidden, "any authenticated user"),
-    route("skills_error_tags", "GET", "/skills/error-tags", Authenticated, &[], Forbidden, "any authenticated user"),
-    route("skills_get", "GET", "/skills/{id}", Authenticated, &[], Forbidden, "any authenticated user"),
-    route("skills_update", "PATCH", "/skills/{id}", Roles(ADMIN), &[], Forbidden, "admin"),
-    route("skills_delete", "DELETE", "/skills/{id}", Roles(ADMIN), &[], Forbidden, "admin"),
-    route("skills_prerequisites", "GET", "/skills/{id}/prerequisites", Authenticated, &[], Forbidden, "any authenticated user"),
+    SkillsCreate = route("skills_create", "POST", "/skills", Roles(ADMIN), &[], Forbidden, "admin");
+    SkillsList = route("skills_list", "GET", "/skills", Authenticated, &[], Forbidden, "any authenticated user");
+    SkillsTaxonomy = route("skills_taxonomy", "GET", "/skills/taxonomy", Authenticated, &[], Forbidden, "any authenticated user");
+    SkillsErrorTags = route("skills_error_tags", "GET", "/skills/error-tags", Authenticated, &[], Forbidden, "any authenticated user");
+    SkillsGet = route("skills_get", "GET", "/skills/{id}", Authenticated, &[], Forbidden, "any authenticated user");
+    SkillsUpdate = route("skills_update", "PATCH", "/skills/{id}", Roles(ADMIN), &[], Forbidden, "admin");
+    SkillsDelete = route("skills_delete", "DELETE", "/skills/{id}", Roles(ADMIN), &[], Forbidden, "admin");
+    SkillsPrerequisites = route("skills_prerequisites", "GET", "/skills/{id}/prerequisites", Authenticated, &[], Forbidden, "any authenticated user");
     // ---- guides (teacher of the guide's course) ------------------------------------------
-    route("guides_create", "POST", "/guides", Roles(TEACHER), &[CourseTeacher], Forbidden,
-        "teacher of the course the guide is created in"),
-    route("guides_ingest", "POST", "/guides/{id}/ingest", Roles(TEACHER), &[CourseTeacher], Forbidden,
-        "teacher of the guide's course"),
-    route("guides_list", "GET", "/guides", Roles(TEACHER), &[], Forbidden,
-        "teacher (lists the guides of their own courses; a courseId filter must be one of them)"),
-    route("guides_get", "GET", "/guides/{id}", Roles(TEACHER), &[CourseTeacher], Forbidden,
-        "teacher of the guide's course"),
-    route("guides_update", "PATCH", "/guides/{id}", Roles(TEACHER), &[CourseTeacher], Forbidden,
-        "teacher of the guide's course"),
-    route("guides_update_question", "PATCH", "/guides/{id}/questions/{qid}", Roles(TEACHER), &[CourseTeacher], Forbidden,
-        "teacher of the guide's course"),
-    route("guides_update_solution", "PATCH", "/guides/{id}/questions/{qid}/solution", Roles(TEACHER), &[CourseTeacher], Forbidden,
-        "teacher of the guide's course"),
-    route("guides_regenerate_solution", "POST", "/guides/{id}/questions/{qid}/regenerate-solution", Roles(TEACHER), &[CourseTeacher], Forbidden,
-        "teacher of the guide's course"),
-    route("guides_publish", "POST", "/guides/{id}/publish", Roles(TEACHER), &[CourseTeacher], Forbidden,
-        "teacher of the guide's course"),
-    route("guides_archive", "DELETE", "/guides/{id}", Roles(TEACHER), &[CourseTeacher], Forbidden,
-        "teacher of the guide's course"),
-    route("guides_source_url", "GET", "/guides/{id}/source-url", Roles(TEACHER), &[CourseTeacher], Forbidden,
-        "teacher of the guide's course"),
-    route("guides_results", "GET", "/guides/{id}/results", Roles(TEACHER), &[CourseTeacher], Forbidden,
-        "teacher of the guide's course"),
-    route("guides_submission", "GET", "/guides/{id}/submissions/{sid}", Roles(TEACHER), &[CourseTeacher], Forbidden,
-        "teacher of the guide's course"),
-    route("guides_submission_error_tag", "PATCH", "/guides/{id}/submissions/{sid}/error-tag", Roles(TEACHER), &[CourseTeacher], Forbidden,
-        "teacher of the guide's course"),
+    GuidesCreate = route("guides_create", "POST", "/guides", Roles(TEACHER), &[CourseTeacher], Forbidden,
+        "teacher of the course the guide is created in");
+    GuidesIngest = route("guides_ingest", "POST", "/guides/{id}/ingest", Roles(TEACHER), &[CourseTeacher], Forbidden,
+        "teacher of the guide's course");
+    GuidesList = route("guides_list", "GET", "/guides", Roles(TEACHER), &[OwnCourses], Forbidden,
+        "teacher (lists the guides of their own courses; a courseId filter must be one of them)");
+    GuidesGet = route("guides_get", "GET", "/guides/{id}", Roles(TEACHER), &[CourseTeacher], Forbidden,
+        "teacher of the guide's course");
+    GuidesUpdate = route("guides_update", "PATCH", "/guides/{id}", Roles(TEACHER), &[CourseTeacher], Forbidden,
+        "teacher of the guide's course");
+    GuidesUpdateQuestion = route("guides_update_question", "PATCH", "/guides/{id}/questions/{qid}", Roles(TEACHER), &[CourseTeacher], Forbidden,
+        "teacher of the guide's course");
+    GuidesUpdateSolution = route("guides_update_solution", "PATCH", "/guides/{id}/questions/{qid}/solution", Roles(TEACHER), &[CourseTeacher], Forbidden,
+        "teacher of the guide's course");
+    GuidesRegenerateSolution = route("guides_regenerate_solution", "POST", "/guides/{id}/questions/{qid}/regenerate-solution", Roles(TEACHER), &[CourseTeacher], Forbidden,
+        "teacher of the guide's course");
+    GuidesPublish = route("guides_publish", "POST", "/guides/{id}/publish", Roles(TEACHER), &[CourseTeacher], Forbidden,
+        "teacher of the guide's course");
+    GuidesArchive = route("guides_archive", "DELETE", "/guides/{id}", Roles(TEACHER), &[CourseTeacher], Forbidden,
+        "teacher of the guide's course");
+    GuidesSourceUrl = route("guides_source_url", "GET", "/guides/{id}/source-url", Roles(TEACHER), &[CourseTeacher], Forbidden,
+        "teacher of the guide's course");
+    GuidesResults = route("guides_results", "GET", "/guides/{id}/results", Roles(TEACHER), &[CourseTeacher], Forbidden,
+        "teacher of the guide's course");
+    GuidesSubmission = route("guides_submission", "GET", "/guides/{id}/submissions/{sid}", Roles(TEACHER), &[CourseTeacher], Forbidden,
+        "teacher of the guide's course");
+    GuidesSubmissionErrorTag = route("guides_submission_error_tag", "PATCH", "/guides/{id}/submissions/{sid}/error-tag", Roles(TEACHER), &[CourseTeacher], Forbidden,
+        "teacher of the guide's course");
     // ---- student guides ------------------------------------------------------------------
-    route("student_guides_list", "GET", "/student/guides", Roles(STUDENT), &[], Forbidden,
-        "student: published guides of courses with an ACTIVE enrollment"),
-    route("student_guides_get", "GET", "/student/guides/{id}", Roles(STUDENT), &[EnrolledStudent], Forbidden,
-        "student with an ACTIVE enrollment in the guide's course; published guides only"),
-    route("student_submissions_create", "POST", "/student/guides/{id}/questions/{qid}/submissions", Roles(STUDENT), &[EnrolledStudent], Forbidden,
-        "student with an ACTIVE enrollment in the guide's course; published guides only"),
-    route("student_submissions_complete", "POST", "/student/submissions/{id}/complete", Roles(STUDENT), &[TheStudent], NotFound,
-        "student: own submissions only"),
-    route("student_submissions_status", "GET", "/student/submissions/{id}/status", Roles(STUDENT), &[TheStudent], NotFound,
-        "student: own submissions only"),
-    route("student_guides_results", "GET", "/student/guides/{id}/results", Roles(STUDENT), &[EnrolledStudent], Forbidden,
-        "student with an ACTIVE enrollment in the guide's course; published guides only"),
-    route("student_guides_scan_page_url", "GET", "/student/guides/{id}/scan-page-url", Roles(STUDENT), &[EnrolledStudent], Forbidden,
-        "student with an ACTIVE enrollment in the guide's course; published guides only"),
-    route("student_guides_scan_page", "POST", "/student/guides/{id}/scan-page", Roles(STUDENT), &[EnrolledStudent], Forbidden,
-        "student with an ACTIVE enrollment in the guide's course; keys under their own upload prefix only"),
+    StudentGuidesList = route("student_guides_list", "GET", "/student/guides", Roles(STUDENT), &[], Forbidden,
+        "student: published guides of courses with an ACTIVE enrollment");
+    StudentGuidesGet = route("student_guides_get", "GET", "/student/guides/{id}", Roles(STUDENT), &[EnrolledStudent], Forbidden,
+        "student with an ACTIVE enrollment in the guide's course; published guides only");
+    StudentSubmissionsCreate = route("student_submissions_create", "POST", "/student/guides/{id}/questions/{qid}/submissions", Roles(STUDENT), &[EnrolledStudent], Forbidden,
+        "student with an ACTIVE enrollment in the guide's course; published guides only");
+    StudentSubmissionsComplete = route("student_submissions_complete", "POST", "/student/submissions/{id}/complete", Roles(STUDENT), &[TheStudent], NotFound,
+        "student: own submissions only");
+    StudentSubmissionsStatus = route("student_submissions_status", "GET", "/student/submissions/{id}/status", Roles(STUDENT), &[TheStudent], NotFound,
+        "student: own submissions only");
+    StudentGuidesResults = route("student_guides_results", "GET", "/student/guides/{id}/results", Roles(STUDENT), &[EnrolledStudent], Forbidden,
+        "student with an ACTIVE enrollment in the guide's course; published guides only");
+    StudentGuidesScanPageUrl = route("student_guides_scan_page_url", "GET", "/student/guides/{id}/scan-page-url", Roles(STUDENT), &[EnrolledStudent], Forbidden,
+        "student with an ACTIVE enrollment in the guide's course; published guides only");
+    StudentGuidesScanPage = route("student_guides_scan_page", "POST", "/student/guides/{id}/scan-page", Roles(STUDENT), &[EnrolledStudent], Forbidden,
+        "student with an ACTIVE enrollment in the guide's course; keys under their own upload prefix only");
     // ---- assignments and practice --------------------------------------------------------
-    route("assignments_create", "POST", "/assignments", Roles(TEACHER), &[CourseTeacher, TeacherOfStudent], Forbidden,
-        "teacher of the course / of a course every target student is enrolled in"),
-    route("assignments_recommend", "POST", "/assignments/recommend", Roles(TEACHER), &[CourseTeacher, TeacherOfStudent], Forbidden,
-        "teacher of the course / of a course every target student is enrolled in"),
-    route("assignments_student", "GET", "/assignments/student/{id}", Roles(ALL_ROLES),
+    AssignmentsCreate = route("assignments_create", "POST", "/assignments", Roles(TEACHER), &[CourseTeacher, TeacherOfStudent], Forbidden,
+        "teacher of the course / of a course every target student is enrolled in");
+    AssignmentsRecommend = route("assignments_recommend", "POST", "/assignments/recommend", Roles(TEACHER), &[CourseTeacher, TeacherOfStudent], Forbidden,
+        "teacher of the course / of a course every target student is enrolled in");
+    AssignmentsStudent = route("assignments_student", "GET", "/assignments/student/{id}", Roles(ALL_ROLES),
         &[TheStudent, TeacherOfStudent, ConfirmedParent, Admin], Forbidden,
-        "the student; their teachers; confirmed parents; admin"),
-    route("practice_assign", "POST", "/practice/assign", Roles(TEACHER), &[TeacherOfStudent], Forbidden,
-        "teacher of a course the student is enrolled in"),
-    route("practice_recommend_next", "GET", "/practice/recommend-next", Roles(STUDENT_TEACHER_ADMIN),
+        "the student; their teachers; confirmed parents; admin");
+    PracticeAssign = route("practice_assign", "POST", "/practice/assign", Roles(TEACHER), &[TeacherOfStudent], Forbidden,
+        "teacher of a course the student is enrolled in");
+    PracticeRecommendNext = route("practice_recommend_next", "GET", "/practice/recommend-next", Roles(STUDENT_TEACHER_ADMIN),
         &[TheStudent, TeacherOfStudent, Admin], Forbidden,
-        "the student; their teachers; admin"),
+        "the student; their teachers; admin");
     // ---- alerts --------------------------------------------------------------------------
-    route("alerts_list", "GET", "/alerts", Roles(TEACHER), &[CourseTeacher], Forbidden,
-        "teacher of the course"),
-    route("alerts_create", "POST", "/alerts", Roles(TEACHER), &[CourseTeacher], Forbidden,
-        "teacher of the course (teacherId is the caller)"),
-    route("alerts_resolve", "PATCH", "/alerts/{id}/resolve", Roles(TEACHER), &[TheTeacher], NotFound,
-        "the alert's teacher"),
+    AlertsList = route("alerts_list", "GET", "/alerts", Roles(TEACHER), &[CourseTeacher], Forbidden,
+        "teacher of the course");
+    AlertsCreate = route("alerts_create", "POST", "/alerts", Roles(TEACHER), &[CourseTeacher], Forbidden,
+        "teacher of the course (teacherId is the caller)");
+    AlertsResolve = route("alerts_resolve", "PATCH", "/alerts/{id}/resolve", Roles(TEACHER), &[TheTeacher], NotFound,
+        "the alert's teacher");
     // ---- classrooms ----------------------------------------------------------------------
-    route("classrooms_create", "POST", "/classrooms", Roles(TEACHER), &[], Forbidden, "teacher"),
-    route("classrooms_mine", "GET", "/classrooms/mine", Roles(TEACHER), &[], Forbidden, "teacher"),
-    route("classrooms_student_mine", "GET", "/classrooms/student/mine", Roles(STUDENT), &[], Forbidden, "student"),
-    route("classrooms_get", "GET", "/classrooms/{id}", Roles(STUDENT_TEACHER_ADMIN),
+    ClassroomsCreate = route("classrooms_create", "POST", "/classrooms", Roles(TEACHER), &[], Forbidden, "teacher");
+    ClassroomsMine = route("classrooms_mine", "GET", "/classrooms/mine", Roles(TEACHER), &[], Forbidden, "teacher");
+    ClassroomsStudentMine = route("classrooms_student_mine", "GET", "/classrooms/student/mine", Roles(STUDENT), &[], Forbidden, "student");
+    ClassroomsGet = route("classrooms_get", "GET", "/classrooms/{id}", Roles(STUDENT_TEACHER_ADMIN),
         &[CourseTeacher, EnrolledStudent, Admin], Forbidden,
-        "teachers of the course; enrolled students; admin"),
-    route("classrooms_invite", "POST", "/classrooms/{id}/invite", Roles(TEACHER), &[CourseTeacher], Forbidden,
-        "teacher of the course"),
-    route("classrooms_join", "POST", "/classrooms/join", Roles(STUDENT), &[], Forbidden, "student"),
-    route("classrooms_archive", "DELETE", "/classrooms/{id}", Roles(TEACHER), &[CourseTeacher], Forbidden,
-        "teacher of the course"),
+        "teachers of the course; enrolled students; admin");
+    ClassroomsInvite = route("classrooms_invite", "POST", "/classrooms/{id}/invite", Roles(TEACHER), &[CourseTeacher], Forbidden,
+        "teacher of the course");
+    ClassroomsJoin = route("classrooms_join", "POST", "/classrooms/join", Roles(STUDENT), &[], Forbidden, "student");
+    ClassroomsArchive = route("classrooms_archive", "DELETE", "/classrooms/{id}", Roles(TEACHER), &[CourseTeacher], Forbidden,
+        "teacher of the course");
     // ---- parent --------------------------------------------------------------------------
-    route("parent_children", "GET", "/parent/children", Roles(PARENT), &[], Forbidden,
-        "parent (confirmed links only)"),
-    route("parent_child", "GET", "/parent/children/{studentId}", Roles(PARENT), &[ConfirmedParent], Forbidden,
-        "parent with a confirmed link; never photo URLs or step detail"),
+    ParentChildren = route("parent_children", "GET", "/parent/children", Roles(PARENT), &[], Forbidden,
+        "parent (confirmed links only)");
+    ParentChild = route("parent_child", "GET", "/parent/children/{studentId}", Roles(PARENT), &[ConfirmedParent], Forbidden,
+        "parent with a confirmed link; never photo URLs or step detail");
     // ---- admin ---------------------------------------------------------------------------
-    route("admin_error_tags_list", "GET", "/admin/error-tags", Roles(ADMIN), &[], Forbidden, "admin"),
-    route("admin_error_tags_set_status", "PATCH", "/admin/error-tags/{code}/status", Roles(ADMIN), &[], Forbidden, "admin"),
-    route("admin_status", "GET", "/admin/status", Roles(ADMIN), &[], Forbidden, "admin"),
-    route("admin_killswitch_set", "PATCH", "/admin/status/killswitches/{key}", Roles(ADMIN), &[], Forbidden, "admin"),
-];
+    AdminErrorTagsList = route("admin_error_tags_list", "GET", "/admin/error-tags", Roles(ADMIN), &[], Forbidden, "admin");
+    AdminErrorTagsSetStatus = route("admin_error_tags_set_status", "PATCH", "/admin/error-tags/{code}/status", Roles(ADMIN), &[], Forbidden, "admin");
+    AdminStatus = route("admin_status", "GET", "/admin/status", Roles(ADMIN), &[], Forbidden, "admin");
+    AdminKillswitchSet = route("admin_killswitch_set", "PATCH", "/admin/status/killswitches/{key}", Roles(ADMIN), &[], Forbidden, "admin");
+}
 
 /// The policy of an operation.
 pub fn policy(operation: &str) -> Option<&'static Policy> {
@@ -548,13 +586,15 @@ mod tests {
 
     #[test]
     fn profiles_expose_their_ids() {
-        let t = Profile::Teacher("t1".into());
+        let t = Profile::Teacher(TeacherId::new("t1"));
         assert_eq!(
             (t.teacher_id(), t.student_id(), t.id()),
-            (Some("t1"), None, Some("t1"))
+            (Some(&TeacherId::new("t1")), None, Some("t1"))
         );
         assert_eq!(Profile::None.id(), None);
-        assert_eq!(Profile::Parent("p".into()).parent_id(), Some("p"));
-        assert_eq!(Profile::Student("s".into()).student_id(), Some("s"));
+        let p = Profile::Parent(ParentId::new("p"));
+        assert_eq!(p.parent_id(), Some(&ParentId::new("p")));
+        let s = Profile::Student(StudentId::new("s"));
+        assert_eq!(s.student_id(), Some(&StudentId::new("s")));
     }
 }

@@ -32,139 +32,36 @@ use serde_json::{Value, json};
 
 use crate::guides::GuideStatus;
 use crate::js;
-use crate::vocab::UnknownValue;
 
-/// `teacher_alerts.alert_type` values.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema,
-)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum AlertType {
-    AtRiskStudent,
-    CommonErrorInTopic,
-    StudentDrop,
-    UnitOffTrack,
-    GuideReadyForReview,
-    GuideGradingComplete,
-    GuideCommonError,
-    // A guide the AI engine never finished (EXTRACTING or GENERATING_SOLUTIONS beyond its
-    // queue's redrive window): marked failed by the hourly run, so the teacher can ingest again.
-    // (Plain comments on variants: a doc comment would split the contract's enum into a oneOf.)
-    GuideProcessingFailed,
-}
-
-impl AlertType {
-    /// The stored value, e.g. `"AT_RISK_STUDENT"`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AlertType::AtRiskStudent => "AT_RISK_STUDENT",
-            AlertType::CommonErrorInTopic => "COMMON_ERROR_IN_TOPIC",
-            AlertType::StudentDrop => "STUDENT_DROP",
-            AlertType::UnitOffTrack => "UNIT_OFF_TRACK",
-            AlertType::GuideReadyForReview => "GUIDE_READY_FOR_REVIEW",
-            AlertType::GuideGradingComplete => "GUIDE_GRADING_COMPLETE",
-            AlertType::GuideCommonError => "GUIDE_COMMON_ERROR",
-            AlertType::GuideProcessingFailed => "GUIDE_PROCESSING_FAILED",
-        }
+text_enum! {
+    /// `teacher_alerts.alert_type` values.
+    AlertType ("alert type") {
+        AtRiskStudent = "AT_RISK_STUDENT",
+        CommonErrorInTopic = "COMMON_ERROR_IN_TOPIC",
+        StudentDrop = "STUDENT_DROP",
+        UnitOffTrack = "UNIT_OFF_TRACK",
+        GuideReadyForReview = "GUIDE_READY_FOR_REVIEW",
+        GuideGradingComplete = "GUIDE_GRADING_COMPLETE",
+        GuideCommonError = "GUIDE_COMMON_ERROR",
+        // A guide the AI engine never finished (EXTRACTING or GENERATING_SOLUTIONS beyond its
+        // queue's redrive window): marked failed by the hourly run, so the teacher can ingest
+        // again. (Plain comments on variants: a doc comment would split the contract's enum
+        // into a oneOf.)
+        GuideProcessingFailed = "GUIDE_PROCESSING_FAILED",
     }
 }
 
-/// `teacher_alerts.severity` values (the column's default: `MED`).
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    Default,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema,
-)]
-#[serde(rename_all = "UPPERCASE")]
-#[schemars(rename = "AlertSeverity")]
-pub enum Severity {
-    Low,
-    #[default]
-    Med,
-    High,
-}
-
-impl Severity {
-    /// The stored value: `LOW`, `MED` or `HIGH`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Low => "LOW",
-            Severity::Med => "MED",
-            Severity::High => "HIGH",
-        }
+text_enum! {
+    /// `teacher_alerts.severity` values (the column's default: `MED`).
+    #[derive(Default)]
+    #[schemars(rename = "AlertSeverity")]
+    Severity ("alert severity") {
+        Low = "LOW",
+        #[default]
+        Med = "MED",
+        High = "HIGH",
     }
 }
-
-impl AlertType {
-    /// Every value.
-    pub const ALL: &'static [AlertType] = &[
-        AlertType::AtRiskStudent,
-        AlertType::CommonErrorInTopic,
-        AlertType::StudentDrop,
-        AlertType::UnitOffTrack,
-        AlertType::GuideReadyForReview,
-        AlertType::GuideGradingComplete,
-        AlertType::GuideCommonError,
-        AlertType::GuideProcessingFailed,
-    ];
-}
-
-impl Severity {
-    /// Every value.
-    pub const ALL: &'static [Severity] = &[Severity::Low, Severity::Med, Severity::High];
-}
-
-macro_rules! stored_text {
-    ($name:ident, $kind:literal) => {
-        impl std::fmt::Display for $name {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-
-        impl std::str::FromStr for $name {
-            type Err = UnknownValue;
-
-            /// Exact, case-sensitive stored values.
-            fn from_str(s: &str) -> Result<Self, Self::Err> {
-                $name::ALL
-                    .iter()
-                    .copied()
-                    .find(|v| v.as_str() == s)
-                    .ok_or_else(|| UnknownValue {
-                        kind: $kind,
-                        value: s.to_owned(),
-                    })
-            }
-        }
-
-        impl TryFrom<String> for $name {
-            type Error = UnknownValue;
-
-            fn try_from(s: String) -> Result<Self, Self::Error> {
-                s.parse()
-            }
-        }
-    };
-}
-
-stored_text!(AlertType, "alert type");
-stored_text!(Severity, "alert severity");
 
 /// AT_RISK_STUDENT: a topic is at risk below this pKnown …
 pub const AT_RISK_THRESHOLD: f64 = 0.4;

@@ -7,6 +7,7 @@
 //! * [`guides`] — guide state machine and canonical-solution schema;
 //! * [`alerts`] — the hourly teacher-alert rules;
 //! * [`js`] — JavaScript number semantics the ported results depend on;
+//! * [`ids`] — one type per entity id;
 //! * [`vocab`] — the closed sets of stored values (attempt status, classifier source, input mode);
 //! * [`classrooms`] — derived course names, invitation expiry and use limits;
 //! * [`bands`] — the mastery bands parents see instead of numbers;
@@ -15,15 +16,17 @@
 //! Results are meant to be bit-identical to the reference TypeScript system where it is
 //! deterministic (`domain.md`), except where `decisions.md` says otherwise.
 
+#[macro_use]
+pub mod vocab;
 pub mod access;
 pub mod alerts;
 pub mod bkt;
 pub mod course_mastery;
 pub mod guides;
+pub mod ids;
 pub mod irt;
 pub mod js;
 pub mod rules;
-pub mod vocab;
 // --- Classrooms, parents, skills
 pub mod bands;
 pub mod classrooms;

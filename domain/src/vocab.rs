@@ -5,24 +5,34 @@
 //!
 //! Each enum lists every value the reference wrote or documented, so any row it left reads back.
 
-use std::fmt;
-use std::str::FromStr;
-
 /// A stored text that is not one of an enum's values.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("`{value}` is not a valid {kind}")]
 pub struct UnknownValue {
     pub kind: &'static str,
     pub value: String,
+    /// The values there are.
+    pub expected: &'static [&'static str],
 }
 
+/// One closed vocabulary: the enum, its stored labels (`as_str`, `FromStr`, serde and the JSON
+/// schema all use them), and, with `pg = "\"TypeName\""`, its PostgreSQL enum type (the `sqlx`
+/// feature derives the `sqlx::Type`; without it the value is stored as `text`). The one macro
+/// of the project's vocabularies.
 macro_rules! text_enum {
-    ($(#[$meta:meta])* $name:ident ($kind:literal) { $($(#[$vmeta:meta])* $variant:ident = $label:literal),+ $(,)? }) => {
-        $(#[$meta])*
+    ($(#[$meta:meta])* $name:ident ($kind:literal) $(pg = $pg:literal)? { $($(#[$vmeta:meta])* $variant:ident = $label:literal),+ $(,)? }) => {
         #[derive(
-            Debug, Clone, Copy, PartialEq, Eq, Hash,
+            Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord,
             serde::Serialize, serde::Deserialize, schemars::JsonSchema,
         )]
+        $(#[$meta])*
+        // sqlx names each variant in SCREAMING_SNAKE_CASE: the labels of the PostgreSQL types
+        // are exactly that (checked by `pg_labels_are_the_variants_in_screaming_snake_case`).
+        $(#[cfg_attr(
+            feature = "sqlx",
+            derive(sqlx::Type),
+            sqlx(type_name = $pg, rename_all = "SCREAMING_SNAKE_CASE")
+        )])?
         pub enum $name {
             $(
                 $(#[$vmeta])*
@@ -32,7 +42,7 @@ macro_rules! text_enum {
         }
 
         impl $name {
-            /// Every value.
+            /// Every value, in declaration order.
             pub const ALL: &'static [$name] = &[$($name::$variant),+];
 
             /// The stored text.
@@ -43,26 +53,26 @@ macro_rules! text_enum {
             }
         }
 
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str(self.as_str())
             }
         }
 
-        impl FromStr for $name {
-            type Err = UnknownValue;
+        impl std::str::FromStr for $name {
+            type Err = $crate::vocab::UnknownValue;
 
             /// Exact, case-sensitive stored values.
             fn from_str(s: &str) -> Result<Self, Self::Err> {
                 match s {
                     $($label => Ok($name::$variant),)+
-                    _ => Err(UnknownValue { kind: $kind, value: s.to_owned() }),
+                    _ => Err($crate::vocab::UnknownValue { kind: $kind, value: s.to_owned(), expected: &[$($label),+] }),
                 }
             }
         }
 
         impl TryFrom<String> for $name {
-            type Error = UnknownValue;
+            type Error = $crate::vocab::UnknownValue;
 
             fn try_from(s: String) -> Result<Self, Self::Error> {
                 s.parse()
@@ -165,9 +175,116 @@ text_enum! {
     }
 }
 
+// ---- the PostgreSQL enum types -----------------------------------------------------------------
+// Their type names are Prisma's PascalCase identifiers, case-sensitive in SQL: the type name
+// carries the double quotes, so that sqlx's `$1::regtype` lookup finds `"ErrorSource"` rather
+// than the non-existent `errorsource`. (`GuideStatus`, the seventh, is `guides::GuideStatus`.)
+
+text_enum! {
+    /// Where an error tag comes from.
+    ErrorSource ("error source") pg = "\"ErrorSource\"" {
+        Curated = "CURATED",
+        LlmGenerated = "LLM_GENERATED",
+        FieldReported = "FIELD_REPORTED",
+    }
+}
+
+text_enum! {
+    /// Lifecycle of an error tag; only ACTIVE tags are used by classifiers.
+    ErrorStatus ("error-tag status") pg = "\"ErrorStatus\"" {
+        Active = "ACTIVE",
+        Draft = "DRAFT",
+        Deprecated = "DEPRECATED",
+    }
+}
+
+text_enum! {
+    ErrorSeverity ("error severity") pg = "\"ErrorSeverity\"" {
+        Low = "LOW",
+        Med = "MED",
+        High = "HIGH",
+        Critical = "CRITICAL",
+    }
+}
+
+text_enum! {
+    GuideQuestionStatus ("guide question status") pg = "\"GuideQuestionStatus\"" {
+        Extracted = "EXTRACTED",
+        NeedsReview = "NEEDS_REVIEW",
+        Approved = "APPROVED",
+        Excluded = "EXCLUDED",
+    }
+}
+
+text_enum! {
+    SolutionSource ("solution source") pg = "\"SolutionSource\"" {
+        PdfProvided = "PDF_PROVIDED",
+        LlmGenerated = "LLM_GENERATED",
+        TeacherEdited = "TEACHER_EDITED",
+    }
+}
+
+text_enum! {
+    SubmissionStatus ("submission status") pg = "\"SubmissionStatus\"" {
+        Uploaded = "UPLOADED",
+        Transcribing = "TRANSCRIBING",
+        Grading = "GRADING",
+        Graded = "GRADED",
+        Failed = "FAILED",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pg_labels_are_the_variants_in_screaming_snake_case() {
+        fn screaming(name: &str) -> String {
+            let mut out = String::new();
+            for (i, c) in name.chars().enumerate() {
+                if c.is_uppercase() && i > 0 {
+                    out.push('_');
+                }
+                out.push(c.to_ascii_uppercase());
+            }
+            out
+        }
+        let labels: Vec<(String, &str)> = ErrorSource::ALL
+            .iter()
+            .map(|v| (format!("{v:?}"), v.as_str()))
+            .chain(
+                ErrorStatus::ALL
+                    .iter()
+                    .map(|v| (format!("{v:?}"), v.as_str())),
+            )
+            .chain(
+                ErrorSeverity::ALL
+                    .iter()
+                    .map(|v| (format!("{v:?}"), v.as_str())),
+            )
+            .chain(
+                GuideQuestionStatus::ALL
+                    .iter()
+                    .map(|v| (format!("{v:?}"), v.as_str())),
+            )
+            .chain(
+                SolutionSource::ALL
+                    .iter()
+                    .map(|v| (format!("{v:?}"), v.as_str())),
+            )
+            .chain(
+                SubmissionStatus::ALL
+                    .iter()
+                    .map(|v| (format!("{v:?}"), v.as_str())),
+            )
+            .collect();
+        for (variant, label) in labels {
+            assert_eq!(screaming(&variant), label, "{variant}");
+        }
+        let e = "SEVERE".parse::<ErrorSeverity>().unwrap_err();
+        assert_eq!(e.expected, ["LOW", "MED", "HIGH", "CRITICAL"]);
+    }
 
     #[test]
     fn stored_values_round_trip_and_others_are_refused() {

@@ -57,7 +57,7 @@ fn log(message_id: &str, message: &AttemptReprocessMessage, outcome: &Outcome) {
         } => tracing::info!(
             message_id,
             submission,
-            attempt_id,
+            %attempt_id,
             is_correct,
             error_tag_code = error_tag_code.as_deref().unwrap_or("(LLM)"),
             "submission graded"
@@ -68,7 +68,7 @@ fn log(message_id: &str, message: &AttemptReprocessMessage, outcome: &Outcome) {
         } => {
             tracing::info!(
                 message_id,
-                attempt_id,
+                %attempt_id,
                 is_correct,
                 "attempt regraded from its photo"
             )
@@ -86,7 +86,9 @@ fn parse(record: &SqsMessage) -> Result<AttemptReprocessMessage, String> {
     let body = record.body.as_deref().ok_or("the record has no body")?;
     let message: AttemptReprocessMessage =
         serde_json::from_str(body).map_err(|e| format!("not an attempt-reprocess message: {e}"))?;
-    let names = |id: &Option<String>| id.as_deref().is_some_and(|s| !s.trim().is_empty());
+    fn names<T: AsRef<str>>(id: &Option<T>) -> bool {
+        id.as_ref().is_some_and(|s| !s.as_ref().trim().is_empty())
+    }
     if !names(&message.guide_submission_id) && !names(&message.attempt_id) {
         return Err("neither guide_submission_id nor attempt_id".into());
     }

@@ -11,6 +11,7 @@
 //!
 //! Not done here yet: archiving old events to S3 (`archived_to_s3_at`).
 
+use innova_domain::ids::AttemptId;
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -60,7 +61,7 @@ impl SqsHandler for TelemetryHandler {
             return response;
         }
 
-        let ids: Vec<String> = parsed
+        let ids: Vec<AttemptId> = parsed
             .iter()
             .map(|p| p.message.attempt_id.clone())
             .collect();
@@ -78,12 +79,12 @@ impl SqsHandler for TelemetryHandler {
         for p in parsed {
             let row = attempts.get(&p.message.attempt_id);
             let student_id = match (p.group_id, row) {
-                (Some(group), Some(row)) if group != row.student_id => {
+                (Some(group), Some(row)) if row.student_id != group => {
                     tracing::warn!(attempt_id = %p.message.attempt_id, "message group differs from the attempt's student");
                     group.to_string()
                 }
                 (Some(group), _) => group.to_string(),
-                (None, Some(row)) => row.student_id.clone(),
+                (None, Some(row)) => row.student_id.to_string(),
                 (None, None) => {
                     tracing::error!(message_id = p.message_id, attempt_id = %p.message.attempt_id,
                         "no message group and no attempt row: the student is unknown");
@@ -96,9 +97,9 @@ impl SqsHandler for TelemetryHandler {
             }
             let now = telemetry::now();
             let doc = AttemptEventDoc {
-                attempt_id: p.message.attempt_id,
+                attempt_id: p.message.attempt_id.into_string(),
                 student_id,
-                classroom_id: row.and_then(|r| r.course_id.clone()),
+                classroom_id: row.and_then(|r| r.course_id.as_ref().map(ToString::to_string)),
                 trace_id: p.message.trace_id,
                 events: Vec::new(),
                 summary: EventSummary::default(),

@@ -8,6 +8,7 @@
 #[path = "support/fake_claude.rs"]
 mod fake_claude;
 
+use innova_app::authz::Permit;
 use std::sync::Arc;
 
 use fake_claude::{CALL_USD, FakeClaude};
@@ -92,11 +93,16 @@ impl Fixture {
 
     /// `53 - 26 = 10` on topic SUB: a wrong answer no rule explains.
     async fn record_unclassified(&self, trace_id: &str) -> String {
-        let recorded = attempts::record(&self.app, unclassified_attempt(), trace_id)
-            .await
-            .unwrap();
+        let recorded = attempts::record(
+            &self.app,
+            &Permit::system(),
+            unclassified_attempt(),
+            trace_id,
+        )
+        .await
+        .unwrap();
         assert_eq!(recorded.error_tag_code, "UNCLASSIFIED");
-        recorded.attempt_id
+        recorded.attempt_id.into_string()
     }
 
     async fn receive(&self) -> SqsEvent {
@@ -444,7 +450,7 @@ async fn unclassified_from_claude_is_a_verdict_and_no_catalog_needs_no_call() {
     let orphan = f.record_unclassified("trace-orphan").await;
     f.receive().await;
     let message = LlmClassifyMessage {
-        id: orphan.clone(),
+        id: orphan.clone().into(),
         topic: None,
         domain_id: None,
         subdomain_code: None,
@@ -498,15 +504,20 @@ async fn locally_the_classifier_consumes_its_embedded_queue_only_with_a_key() {
     let app = App::new(Arc::new(config), db.pool.clone(), services.clone());
     let warning = innova_app::classify::local_consumer_missing(&app).unwrap();
     assert!(warning.contains("ANTHROPIC_API_KEY"), "{warning}");
-    let waiting = attempts::record(&app, unclassified_attempt(), "trace-no-key")
-        .await
-        .unwrap();
+    let waiting = attempts::record(
+        &app,
+        &Permit::system(),
+        unclassified_attempt(),
+        "trace-no-key",
+    )
+    .await
+    .unwrap();
     let queued = services
         .embedded_queue()
         .unwrap()
         .unconsumed(QueueName::LlmClassify);
     assert_eq!(queued.len(), 1);
-    assert!(queued[0].body.contains(&waiting.attempt_id));
+    assert!(queued[0].body.contains(waiting.attempt_id.as_str()));
     assert_eq!(
         sqlx::query_scalar::<_, String>("SELECT status FROM attempts WHERE id = $1")
             .bind(&waiting.attempt_id)
@@ -529,7 +540,7 @@ async fn locally_the_classifier_consumes_its_embedded_queue_only_with_a_key() {
     assert!(registered.contains(&QueueName::LlmClassify));
     let app = App::new(Arc::new(config), db.pool.clone(), services.clone());
     assert!(innova_app::classify::local_consumer_missing(&app).is_none());
-    let recorded = attempts::record(&app, unclassified_attempt(), "trace-key")
+    let recorded = attempts::record(&app, &Permit::system(), unclassified_attempt(), "trace-key")
         .await
         .unwrap();
     services.wait_idle().await;
@@ -547,7 +558,7 @@ async fn locally_the_classifier_consumes_its_embedded_queue_only_with_a_key() {
     );
     let jobs = std::fs::read_to_string(data_dir.join("telemetry/llm_classification_jobs.jsonl"))
         .expect("the job document went to the local store");
-    assert!(jobs.contains(&recorded.attempt_id));
+    assert!(jobs.contains(recorded.attempt_id.as_str()));
     let _ = std::fs::remove_dir_all(data_dir);
 }
 
@@ -612,7 +623,7 @@ async fn bench_batches_of_twenty() {
         for i in 0..20 {
             let n = b * 20 + i + 1;
             let message = LlmClassifyMessage {
-                id: format!("bench-{n}"),
+                id: format!("bench-{n}").into(),
                 topic: Some("SUB".into()),
                 domain_id: Some(arith.clone()),
                 subdomain_code: Some("SUB".into()),

@@ -129,7 +129,8 @@ async fn an_attempt_whose_publish_failed_is_picked_up_and_classified() {
     // SQS is down while the attempt is recorded (nothing listens on port 9): the attempt is
     // stored, its message is not.
     let down = app(&s.db, "http://127.0.0.1:9", &s.queue.url, &s.claude);
-    let recorded = attempts::record(&down, unclassified(), "trace-lost")
+    let permit = innova_app::authz::Permit::system();
+    let recorded = attempts::record(&down, &permit, unclassified(), "trace-lost")
         .await
         .unwrap();
     assert_eq!(status(&s.db, &recorded.attempt_id).await.0, "PENDING");

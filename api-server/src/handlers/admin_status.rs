@@ -3,6 +3,7 @@
 
 use dropshot::{Path, RequestContext};
 use innova_app::admin_status;
+use innova_app::authz::op;
 
 use crate::api::types::admin_status::{
     AdminStatus, KillswitchKey, KillswitchPath, KillswitchView, SetKillswitch,
@@ -13,8 +14,8 @@ use crate::context::ApiContext;
 use crate::envelope::{self, ApiOk};
 
 pub async fn status(rqctx: RequestContext<ApiContext>) -> ApiOk<AdminStatus> {
-    auth::authorize(&rqctx).await?.role_only()?;
-    let status = admin_status::status(rqctx.context()).await?;
+    let permit = auth::admit::<op::AdminStatus>(&rqctx).await?;
+    let status = admin_status::status(rqctx.context(), &permit).await?;
     envelope::ok(&rqctx, status.into())
 }
 
@@ -23,11 +24,11 @@ pub async fn set_killswitch(
     path: Path<KillswitchPath>,
     body: JsonBody<SetKillswitch>,
 ) -> ApiOk<KillswitchView> {
-    auth::authorize(&rqctx).await?.role_only()?;
+    let permit = auth::admit::<op::AdminKillswitchSet>(&rqctx).await?;
     // The body first, as the reference: a bad body is 400 whatever the key.
     let body = body.parse()?;
     let key = KillswitchKey::parse(&path.into_inner().key)?;
-    admin_status::set_enabled(rqctx.context(), key.switch(), body.enabled).await?;
+    admin_status::set_enabled(rqctx.context(), &permit, key.switch(), body.enabled).await?;
     envelope::ok(
         &rqctx,
         KillswitchView {

@@ -4,13 +4,14 @@
 
 use dropshot::{MultipartBody, Path, RequestContext};
 use innova_app::attempts;
+use innova_app::authz::op;
 
 use crate::api::types::attempts::{
     AttemptAccepted, AttemptClassification, AttemptCreated, AttemptDetail, AttemptPath,
     AttemptReported, CreateAttempt, MAX_IMAGE_BYTES, OcrResult, PhotoForm, ReportAttempt,
     SolveAdhoc,
 };
-use crate::auth::{self, Authorized, Caller, Target};
+use crate::auth;
 use crate::body::{ImageUpload, JsonBody};
 use crate::context::ApiContext;
 use crate::envelope::{self, ApiCreated, ApiOk};
@@ -20,11 +21,10 @@ pub async fn create(
     rqctx: RequestContext<ApiContext>,
     body: JsonBody<CreateAttempt>,
 ) -> ApiCreated<AttemptCreated> {
-    let gate = auth::authorize(&rqctx).await?;
+    let permit = auth::admit::<op::AttemptsCreate>(&rqctx).await?;
     let body = body.parse()?;
-    gate.require(Target::student(&body.student_id)).await?;
     let trace_id = envelope::trace_id(&rqctx);
-    let recorded = attempts::record(rqctx.context(), body.into(), &trace_id).await?;
+    let recorded = attempts::record(rqctx.context(), &permit, body.into(), &trace_id).await?;
     envelope::created(&rqctx, recorded.into())
 }
 
@@ -32,11 +32,11 @@ pub async fn solve_adhoc(
     rqctx: RequestContext<ApiContext>,
     body: JsonBody<SolveAdhoc>,
 ) -> ApiCreated<AttemptAccepted> {
-    let gate = auth::authorize(&rqctx).await?;
+    let permit = auth::admit::<op::AttemptsSolveAdhoc>(&rqctx).await?;
     let body = body.parse()?;
-    gate.require(Target::student(&body.student_id)).await?;
     let trace_id = envelope::trace_id(&rqctx);
-    let attempt_id = attempts::solve_adhoc(rqctx.context(), body.into(), &trace_id).await?;
+    let attempt_id =
+        attempts::solve_adhoc(rqctx.context(), &permit, body.into(), &trace_id).await?;
     envelope::created(&rqctx, AttemptAccepted { attempt_id })
 }
 
@@ -44,9 +44,9 @@ pub async fn ocr_extract(
     rqctx: RequestContext<ApiContext>,
     body: ImageUpload<PhotoForm>,
 ) -> ApiCreated<OcrResult> {
-    auth::authorize(&rqctx).await?.role_only()?;
+    let permit = auth::admit::<op::AttemptsOcrExtract>(&rqctx).await?;
     let (image, mime) = read_image(body.into_multipart()?).await?;
-    let page = attempts::read_photo(rqctx.context(), image, &mime).await?;
+    let page = attempts::read_photo(rqctx.context(), &permit, image, &mime).await?;
     let exercises = page.exercises;
     envelope::created(&rqctx, OcrResult { exercises })
 }
@@ -55,8 +55,8 @@ pub async fn status(
     rqctx: RequestContext<ApiContext>,
     path: Path<AttemptPath>,
 ) -> ApiOk<AttemptClassification> {
-    let gate = auth::authorize(&rqctx).await?;
-    let (_, attempt) = visible_attempt(&rqctx, &gate, &path.into_inner().id).await?;
+    let permit = auth::admit::<op::AttemptsStatus>(&rqctx).await?;
+    let attempt = attempts::status(rqctx.context(), &permit, &path.into_inner().id).await?;
     envelope::ok(&rqctx, AttemptClassification::from(&attempt))
 }
 
@@ -64,9 +64,9 @@ pub async fn detail(
     rqctx: RequestContext<ApiContext>,
     path: Path<AttemptPath>,
 ) -> ApiOk<AttemptDetail> {
-    let gate = auth::authorize(&rqctx).await?;
-    let (_, attempt) = visible_attempt(&rqctx, &gate, &path.into_inner().id).await?;
-    let detail = attempts::detail(rqctx.context(), &attempt).await?;
+    let permit = auth::admit::<op::AttemptsDetail>(&rqctx).await?;
+    let id = path.into_inner().id;
+    let (attempt, detail) = attempts::detail(rqctx.context(), &permit, &id).await?;
     envelope::ok(&rqctx, AttemptDetail::new(&attempt, detail))
 }
 
@@ -75,28 +75,12 @@ pub async fn report(
     path: Path<AttemptPath>,
     body: JsonBody<ReportAttempt>,
 ) -> ApiCreated<AttemptReported> {
-    let gate = auth::authorize(&rqctx).await?;
-    let (reporter, attempt) = visible_attempt(&rqctx, &gate, &path.into_inner().id).await?;
+    let permit = auth::admit::<op::AttemptsReport>(&rqctx).await?;
     let body = body.parse()?;
+    let id = path.into_inner().id;
     let (tag, comment) = (&body.error_tag_code, body.comment.as_deref());
-    let by = &reporter.user_id;
-    attempts::report(rqctx.context(), &attempt.id, tag, comment, by).await?;
-    envelope::created(&rqctx, AttemptReported::new(attempt.id))
-}
-
-/// Loads an attempt the caller may see: 404 `Attempt <id> not found` both when it does not
-/// exist and when it belongs to a student the caller may not see (existence must not leak).
-async fn visible_attempt<'g>(
-    rqctx: &RequestContext<ApiContext>,
-    gate: &'g Authorized,
-    id: &str,
-) -> Result<(&'g Caller, attempts::AttemptView), ApiError> {
-    let attempt = attempts::find(rqctx.context(), id).await?;
-    let denied = attempts::not_found(id).to_string();
-    let caller = gate
-        .require_with(Target::student(&attempt.student_id), &denied)
-        .await?;
-    Ok((caller, attempt))
+    let reported = attempts::report(rqctx.context(), &permit, &id, tag, comment).await?;
+    envelope::created(&rqctx, AttemptReported::new(reported))
 }
 
 /// The `image` file of a multipart body, with its content type. Other text fields are ignored;

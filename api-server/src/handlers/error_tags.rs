@@ -2,6 +2,7 @@
 //! ([`innova_app::error_tags`]).
 
 use dropshot::{Path, RequestContext};
+use innova_app::authz::op;
 use innova_app::error_tags;
 
 use crate::api::types::error_tags::{
@@ -17,11 +18,12 @@ pub async fn list(
     rqctx: RequestContext<ApiContext>,
     query: QueryParams<ErrorTagsQuery>,
 ) -> ApiOk<ErrorTagPage> {
-    auth::authorize(&rqctx).await?.role_only()?;
+    let permit = auth::admit::<op::AdminErrorTagsList>(&rqctx).await?;
     let query = query.parse()?;
     let filter = query.filter();
     let page = error_tags::browse(
         rqctx.context(),
+        &permit,
         &filter,
         query.cursor.as_deref(),
         query.limit(),
@@ -35,9 +37,9 @@ pub async fn set_status(
     path: Path<ErrorTagPath>,
     body: JsonBody<UpdateErrorTagStatus>,
 ) -> ApiOk<ErrorTagAdminView> {
-    auth::authorize(&rqctx).await?.role_only()?;
+    let permit = auth::admit::<op::AdminErrorTagsSetStatus>(&rqctx).await?;
     let body = body.parse()?;
     let code = path.into_inner().code;
-    let tag = error_tags::set_status(rqctx.context(), &code, body.status).await?;
+    let tag = error_tags::set_status(rqctx.context(), &permit, &code, body.status).await?;
     envelope::ok(&rqctx, tag.into())
 }

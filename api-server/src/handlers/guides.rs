@@ -1,11 +1,9 @@
-//! `/guides`: the teacher's side of the worksheet pipeline ([`innova_app::guides`]).
-//!
-//! Routes with a guide id load the guide first (404 `Guide not found` for anyone, which tells
-//! nothing the reference did not) and then require the caller to teach its course (403
-//! `You do not teach this guide course`).
+//! `/guides`: the teacher's side of the worksheet pipeline ([`innova_app::guides`], which loads
+//! each guide and checks its course against the caller).
 
 use dropshot::{Path, RequestContext};
-use innova_app::guides::{self, GuideRow};
+use innova_app::authz::op;
+use innova_app::guides;
 
 use crate::api::types::guides::{
     CreateGuide, ErrorTagOverridden, Guide, GuideCreated, GuideDetail, GuideList, GuidePath,
@@ -13,49 +11,20 @@ use crate::api::types::guides::{
     OverrideErrorTag, QuestionPath, RegenerateAccepted, SourceUrl, SubmissionDrawer,
     SubmissionPath, UpdateGuide, UpdateQuestion, UpdateSolution,
 };
-use crate::auth::{self, Authorized, Caller, Target};
+use crate::auth;
 use crate::body::JsonBody;
 use crate::context::ApiContext;
 use crate::envelope::{self, ApiAccepted, ApiCreated, ApiOk};
-use crate::error::ApiError;
 use crate::query::QueryParams;
-
-/// The denial for a guide of a course the caller does not teach, as the reference worded it.
-const NOT_YOURS: &str = "You do not teach this guide course";
-
-/// The guide, if the caller teaches its course.
-async fn owned<'g>(
-    rqctx: &RequestContext<ApiContext>,
-    gate: &'g Authorized,
-    id: &str,
-) -> Result<(GuideRow, &'g Caller), ApiError> {
-    let guide = guides::find(rqctx.context(), id).await?;
-    let caller = gate
-        .require_with(Target::course(&guide.course_id), NOT_YOURS)
-        .await?;
-    Ok((guide, caller))
-}
 
 pub async fn create(
     rqctx: RequestContext<ApiContext>,
     body: JsonBody<CreateGuide>,
 ) -> ApiCreated<GuideCreated> {
-    let gate = auth::authorize(&rqctx).await?;
+    let permit = auth::admit::<op::GuidesCreate>(&rqctx).await?;
     let body = body.parse()?;
-    let caller = gate
-        .require_with(
-            Target::course(&body.course_id),
-            "You do not teach this course",
-        )
-        .await?;
     let trace_id = envelope::trace_id(&rqctx);
-    let created = guides::create(
-        rqctx.context(),
-        caller.teacher_id()?,
-        body.into(),
-        &trace_id,
-    )
-    .await?;
+    let created = guides::create(rqctx.context(), &permit, body.into(), &trace_id).await?;
     envelope::created(&rqctx, created.into())
 }
 
@@ -63,10 +32,10 @@ pub async fn ingest(
     rqctx: RequestContext<ApiContext>,
     path: Path<GuidePath>,
 ) -> ApiAccepted<IngestAccepted> {
-    let gate = auth::authorize(&rqctx).await?;
-    let (guide, _) = owned(&rqctx, &gate, &path.into_inner().id).await?;
+    let permit = auth::admit::<op::GuidesIngest>(&rqctx).await?;
     let trace_id = envelope::trace_id(&rqctx);
-    let status = guides::ingest(rqctx.context(), &guide.id, &trace_id).await?;
+    let id = path.into_inner().id;
+    let status = guides::ingest(rqctx.context(), &permit, &id, &trace_id).await?;
     envelope::accepted(&rqctx, IngestAccepted { status })
 }
 
@@ -74,14 +43,9 @@ pub async fn list(
     rqctx: RequestContext<ApiContext>,
     query: QueryParams<GuidesQuery>,
 ) -> ApiOk<GuideList> {
-    let gate = auth::authorize(&rqctx).await?;
+    let permit = auth::admit::<op::GuidesList>(&rqctx).await?;
     let query = query.parse()?;
-    let caller = gate.role_only()?;
-    let ctx = rqctx.context();
-    if let Some(course) = &query.course_id {
-        auth::access::require_course_teacher(&ctx.db, caller, course).await?;
-    }
-    let (rows, total) = guides::list(ctx, caller.teacher_id()?, query.request()).await?;
+    let (rows, total) = guides::list(rqctx.context(), &permit, query.request()).await?;
     envelope::ok(
         &rqctx,
         GuideList {
@@ -94,9 +58,9 @@ pub async fn list(
 }
 
 pub async fn get(rqctx: RequestContext<ApiContext>, path: Path<GuidePath>) -> ApiOk<GuideDetail> {
-    let gate = auth::authorize(&rqctx).await?;
-    let (guide, _) = owned(&rqctx, &gate, &path.into_inner().id).await?;
-    let (guide, questions) = guides::detail(rqctx.context(), guide).await?;
+    let permit = auth::admit::<op::GuidesGet>(&rqctx).await?;
+    let id = path.into_inner().id;
+    let (guide, questions) = guides::detail(rqctx.context(), &permit, &id).await?;
     envelope::ok(
         &rqctx,
         GuideDetail {
@@ -111,10 +75,10 @@ pub async fn update(
     path: Path<GuidePath>,
     body: JsonBody<UpdateGuide>,
 ) -> ApiOk<Guide> {
-    let gate = auth::authorize(&rqctx).await?;
+    let permit = auth::admit::<op::GuidesUpdate>(&rqctx).await?;
     let body = body.parse()?;
-    let (guide, _) = owned(&rqctx, &gate, &path.into_inner().id).await?;
-    let updated = guides::update(rqctx.context(), &guide.id, body.into()).await?;
+    let id = path.into_inner().id;
+    let updated = guides::update(rqctx.context(), &permit, &id, body.into()).await?;
     envelope::ok(&rqctx, updated.into())
 }
 
@@ -123,12 +87,11 @@ pub async fn update_question(
     path: Path<QuestionPath>,
     body: JsonBody<UpdateQuestion>,
 ) -> ApiOk<GuideQuestion> {
-    let gate = auth::authorize(&rqctx).await?;
+    let permit = auth::admit::<op::GuidesUpdateQuestion>(&rqctx).await?;
     let body = body.parse()?;
     let path = path.into_inner();
-    let (guide, _) = owned(&rqctx, &gate, &path.id).await?;
     let question =
-        guides::update_question(rqctx.context(), &guide.id, &path.qid, body.into()).await?;
+        guides::update_question(rqctx.context(), &permit, &path.id, &path.qid, body.into()).await?;
     envelope::ok(&rqctx, question.into())
 }
 
@@ -137,18 +100,12 @@ pub async fn update_solution(
     path: Path<QuestionPath>,
     body: JsonBody<UpdateSolution>,
 ) -> ApiOk<GuideSolution> {
-    let gate = auth::authorize(&rqctx).await?;
+    let permit = auth::admit::<op::GuidesUpdateSolution>(&rqctx).await?;
     let body = body.parse()?;
     let path = path.into_inner();
-    let (guide, caller) = owned(&rqctx, &gate, &path.id).await?;
-    let solution = guides::new_solution_version(
-        rqctx.context(),
-        &guide.id,
-        &path.qid,
-        caller.teacher_id()?,
-        body.into(),
-    )
-    .await?;
+    let solution =
+        guides::new_solution_version(rqctx.context(), &permit, &path.id, &path.qid, body.into())
+            .await?;
     envelope::ok(&rqctx, solution.into())
 }
 
@@ -156,11 +113,10 @@ pub async fn regenerate_solution(
     rqctx: RequestContext<ApiContext>,
     path: Path<QuestionPath>,
 ) -> ApiAccepted<RegenerateAccepted> {
-    let gate = auth::authorize(&rqctx).await?;
+    let permit = auth::admit::<op::GuidesRegenerateSolution>(&rqctx).await?;
     let path = path.into_inner();
-    let (guide, _) = owned(&rqctx, &gate, &path.id).await?;
     let trace_id = envelope::trace_id(&rqctx);
-    guides::regenerate_solution(rqctx.context(), &guide.id, &path.qid, &trace_id).await?;
+    guides::regenerate_solution(rqctx.context(), &permit, &path.id, &path.qid, &trace_id).await?;
     envelope::accepted(&rqctx, RegenerateAccepted { enqueued: true })
 }
 
@@ -168,16 +124,16 @@ pub async fn publish(
     rqctx: RequestContext<ApiContext>,
     path: Path<GuidePath>,
 ) -> ApiCreated<GuidePublished> {
-    let gate = auth::authorize(&rqctx).await?;
-    let (guide, caller) = owned(&rqctx, &gate, &path.into_inner().id).await?;
-    let published = guides::publish(rqctx.context(), &guide.id, caller.teacher_id()?).await?;
+    let permit = auth::admit::<op::GuidesPublish>(&rqctx).await?;
+    let id = path.into_inner().id;
+    let published = guides::publish(rqctx.context(), &permit, &id).await?;
     envelope::created(&rqctx, published.into())
 }
 
 pub async fn archive(rqctx: RequestContext<ApiContext>, path: Path<GuidePath>) -> ApiOk<Guide> {
-    let gate = auth::authorize(&rqctx).await?;
-    let (guide, _) = owned(&rqctx, &gate, &path.into_inner().id).await?;
-    let archived = guides::archive(rqctx.context(), &guide.id).await?;
+    let permit = auth::admit::<op::GuidesArchive>(&rqctx).await?;
+    let id = path.into_inner().id;
+    let archived = guides::archive(rqctx.context(), &permit, &id).await?;
     envelope::ok(&rqctx, archived.into())
 }
 
@@ -185,9 +141,9 @@ pub async fn source_url(
     rqctx: RequestContext<ApiContext>,
     path: Path<GuidePath>,
 ) -> ApiOk<SourceUrl> {
-    let gate = auth::authorize(&rqctx).await?;
-    let (guide, _) = owned(&rqctx, &gate, &path.into_inner().id).await?;
-    let url = guides::source_url(rqctx.context(), &guide).await?;
+    let permit = auth::admit::<op::GuidesSourceUrl>(&rqctx).await?;
+    let id = path.into_inner().id;
+    let url = guides::source_url(rqctx.context(), &permit, &id).await?;
     envelope::ok(&rqctx, SourceUrl { url })
 }
 
@@ -195,9 +151,9 @@ pub async fn results(
     rqctx: RequestContext<ApiContext>,
     path: Path<GuidePath>,
 ) -> ApiOk<GuideResults> {
-    let gate = auth::authorize(&rqctx).await?;
-    let (guide, _) = owned(&rqctx, &gate, &path.into_inner().id).await?;
-    let results = guides::results(rqctx.context(), guide).await?;
+    let permit = auth::admit::<op::GuidesResults>(&rqctx).await?;
+    let id = path.into_inner().id;
+    let results = guides::results(rqctx.context(), &permit, &id).await?;
     envelope::ok(&rqctx, results.into())
 }
 
@@ -205,10 +161,9 @@ pub async fn submission(
     rqctx: RequestContext<ApiContext>,
     path: Path<SubmissionPath>,
 ) -> ApiOk<SubmissionDrawer> {
-    let gate = auth::authorize(&rqctx).await?;
+    let permit = auth::admit::<op::GuidesSubmission>(&rqctx).await?;
     let path = path.into_inner();
-    let (guide, _) = owned(&rqctx, &gate, &path.id).await?;
-    let detail = guides::submission(rqctx.context(), &guide.id, &path.sid).await?;
+    let detail = guides::submission(rqctx.context(), &permit, &path.id, &path.sid).await?;
     envelope::ok(&rqctx, detail.into())
 }
 
@@ -217,15 +172,14 @@ pub async fn submission_error_tag(
     path: Path<SubmissionPath>,
     body: JsonBody<OverrideErrorTag>,
 ) -> ApiOk<ErrorTagOverridden> {
-    let gate = auth::authorize(&rqctx).await?;
+    let permit = auth::admit::<op::GuidesSubmissionErrorTag>(&rqctx).await?;
     let body = body.parse()?;
     let path = path.into_inner();
-    let (guide, caller) = owned(&rqctx, &gate, &path.id).await?;
     let submission = guides::override_error_tag(
         rqctx.context(),
-        &guide.id,
+        &permit,
+        &path.id,
         &path.sid,
-        caller.teacher_id()?,
         body.error_tag_code.as_deref(),
     )
     .await?;

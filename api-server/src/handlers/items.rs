@@ -2,12 +2,13 @@
 //! generation queued for the AI engine ([`innova_app::items`]).
 
 use dropshot::{Path, RequestContext};
-use innova_app::items::{self, Owner};
+use innova_app::authz::op;
+use innova_app::items;
 
 use crate::api::types::items::{
     CreateItem, Exercise, GenerateItems, GenerationQueued, ItemIrt, ItemPath, ItemView, ItemsQuery,
 };
-use crate::auth::{self, Target};
+use crate::auth;
 use crate::body::JsonBody;
 use crate::context::ApiContext;
 use crate::envelope::{self, ApiAccepted, ApiCreated, ApiOk};
@@ -17,11 +18,9 @@ pub async fn create(
     rqctx: RequestContext<ApiContext>,
     body: JsonBody<CreateItem>,
 ) -> ApiCreated<Exercise> {
-    let gate = auth::authorize(&rqctx).await?;
+    let permit = auth::admit::<op::ItemsCreate>(&rqctx).await?;
     let body = body.parse()?;
-    let caller = gate.role_only()?;
-    let item = body.into_new_item(caller.profile.teacher_id());
-    let created = items::create(rqctx.context(), item).await?;
+    let created = items::create(rqctx.context(), &permit, body.into()).await?;
     envelope::created(&rqctx, created.into())
 }
 
@@ -29,22 +28,15 @@ pub async fn list(
     rqctx: RequestContext<ApiContext>,
     query: QueryParams<ItemsQuery>,
 ) -> ApiOk<Vec<ItemView>> {
-    let gate = auth::authorize(&rqctx).await?;
-    let caller = gate.role_only()?;
+    let permit = auth::admit::<op::ItemsList>(&rqctx).await?;
     let query = query.parse()?;
-    let rows = items::list(rqctx.context(), caller.bank_reader(), &query.filter()).await?;
+    let rows = items::list(rqctx.context(), &permit, &query.filter()).await?;
     envelope::ok(&rqctx, rows.into_iter().map(Into::into).collect())
 }
 
 pub async fn get(rqctx: RequestContext<ApiContext>, path: Path<ItemPath>) -> ApiOk<ItemView> {
-    let gate = auth::authorize(&rqctx).await?;
-    let (item, owner) = items::get(rqctx.context(), &path.into_inner().id).await?;
-    let target = match &owner {
-        Owner::Bank => Target::shared(),
-        Owner::Guide(Some(course)) => Target::course(course),
-        Owner::Guide(None) => Target::default(),
-    };
-    gate.require_with(target, items::EXERCISE_NOT_FOUND).await?;
+    let permit = auth::admit::<op::ItemsGet>(&rqctx).await?;
+    let item = items::get(rqctx.context(), &permit, &path.into_inner().id).await?;
     envelope::ok(&rqctx, item.into())
 }
 
@@ -52,10 +44,9 @@ pub async fn irt(
     rqctx: RequestContext<ApiContext>,
     path: Path<ItemPath>,
 ) -> ApiOk<Option<ItemIrt>> {
-    let gate = auth::authorize(&rqctx).await?;
-    let caller = gate.role_only()?;
+    let permit = auth::admit::<op::ItemsIrt>(&rqctx).await?;
     let id = path.into_inner().id;
-    let params = items::irt(rqctx.context(), &id, caller.bank_reader()).await?;
+    let params = items::irt(rqctx.context(), &permit, &id).await?;
     envelope::ok(&rqctx, params.map(Into::into))
 }
 
@@ -63,9 +54,9 @@ pub async fn generate(
     rqctx: RequestContext<ApiContext>,
     body: JsonBody<GenerateItems>,
 ) -> ApiAccepted<GenerationQueued> {
-    auth::authorize(&rqctx).await?.role_only()?;
+    let permit = auth::admit::<op::ItemsGenerate>(&rqctx).await?;
     let body = body.parse()?;
     let trace_id = envelope::trace_id(&rqctx);
-    let queued = items::generate(rqctx.context(), body.into(), &trace_id).await?;
+    let queued = items::generate(rqctx.context(), &permit, body.into(), &trace_id).await?;
     envelope::accepted(&rqctx, queued.into())
 }

@@ -2,12 +2,13 @@
 //! ([`innova_app::practice`]).
 
 use dropshot::RequestContext;
+use innova_app::authz::op;
 use innova_app::practice;
 
 use crate::api::types::practice::{
     AssignPractice, PracticeAssigned, PracticeRecommendation, RecommendNextQuery,
 };
-use crate::auth::{self, Target};
+use crate::auth;
 use crate::body::JsonBody;
 use crate::context::ApiContext;
 use crate::envelope::{self, ApiCreated, ApiOk};
@@ -17,13 +18,12 @@ pub async fn assign(
     rqctx: RequestContext<ApiContext>,
     body: JsonBody<AssignPractice>,
 ) -> ApiCreated<PracticeAssigned> {
-    let gate = auth::authorize(&rqctx).await?;
+    let permit = auth::admit::<op::PracticeAssign>(&rqctx).await?;
     let body = body.parse()?;
-    let caller = gate.require(Target::student(&body.student_id)).await?;
     let due_at = body.due_at();
     let detail = practice::assign(
         rqctx.context(),
-        caller.teacher_id()?,
+        &permit,
         &body.student_id,
         body.item_ids,
         due_at,
@@ -36,11 +36,11 @@ pub async fn recommend_next(
     rqctx: RequestContext<ApiContext>,
     query: QueryParams<RecommendNextQuery>,
 ) -> ApiOk<PracticeRecommendation> {
-    let gate = auth::authorize(&rqctx).await?;
+    let permit = auth::admit::<op::PracticeRecommendNext>(&rqctx).await?;
     let query = query.parse()?;
-    gate.require(Target::student(&query.student_id)).await?;
     let pick = practice::recommend_next(
         rqctx.context(),
+        &permit,
         &query.student_id,
         query.domain_id.as_deref(),
     )

@@ -2,6 +2,7 @@
 //! tree and the ACTIVE error-catalogue search ([`innova_app::skills`]).
 
 use dropshot::{HttpResponseDeleted, Path, RequestContext};
+use innova_app::authz::op;
 use innova_app::skills;
 
 use crate::api::types::skills::{
@@ -19,10 +20,9 @@ pub async fn create(
     rqctx: RequestContext<ApiContext>,
     body: JsonBody<CreateSkill>,
 ) -> ApiCreated<Topic> {
-    let gate = auth::authorize(&rqctx).await?;
+    let permit = auth::admit::<op::SkillsCreate>(&rqctx).await?;
     let body = body.parse()?;
-    gate.role_only()?;
-    let topic = skills::create(rqctx.context(), body.into()).await?;
+    let topic = skills::create(rqctx.context(), &permit, body.into()).await?;
     envelope::created(&rqctx, topic.into())
 }
 
@@ -30,17 +30,16 @@ pub async fn list(
     rqctx: RequestContext<ApiContext>,
     query: QueryParams<SkillsQuery>,
 ) -> ApiOk<Vec<Topic>> {
-    let gate = auth::authorize(&rqctx).await?;
+    let permit = auth::admit::<op::SkillsList>(&rqctx).await?;
     let query = query.parse()?;
-    gate.role_only()?;
     let (limit, offset) = query.window();
-    let rows = skills::list(rqctx.context(), limit, offset).await?;
+    let rows = skills::list(rqctx.context(), &permit, limit, offset).await?;
     envelope::ok(&rqctx, rows.into_iter().map(Into::into).collect())
 }
 
 pub async fn taxonomy(rqctx: RequestContext<ApiContext>) -> ApiOk<Vec<TaxonomyDomain>> {
-    auth::authorize(&rqctx).await?.role_only()?;
-    let tree = skills::taxonomy(rqctx.context()).await?;
+    let permit = auth::admit::<op::SkillsTaxonomy>(&rqctx).await?;
+    let tree = skills::taxonomy(rqctx.context(), &permit).await?;
     envelope::ok(&rqctx, tree.into_iter().map(Into::into).collect())
 }
 
@@ -48,16 +47,15 @@ pub async fn error_tags(
     rqctx: RequestContext<ApiContext>,
     query: QueryParams<ErrorTagSearchQuery>,
 ) -> ApiOk<Vec<ErrorTagHit>> {
-    let gate = auth::authorize(&rqctx).await?;
+    let permit = auth::admit::<op::SkillsErrorTags>(&rqctx).await?;
     let query = query.parse()?;
-    gate.role_only()?;
-    let rows = skills::search_error_tags(rqctx.context(), &query.into()).await?;
+    let rows = skills::search_error_tags(rqctx.context(), &permit, &query.into()).await?;
     envelope::ok(&rqctx, rows.into_iter().map(Into::into).collect())
 }
 
 pub async fn get(rqctx: RequestContext<ApiContext>, path: Path<SkillPath>) -> ApiOk<Option<Topic>> {
-    auth::authorize(&rqctx).await?.role_only()?;
-    let topic = skills::get(rqctx.context(), &path.into_inner().id).await?;
+    let permit = auth::admit::<op::SkillsGet>(&rqctx).await?;
+    let topic = skills::get(rqctx.context(), &permit, &path.into_inner().id).await?;
     envelope::ok(&rqctx, topic.map(Into::into))
 }
 
@@ -66,10 +64,10 @@ pub async fn update(
     path: Path<SkillPath>,
     body: JsonBody<UpdateSkill>,
 ) -> ApiOk<Topic> {
-    let gate = auth::authorize(&rqctx).await?;
+    let permit = auth::admit::<op::SkillsUpdate>(&rqctx).await?;
     let body = body.parse()?;
-    gate.role_only()?;
-    let topic = skills::update(rqctx.context(), &path.into_inner().id, body.into()).await?;
+    let id = path.into_inner().id;
+    let topic = skills::update(rqctx.context(), &permit, &id, body.into()).await?;
     envelope::ok(&rqctx, topic.into())
 }
 
@@ -77,8 +75,8 @@ pub async fn delete(
     rqctx: RequestContext<ApiContext>,
     path: Path<SkillPath>,
 ) -> Result<HttpResponseDeleted, ApiError> {
-    auth::authorize(&rqctx).await?.role_only()?;
-    skills::delete(rqctx.context(), &path.into_inner().id).await?;
+    let permit = auth::admit::<op::SkillsDelete>(&rqctx).await?;
+    skills::delete(rqctx.context(), &permit, &path.into_inner().id).await?;
     Ok(HttpResponseDeleted())
 }
 
@@ -86,9 +84,9 @@ pub async fn prerequisites(
     rqctx: RequestContext<ApiContext>,
     path: Path<SkillPath>,
 ) -> ApiOk<Prerequisites> {
-    auth::authorize(&rqctx).await?.role_only()?;
+    let permit = auth::admit::<op::SkillsPrerequisites>(&rqctx).await?;
     let id = path.into_inner().id;
-    let prerequisites = skills::prerequisites(rqctx.context(), &id).await?;
+    let prerequisites = skills::prerequisites(rqctx.context(), &permit, &id).await?;
     envelope::ok(
         &rqctx,
         Prerequisites {

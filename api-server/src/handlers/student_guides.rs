@@ -1,31 +1,25 @@
 //! `/student`: published guides of the caller's courses, the quiz, photo submissions, results
-//! and page scans ([`innova_app::student_guides`]).
-//!
-//! Guide routes load the guide first (404 `Guide not found` unless PUBLISHED), then require an
-//! ACTIVE enrollment in its course (403). Submission routes load the submission and require it
-//! to be the caller's (404 `Submission not found` otherwise: existence must not leak).
+//! and page scans ([`innova_app::student_guides`], which loads each guide — 404 unless
+//! PUBLISHED — and requires an ACTIVE enrollment in its course, and loads each submission and
+//! requires it to be the caller's — 404 otherwise: existence must not leak).
 
 use dropshot::{Path, RequestContext};
-use innova_app::student_guides::{self, PublishedGuide, SubmissionRow};
+use innova_app::authz::op;
+use innova_app::student_guides;
 
 use crate::api::types::student_guides::{
     CreateSubmission, ScanPage, ScanPageResult, ScanPageUpload, StudentGuidePath,
     StudentGuideResults, StudentGuideSummary, StudentQuestionPath, StudentQuiz,
     StudentSubmissionPath, StudentSubmissionStatus, SubmissionCompleted, SubmissionStarted,
 };
-use crate::auth::{self, Authorized, Caller, Target};
+use crate::auth;
 use crate::body::JsonBody;
 use crate::context::ApiContext;
 use crate::envelope::{self, ApiAccepted, ApiCreated, ApiOk};
-use crate::error::ApiError;
-
-/// The 403 of a student outside the guide's course.
-const NOT_ENROLLED: &str = "You are not enrolled in this guide course";
 
 pub async fn list(rqctx: RequestContext<ApiContext>) -> ApiOk<Vec<StudentGuideSummary>> {
-    let gate = auth::authorize(&rqctx).await?;
-    let student = gate.role_only()?.student_id()?;
-    let guides = student_guides::list(rqctx.context(), student).await?;
+    let permit = auth::admit::<op::StudentGuidesList>(&rqctx).await?;
+    let guides = student_guides::list(rqctx.context(), &permit).await?;
     envelope::ok(&rqctx, guides.into_iter().map(Into::into).collect())
 }
 
@@ -33,9 +27,9 @@ pub async fn get(
     rqctx: RequestContext<ApiContext>,
     path: Path<StudentGuidePath>,
 ) -> ApiOk<StudentQuiz> {
-    let gate = auth::authorize(&rqctx).await?;
-    let (caller, guide) = enrolled_guide(&rqctx, &gate, &path.into_inner().id).await?;
-    let questions = student_guides::quiz(rqctx.context(), &guide, caller.student_id()?).await?;
+    let permit = auth::admit::<op::StudentGuidesGet>(&rqctx).await?;
+    let id = path.into_inner().id;
+    let (guide, questions) = student_guides::quiz(rqctx.context(), &permit, &id).await?;
     envelope::ok(&rqctx, StudentQuiz::new(&guide, questions))
 }
 
@@ -44,18 +38,16 @@ pub async fn create_submission(
     path: Path<StudentQuestionPath>,
     body: JsonBody<CreateSubmission>,
 ) -> ApiCreated<SubmissionStarted> {
-    let gate = auth::authorize(&rqctx).await?;
+    let permit = auth::admit::<op::StudentSubmissionsCreate>(&rqctx).await?;
     let path = path.into_inner();
-    let (caller, guide) = enrolled_guide(&rqctx, &gate, &path.id).await?;
     let body = body.parse()?;
     let trace_id = envelope::trace_id(&rqctx);
-    let (student, photos) = (caller.student_id()?, body.photos());
     let started = student_guides::start(
         rqctx.context(),
-        &guide,
+        &permit,
+        &path.id,
         &path.qid,
-        student,
-        photos,
+        body.photos(),
         &trace_id,
     )
     .await?;
@@ -66,10 +58,10 @@ pub async fn complete(
     rqctx: RequestContext<ApiContext>,
     path: Path<StudentSubmissionPath>,
 ) -> ApiAccepted<SubmissionCompleted> {
-    let gate = auth::authorize(&rqctx).await?;
-    let submission = own_submission(&rqctx, &gate, &path.into_inner().id).await?;
+    let permit = auth::admit::<op::StudentSubmissionsComplete>(&rqctx).await?;
+    let id = path.into_inner().id;
     let trace_id = envelope::trace_id(&rqctx);
-    let status = student_guides::complete(rqctx.context(), &submission, &trace_id).await?;
+    let status = student_guides::complete(rqctx.context(), &permit, &id, &trace_id).await?;
     envelope::accepted(&rqctx, SubmissionCompleted { status })
 }
 
@@ -77,8 +69,9 @@ pub async fn status(
     rqctx: RequestContext<ApiContext>,
     path: Path<StudentSubmissionPath>,
 ) -> ApiOk<StudentSubmissionStatus> {
-    let gate = auth::authorize(&rqctx).await?;
-    let submission = own_submission(&rqctx, &gate, &path.into_inner().id).await?;
+    let permit = auth::admit::<op::StudentSubmissionsStatus>(&rqctx).await?;
+    let id = path.into_inner().id;
+    let submission = student_guides::submission_status(rqctx.context(), &permit, &id).await?;
     envelope::ok(&rqctx, submission.into())
 }
 
@@ -86,9 +79,9 @@ pub async fn results(
     rqctx: RequestContext<ApiContext>,
     path: Path<StudentGuidePath>,
 ) -> ApiOk<StudentGuideResults> {
-    let gate = auth::authorize(&rqctx).await?;
-    let (caller, guide) = enrolled_guide(&rqctx, &gate, &path.into_inner().id).await?;
-    let results = student_guides::results(rqctx.context(), &guide, caller.student_id()?).await?;
+    let permit = auth::admit::<op::StudentGuidesResults>(&rqctx).await?;
+    let id = path.into_inner().id;
+    let (guide, results) = student_guides::results(rqctx.context(), &permit, &id).await?;
     envelope::ok(&rqctx, StudentGuideResults::new(&guide, results))
 }
 
@@ -96,10 +89,9 @@ pub async fn scan_page_url(
     rqctx: RequestContext<ApiContext>,
     path: Path<StudentGuidePath>,
 ) -> ApiOk<ScanPageUpload> {
-    let gate = auth::authorize(&rqctx).await?;
-    let (caller, guide) = enrolled_guide(&rqctx, &gate, &path.into_inner().id).await?;
-    let upload =
-        student_guides::scan_page_url(rqctx.context(), &guide, caller.student_id()?).await?;
+    let permit = auth::admit::<op::StudentGuidesScanPageUrl>(&rqctx).await?;
+    let id = path.into_inner().id;
+    let upload = student_guides::scan_page_url(rqctx.context(), &permit, &id).await?;
     envelope::ok(&rqctx, upload.into())
 }
 
@@ -108,38 +100,10 @@ pub async fn scan_page(
     path: Path<StudentGuidePath>,
     body: JsonBody<ScanPage>,
 ) -> ApiOk<ScanPageResult> {
-    let gate = auth::authorize(&rqctx).await?;
-    let (caller, guide) = enrolled_guide(&rqctx, &gate, &path.into_inner().id).await?;
+    let permit = auth::admit::<op::StudentGuidesScanPage>(&rqctx).await?;
+    let id = path.into_inner().id;
     let key = body.parse()?.photo_key;
     let trace_id = envelope::trace_id(&rqctx);
-    let student = caller.student_id()?;
-    let entries =
-        student_guides::scan_page(rqctx.context(), &guide, student, &key, &trace_id).await?;
+    let entries = student_guides::scan_page(rqctx.context(), &permit, &id, &key, &trace_id).await?;
     envelope::ok(&rqctx, ScanPageResult::new(key, entries))
-}
-
-/// A PUBLISHED guide of a course the caller has an ACTIVE enrollment in.
-async fn enrolled_guide<'g>(
-    rqctx: &RequestContext<ApiContext>,
-    gate: &'g Authorized,
-    id: &str,
-) -> Result<(&'g Caller, PublishedGuide), ApiError> {
-    let guide = student_guides::published_guide(rqctx.context(), id).await?;
-    let caller = gate
-        .require_with(Target::course(&guide.course_id), NOT_ENROLLED)
-        .await?;
-    Ok((caller, guide))
-}
-
-/// One of the caller's own submissions: someone else's is the same 404 as a missing one.
-async fn own_submission(
-    rqctx: &RequestContext<ApiContext>,
-    gate: &Authorized,
-    id: &str,
-) -> Result<SubmissionRow, ApiError> {
-    let submission = student_guides::find_submission(rqctx.context(), id).await?;
-    let denied = student_guides::submission_not_found().to_string();
-    gate.require_with(Target::student(&submission.student_id), &denied)
-        .await?;
-    Ok(submission)
 }

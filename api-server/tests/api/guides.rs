@@ -1037,7 +1037,20 @@ async fn without_a_guides_bucket_on_lambda_creating_is_a_503_naming_it_and_write
         description: None,
         due_at: None,
     };
-    let err = innova_app::guides::create(&lambda, TEACHER_ID, new, "trace-x")
+    // The demo teacher, as the API would admit them.
+    use innova_app::authz::{Actor, Caller, Permit, Profile, Role, op};
+    let teacher = Actor::User(Caller {
+        user_id: "u-teacher".into(),
+        supabase_uid: "sub-teacher".into(),
+        email: "teacher@innova.demo".into(),
+        role: Role::Teacher,
+        name: "Teacher".into(),
+        profile: Profile::Teacher(TEACHER_ID.into()),
+        token_version: 0,
+        access_token: String::new(),
+    });
+    let permit = Permit::<op::GuidesCreate>::admit(teacher.clone()).unwrap();
+    let err = innova_app::guides::create(&lambda, &permit, new, "trace-x")
         .await
         .unwrap_err();
     assert!(
@@ -1048,8 +1061,8 @@ async fn without_a_guides_bucket_on_lambda_creating_is_a_503_naming_it_and_write
     GuideFixture::new("g-nb", COURSE_ID, TEACHER_ID)
         .insert(app.pool())
         .await;
-    let guide = innova_app::guides::find(&lambda, "g-nb").await.unwrap();
-    let err = innova_app::guides::source_url(&lambda, &guide)
+    let permit = Permit::<op::GuidesSourceUrl>::admit(teacher).unwrap();
+    let err = innova_app::guides::source_url(&lambda, &permit, &"g-nb".into())
         .await
         .unwrap_err();
     assert!(

@@ -27,9 +27,10 @@ use std::io::Write;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
-use innova_api_server::auth::{Profile, Role, Target};
+use innova_api_server::auth::{Profile, Role};
 use innova_core::db::seed::{COURSE_ID as COURSE_A, STUDENT_IDS, TEACHER_ID as TEACHER_A};
 use innova_domain::access::{Denial, Grant, Policy, policy};
+use innova_domain::ids::{ParentId, StudentId, TeacherId};
 use innova_testkit::World;
 use innova_testkit::world::Kind;
 use reqwest::Method;
@@ -185,9 +186,9 @@ fn identities(world: &World) -> Vec<Identity> {
             .person_by_email(email)
             .unwrap_or_else(|| panic!("{email} is not in the world"));
         let (role, profile) = match p.kind {
-            Kind::Teacher => (Role::Teacher, Profile::Teacher(p.id.clone())),
-            Kind::Student => (Role::Student, Profile::Student(p.id.clone())),
-            Kind::Parent => (Role::Parent, Profile::Parent(p.id.clone())),
+            Kind::Teacher => (Role::Teacher, Profile::Teacher(TeacherId::new(&p.id))),
+            Kind::Student => (Role::Student, Profile::Student(StudentId::new(&p.id))),
+            Kind::Parent => (Role::Parent, Profile::Parent(ParentId::new(&p.id))),
         };
         Identity {
             name,
@@ -237,6 +238,54 @@ enum Once {
     RefreshToken,
     /// `POST /auth/confirm-forgot-password` with a reset code just issued.
     ResetCode,
+}
+
+/// The resource a case addresses, as far as ownership goes: the oracle's own copy of the
+/// server's `innova_app::authz::Target`, over the world's ids as text.
+#[derive(Debug, Clone, Copy, Default)]
+struct Target<'a> {
+    student: Option<&'a str>,
+    course: Option<&'a str>,
+    teacher: Option<&'a str>,
+    shared: bool,
+}
+
+impl<'a> Target<'a> {
+    fn student(id: &'a str) -> Self {
+        Target {
+            student: Some(id),
+            ..Target::default()
+        }
+    }
+
+    fn course(id: &'a str) -> Self {
+        Target {
+            course: Some(id),
+            ..Target::default()
+        }
+    }
+
+    fn teacher(id: &'a str) -> Self {
+        Target {
+            teacher: Some(id),
+            ..Target::default()
+        }
+    }
+
+    fn student_in_course(student: &'a str, course: &'a str) -> Self {
+        Target {
+            student: Some(student),
+            course: Some(course),
+            ..Target::default()
+        }
+    }
+
+    fn shared() -> Self {
+        Target {
+            shared: true,
+            ..Target::default()
+        }
+    }
 }
 
 /// One request of the matrix.
@@ -470,6 +519,8 @@ fn cases(made: &Made) -> Vec<Case> {
         post("guides_create", "/guides", json!({"courseId": COURSE_B, "title": "Guía B"})).about("course B").on(course_b),
         get("guides_list", "/guides"),
         get("guides_list", "/guides?status=REVIEW&page=1&pageSize=5").about("filtered, one page"),
+        get("guides_list", format!("/guides?courseId={COURSE_A}")).about("course A").on(course_a),
+        get("guides_list", format!("/guides?courseId={COURSE_B}")).about("course B").on(course_b),
         // UPLOADED: the first allowed cell starts the extraction, the next find it running: 202.
         case("guides_ingest", Method::POST, format!("/guides/{ga}-ingest/ingest")).about("guide of course A").on(course_a).answers(202),
         case("guides_ingest", Method::POST, format!("/guides/{gb}-ingest/ingest")).about("guide of course B").on(course_b).answers(202),
@@ -871,7 +922,7 @@ const SCOPE: &[Scope] = &[
     roles("skills_delete",           No,                           No,                                      No,                     All),
     roles("guides_create",           No,                           If(&[CourseTeacher]),                    No,                     No),
     roles("guides_ingest",           No,                           If(&[CourseTeacher]),                    No,                     No),
-    roles("guides_list",             No,                           All,                                     No,                     No),
+    roles("guides_list",             No,                           If(&[OwnCourses]),                       No,                     No),
     roles("guides_get",              No,                           If(&[CourseTeacher]),                    No,                     No),
     roles("guides_update",           No,                           If(&[CourseTeacher]),                    No,                     No),
     roles("guides_update_question",  No,                           If(&[CourseTeacher]),                    No,                     No),
@@ -951,6 +1002,7 @@ fn grant_role(grant: Grant) -> Option<Role> {
             Some(Role::Teacher)
         }
         ConfirmedParent => Some(Role::Parent),
+        OwnCourses => Some(Role::Teacher),
         SharedBank => None,
     }
 }
@@ -1036,9 +1088,13 @@ fn the_scope_table_and_the_policy_table_agree() {
 fn grant_holds(world: &World, who: &Identity, grant: Grant, target: &Target) -> bool {
     let p = &who.profile;
     let (student, course, teacher) = (target.student, target.course, target.teacher);
+    let (my_student, my_teacher) = (
+        p.student_id().map(StudentId::as_str),
+        p.teacher_id().map(TeacherId::as_str),
+    );
     match grant {
         Grant::Admin => who.role == Some(Role::Admin),
-        TheStudent => p.student_id().is_some() && p.student_id() == student,
+        TheStudent => my_student.is_some() && my_student == student,
         TheStudentEnrolled => match (p.student_id(), student, course) {
             (Some(me), Some(s), Some(c)) => me == s && world.active_in(me, c),
             _ => false,
@@ -1059,12 +1115,17 @@ fn grant_holds(world: &World, who: &Identity, grant: Grant, target: &Target) -> 
             (Some(me), Some(c)) => world.active_in(me, c),
             _ => false,
         },
-        TheTeacher => p.teacher_id().is_some() && p.teacher_id() == teacher,
+        TheTeacher => my_teacher.is_some() && my_teacher == teacher,
         CourseTeacherOfEnrolled => match (p.teacher_id(), student, course) {
             (Some(me), Some(s), Some(c)) => world.teaches(me, c) && world.active_in(s, c),
             _ => false,
         },
         SharedBank => target.shared,
+        OwnCourses => match (p.teacher_id(), course) {
+            (_, None) => true,
+            (Some(me), Some(c)) => world.teaches(me, c),
+            (None, Some(_)) => false,
+        },
     }
 }
 

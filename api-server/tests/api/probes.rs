@@ -150,7 +150,7 @@ async fn auth_bodies_are_exactly_one_json_value() {
 async fn forgot_password_mails_before_answering_and_answers_no_sooner_than_the_floor() {
     let env = env(Mode::Embedded, &[]).await;
     let app = &env.app;
-    let floor = innova_api_server::handlers::auth::RESET_ANSWER_FLOOR;
+    let floor = innova_app::auth::RESET_ANSWER_FLOOR;
     for email in ["student1@innova.demo", "nobody@example.com"] {
         let started = Instant::now();
         let (status, _) = send(

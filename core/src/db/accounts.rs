@@ -14,6 +14,7 @@
 //! `token_version`).
 
 use chrono::NaiveDateTime;
+use innova_domain::ids::{ParentId, TeacherId, UserId};
 use sqlx::{Executor, PgExecutor, PgPool};
 
 use super::users::{self, UserRow};
@@ -135,7 +136,7 @@ pub async fn link_by_email(
 }
 
 /// Gives the user `user_id` the provider id `uid` if it has none; returns its uid either way.
-pub async fn ensure_uid(pool: &PgPool, user_id: &str, uid: &str) -> DbResult<String> {
+pub async fn ensure_uid(pool: &PgPool, user_id: &UserId, uid: &str) -> DbResult<String> {
     let linked: Option<String> = sqlx::query_scalar(
         "UPDATE users SET supabase_uid = $2, updated_at = CURRENT_TIMESTAMP
          WHERE id = $1 AND supabase_uid IS NULL RETURNING supabase_uid",
@@ -157,7 +158,7 @@ pub async fn ensure_uid(pool: &PgPool, user_id: &str, uid: &str) -> DbResult<Str
 /// the unique `user_id`). A student profile still named with the placeholder gets `name`.
 pub async fn ensure_profile(
     pool: &PgPool,
-    user_id: &str,
+    user_id: &UserId,
     role: Role,
     name: &str,
 ) -> DbResult<Profile> {
@@ -165,10 +166,10 @@ pub async fn ensure_profile(
     match role {
         Role::Teacher => Ok(ensure_plain_profile(pool, "teachers", user_id, name)
             .await?
-            .map_or(Profile::None, Profile::Teacher)),
+            .map_or(Profile::None, |id| Profile::Teacher(TeacherId::new(id)))),
         Role::Parent => Ok(ensure_plain_profile(pool, "parents", user_id, name)
             .await?
-            .map_or(Profile::None, Profile::Parent)),
+            .map_or(Profile::None, |id| Profile::Parent(ParentId::new(id)))),
         Role::Student => {
             if let Some(s) = users::student_by_user_id(pool, user_id).await? {
                 if s.display_name == STUDENT_PLACEHOLDER_NAME
@@ -208,7 +209,7 @@ pub async fn ensure_profile(
 async fn ensure_plain_profile(
     pool: &PgPool,
     table: &'static str,
-    user_id: &str,
+    user_id: &UserId,
     name: Option<&str>,
 ) -> DbResult<Option<String>> {
     let find = format!("SELECT id FROM {table} WHERE user_id = $1");
@@ -238,7 +239,7 @@ async fn ensure_plain_profile(
 /// What the embedded provider needs to sign someone in.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Credentials {
-    pub user_id: String,
+    pub user_id: UserId,
     pub supabase_uid: Option<String>,
     pub email: String,
     pub password_hash: Option<String>,
@@ -269,7 +270,7 @@ pub async fn credentials_by_email(
 
 pub async fn credentials_by_user_id(
     exec: impl PgExecutor<'_>,
-    user_id: &str,
+    user_id: &UserId,
 ) -> DbResult<Option<Credentials>> {
     Ok(sqlx::query_as(&format!("{CREDENTIALS} WHERE u.id = $1"))
         .bind(user_id)
@@ -280,7 +281,7 @@ pub async fn credentials_by_user_id(
 /// Sets a new password hash and clears any reset code.
 pub async fn set_password_hash(
     exec: impl PgExecutor<'_>,
-    user_id: &str,
+    user_id: &UserId,
     hash: &str,
 ) -> DbResult<()> {
     sqlx::query(
@@ -297,7 +298,7 @@ pub async fn set_password_hash(
 
 /// Increments `token_version` (the reference's session generation; bumped when a password
 /// reset revokes the sessions).
-pub async fn bump_token_version(exec: impl PgExecutor<'_>, user_id: &str) -> DbResult<()> {
+pub async fn bump_token_version(exec: impl PgExecutor<'_>, user_id: &UserId) -> DbResult<()> {
     sqlx::query("UPDATE users SET token_version = token_version + 1, updated_at = CURRENT_TIMESTAMP WHERE id = $1")
         .bind(user_id)
         .execute(exec)
@@ -310,7 +311,7 @@ pub async fn bump_token_version(exec: impl PgExecutor<'_>, user_id: &str) -> DbR
 /// Stores the hash of a new reset code (replacing any earlier one) valid until `expires_at`.
 pub async fn set_reset_code(
     exec: impl PgExecutor<'_>,
-    user_id: &str,
+    user_id: &UserId,
     code_hash: &str,
     expires_at: NaiveDateTime,
 ) -> DbResult<()> {
@@ -374,7 +375,7 @@ pub async fn ensure_local_schema(pool: &PgPool) -> DbResult<()> {
 pub async fn insert_refresh_token(
     exec: impl PgExecutor<'_>,
     token_hash: &str,
-    user_id: &str,
+    user_id: &UserId,
     expires_at: NaiveDateTime,
 ) -> DbResult<()> {
     sqlx::query("INSERT INTO innova_local.refresh_tokens (token_hash, user_id, expires_at) VALUES ($1, $2, $3)")
@@ -392,7 +393,7 @@ pub async fn use_refresh_token(
     exec: impl PgExecutor<'_>,
     token_hash: &str,
     now: NaiveDateTime,
-) -> DbResult<Option<String>> {
+) -> DbResult<Option<UserId>> {
     Ok(sqlx::query_scalar(
         "UPDATE innova_local.refresh_tokens SET revoked_at = $2
          WHERE token_hash = $1 AND revoked_at IS NULL AND expires_at > $2
@@ -407,7 +408,7 @@ pub async fn use_refresh_token(
 /// Revokes every live refresh token of a user; returns how many.
 pub async fn revoke_refresh_tokens(
     exec: impl PgExecutor<'_>,
-    user_id: &str,
+    user_id: &UserId,
     now: NaiveDateTime,
 ) -> DbResult<u64> {
     Ok(sqlx::query(

@@ -7,6 +7,7 @@
 //! cannot both insert the same alert.
 
 use chrono::NaiveDateTime;
+use innova_domain::ids::{CourseId, GuideId, QuestionId, StudentId, TeacherId, TopicId};
 use sqlx::PgExecutor;
 
 use super::DbResult;
@@ -15,8 +16,8 @@ use super::alerts::NewAlert;
 /// A non-archived course with its teachers (sorted by id).
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct CourseRow {
-    pub id: String,
-    pub teacher_ids: Vec<String>,
+    pub id: CourseId,
+    pub teacher_ids: Vec<TeacherId>,
 }
 
 /// Up to `limit` non-archived courses with ids after `after`, in id order (keyset chunks).
@@ -45,8 +46,8 @@ pub async fn courses_after(
 /// A student with an ACTIVE enrollment in one of the courses.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct EnrolledRow {
-    pub course_id: String,
-    pub student_id: String,
+    pub course_id: CourseId,
+    pub student_id: StudentId,
     pub display_name: String,
     /// Their most recent attempt, in any course.
     pub last_attempt_at: Option<NaiveDateTime>,
@@ -55,7 +56,7 @@ pub struct EnrolledRow {
 /// The ACTIVE enrollments of `course_ids` (students not deleted), in enrollment order per course.
 pub async fn enrolled_students(
     exec: impl PgExecutor<'_>,
-    course_ids: &[String],
+    course_ids: &[CourseId],
 ) -> DbResult<Vec<EnrolledRow>> {
     Ok(sqlx::query_as(
         "SELECT e.course_id, s.id AS student_id, s.display_name, last.at AS last_attempt_at
@@ -74,8 +75,8 @@ pub async fn enrolled_students(
 /// A mastery row with its topic and unit.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct MasteryRow {
-    pub student_id: String,
-    pub topic_id: String,
+    pub student_id: StudentId,
+    pub topic_id: TopicId,
     pub topic_code: String,
     pub p_known: f64,
     pub unit_id: String,
@@ -85,7 +86,7 @@ pub struct MasteryRow {
 /// Every mastery row of the students, by student then topic id (a stable "load order").
 pub async fn mastery_of(
     exec: impl PgExecutor<'_>,
-    student_ids: &[String],
+    student_ids: &[StudentId],
 ) -> DbResult<Vec<MasteryRow>> {
     Ok(sqlx::query_as(
         "SELECT m.student_id, m.topic_id, t.code AS topic_code, m.p_known,
@@ -104,8 +105,8 @@ pub async fn mastery_of(
 /// A non-archived guide in REVIEW or PUBLISHED with its submission counts.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct GuideRow {
-    pub id: String,
-    pub course_id: String,
+    pub id: GuideId,
+    pub course_id: CourseId,
     pub title: String,
     pub status: String,
     pub due_at: Option<NaiveDateTime>,
@@ -118,7 +119,7 @@ pub struct GuideRow {
 
 pub async fn guides_of(
     exec: impl PgExecutor<'_>,
-    course_ids: &[String],
+    course_ids: &[CourseId],
 ) -> DbResult<Vec<GuideRow>> {
     Ok(sqlx::query_as(
         "SELECT g.id, g.course_id, g.title, g.status::text AS status, g.due_at, g.question_count,
@@ -146,11 +147,11 @@ pub async fn guides_of(
 /// The most common error of a question of a published guide.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct QuestionErrorRow {
-    pub guide_id: String,
-    pub question_id: String,
+    pub guide_id: GuideId,
+    pub question_id: QuestionId,
     pub label: Option<String>,
     pub sequence: i32,
-    pub topic_id: Option<String>,
+    pub topic_id: Option<TopicId>,
     pub error_tag_code: String,
     pub error_tag_name: String,
     pub students: i64,
@@ -162,7 +163,7 @@ pub struct QuestionErrorRow {
 /// the number of students graded on the question.
 pub async fn question_errors_of(
     exec: impl PgExecutor<'_>,
-    course_ids: &[String],
+    course_ids: &[CourseId],
 ) -> DbResult<Vec<QuestionErrorRow>> {
     Ok(sqlx::query_as(
         "WITH latest AS (
@@ -201,11 +202,11 @@ pub async fn question_errors_of(
 /// An alert that may block a new one: unresolved, or created or resolved since `since`.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct BlockingRow {
-    pub teacher_id: String,
-    pub course_id: String,
+    pub teacher_id: TeacherId,
+    pub course_id: CourseId,
     pub alert_type: String,
-    pub topic_id: Option<String>,
-    pub student_id: Option<String>,
+    pub topic_id: Option<TopicId>,
+    pub student_id: Option<StudentId>,
     pub payload: serde_json::Value,
     pub created_at: NaiveDateTime,
     pub resolved_at: Option<NaiveDateTime>,
@@ -213,7 +214,7 @@ pub struct BlockingRow {
 
 pub async fn blocking_alerts(
     exec: impl PgExecutor<'_>,
-    course_ids: &[String],
+    course_ids: &[CourseId],
     since: NaiveDateTime,
 ) -> DbResult<Vec<BlockingRow>> {
     Ok(sqlx::query_as(
@@ -230,7 +231,7 @@ pub async fn blocking_alerts(
 }
 
 /// Serialises the generator's writes for one course until the transaction ends.
-pub async fn lock_course(exec: impl PgExecutor<'_>, course_id: &str) -> DbResult<()> {
+pub async fn lock_course(exec: impl PgExecutor<'_>, course_id: &CourseId) -> DbResult<()> {
     sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended('teacher_alerts:' || $1, 0))")
         .bind(course_id)
         .execute(exec)
@@ -249,10 +250,10 @@ pub async fn insert_all(exec: impl PgExecutor<'_>, alerts: &[NewAlert<'_>]) -> D
                               $6::text[], $7::text[], $8::jsonb[])",
     )
     .bind(&ids)
-    .bind(column(|a| Some(a.teacher_id.to_owned())))
-    .bind(column(|a| Some(a.course_id.to_owned())))
-    .bind(column(|a| a.topic_id.map(str::to_owned)))
-    .bind(column(|a| a.student_id.map(str::to_owned)))
+    .bind(column(|a| Some(a.teacher_id.to_string())))
+    .bind(column(|a| Some(a.course_id.to_string())))
+    .bind(column(|a| a.topic_id.map(ToString::to_string)))
+    .bind(column(|a| a.student_id.map(ToString::to_string)))
     .bind(column(|a| Some(a.alert_type.as_str().to_owned())))
     .bind(column(|a| Some(a.severity.as_str().to_owned())))
     .bind(alerts.iter().map(|a| a.payload.clone()).collect::<Vec<_>>())

@@ -3,6 +3,7 @@
 
 use chrono::NaiveDateTime;
 pub use innova_domain::alerts::{AlertType, Severity};
+use innova_domain::ids::{AlertId, CourseId, StudentId, TeacherId, TopicId};
 use sqlx::PgExecutor;
 
 use super::DbResult;
@@ -10,11 +11,11 @@ use super::DbResult;
 /// A stored alert.
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct AlertRow {
-    pub id: String,
-    pub teacher_id: String,
-    pub course_id: String,
-    pub topic_id: Option<String>,
-    pub student_id: Option<String>,
+    pub id: AlertId,
+    pub teacher_id: TeacherId,
+    pub course_id: CourseId,
+    pub topic_id: Option<TopicId>,
+    pub student_id: Option<StudentId>,
     #[sqlx(try_from = "String")]
     pub alert_type: AlertType,
     #[sqlx(try_from = "String")]
@@ -32,10 +33,10 @@ const COLUMNS: &str = "id, teacher_id, course_id, topic_id, student_id, alert_ty
 /// An alert to insert (`created_at` is the database's clock).
 #[derive(Debug, Clone)]
 pub struct NewAlert<'a> {
-    pub teacher_id: &'a str,
-    pub course_id: &'a str,
-    pub topic_id: Option<&'a str>,
-    pub student_id: Option<&'a str>,
+    pub teacher_id: &'a TeacherId,
+    pub course_id: &'a CourseId,
+    pub topic_id: Option<&'a TopicId>,
+    pub student_id: Option<&'a StudentId>,
     pub alert_type: AlertType,
     pub severity: Severity,
     pub payload: &'a serde_json::Value,
@@ -63,7 +64,7 @@ pub async fn insert(exec: impl PgExecutor<'_>, a: &NewAlert<'_>) -> DbResult<Ale
 }
 
 /// An alert by id.
-pub async fn find(exec: impl PgExecutor<'_>, id: &str) -> DbResult<Option<AlertRow>> {
+pub async fn find(exec: impl PgExecutor<'_>, id: &AlertId) -> DbResult<Option<AlertRow>> {
     Ok(sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM teacher_alerts WHERE id = $1"
     ))
@@ -75,7 +76,7 @@ pub async fn find(exec: impl PgExecutor<'_>, id: &str) -> DbResult<Option<AlertR
 /// The unresolved alerts of a course, newest first (ties by id, so the order is stable).
 pub async fn unresolved_of_course(
     exec: impl PgExecutor<'_>,
-    course_id: &str,
+    course_id: &CourseId,
 ) -> DbResult<Vec<AlertRow>> {
     Ok(sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM teacher_alerts
@@ -92,7 +93,7 @@ pub async fn unresolved_of_course(
 /// nothing was written and the stored row is returned as it is. `None`: no such alert.
 pub async fn resolve(
     conn: &mut super::PgConnection,
-    id: &str,
+    id: &AlertId,
     resolved_by: &str,
 ) -> DbResult<Option<(AlertRow, bool)>> {
     let resolved: Option<AlertRow> = sqlx::query_as(&format!(
@@ -135,9 +136,9 @@ pub struct References {
 
 pub async fn references(
     exec: impl PgExecutor<'_>,
-    course_id: &str,
-    topic_id: Option<&str>,
-    student_id: Option<&str>,
+    course_id: &CourseId,
+    topic_id: Option<&TopicId>,
+    student_id: Option<&StudentId>,
 ) -> DbResult<References> {
     let (topic_exists, topic_in_course, student_exists, student_in_course): (
         bool,

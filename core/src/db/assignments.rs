@@ -2,6 +2,7 @@
 //! exercises for a course or for named students, and the students' view of theirs.
 
 use chrono::NaiveDateTime;
+use innova_domain::ids::{AssignmentId, CourseId, ExerciseId, StudentId, TeacherId};
 pub use innova_domain::vocab::{AssignmentKind, AssignmentReason, AssignmentTargetStatus};
 use sqlx::PgExecutor;
 
@@ -10,10 +11,10 @@ use super::DbResult;
 /// A stored assignment.
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct AssignmentRow {
-    pub id: String,
+    pub id: AssignmentId,
     /// Null: addressed to its targets only.
-    pub course_id: Option<String>,
-    pub created_by_teacher_id: String,
+    pub course_id: Option<CourseId>,
+    pub created_by_teacher_id: TeacherId,
     pub title: String,
     #[sqlx(try_from = "String")]
     pub reason: AssignmentReason,
@@ -26,16 +27,16 @@ pub struct AssignmentRow {
 /// One exercise of an assignment, at its position.
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct AssignmentExerciseRow {
-    pub assignment_id: String,
-    pub exercise_id: String,
+    pub assignment_id: AssignmentId,
+    pub exercise_id: ExerciseId,
     pub sequence: i32,
 }
 
 /// A student an assignment is addressed to.
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct TargetRow {
-    pub assignment_id: String,
-    pub student_id: String,
+    pub assignment_id: AssignmentId,
+    pub student_id: StudentId,
     #[sqlx(try_from = "String")]
     pub status: AssignmentTargetStatus,
 }
@@ -44,7 +45,7 @@ pub struct TargetRow {
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct TargetWithAssignment {
     #[sqlx(rename = "target_student_id")]
-    pub student_id: String,
+    pub student_id: StudentId,
     #[sqlx(rename = "target_status", try_from = "String")]
     pub status: AssignmentTargetStatus,
     #[sqlx(flatten)]
@@ -57,8 +58,8 @@ const COLUMNS: &str =
 /// An assignment to insert (kind EXERCISES, `created_at` the database's clock).
 #[derive(Debug, Clone)]
 pub struct NewAssignment<'a> {
-    pub course_id: Option<&'a str>,
-    pub created_by_teacher_id: &'a str,
+    pub course_id: Option<&'a CourseId>,
+    pub created_by_teacher_id: &'a TeacherId,
     pub title: &'a str,
     pub reason: AssignmentReason,
     pub due_at: Option<NaiveDateTime>,
@@ -87,8 +88,8 @@ pub async fn insert(exec: impl PgExecutor<'_>, a: &NewAssignment<'_>) -> DbResul
 /// `exerciseId`.
 pub async fn add_exercises(
     exec: impl PgExecutor<'_>,
-    assignment_id: &str,
-    exercise_ids: &[String],
+    assignment_id: &AssignmentId,
+    exercise_ids: &[ExerciseId],
 ) -> DbResult<Vec<AssignmentExerciseRow>> {
     let mut rows: Vec<AssignmentExerciseRow> = sqlx::query_as(
         "INSERT INTO assignment_exercises (assignment_id, exercise_id, sequence)
@@ -108,8 +109,8 @@ pub async fn add_exercises(
 /// twice is a conflict on `assignmentId, studentId`; an unknown one a missing `studentId`.
 pub async fn add_targets(
     exec: impl PgExecutor<'_>,
-    assignment_id: &str,
-    student_ids: &[String],
+    assignment_id: &AssignmentId,
+    student_ids: &[StudentId],
 ) -> DbResult<Vec<TargetRow>> {
     let rows: Vec<TargetRow> = sqlx::query_as(
         "INSERT INTO assignment_targets (assignment_id, student_id, status)
@@ -130,7 +131,7 @@ pub async fn add_targets(
 /// The exercises of these assignments, by assignment and sequence.
 pub async fn exercises_of(
     exec: impl PgExecutor<'_>,
-    assignment_ids: &[String],
+    assignment_ids: &[AssignmentId],
 ) -> DbResult<Vec<AssignmentExerciseRow>> {
     Ok(sqlx::query_as(
         "SELECT assignment_id, exercise_id, sequence FROM assignment_exercises
@@ -144,7 +145,7 @@ pub async fn exercises_of(
 /// A student's targets whose assignment is not a guide's, newest assignment first (ties: id).
 pub async fn targets_of_student(
     exec: impl PgExecutor<'_>,
-    student_id: &str,
+    student_id: &StudentId,
 ) -> DbResult<Vec<TargetWithAssignment>> {
     Ok(sqlx::query_as(&format!(
         "SELECT tg.student_id AS target_student_id, tg.status AS target_status, {COLUMNS}
@@ -160,7 +161,7 @@ pub async fn targets_of_student(
 /// How a student named as a target relates to the assignment's course.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct TargetReference {
-    pub student_id: String,
+    pub student_id: StudentId,
     /// A `students` row exists and is not soft-deleted.
     pub exists: bool,
     /// ACTIVE in the course (false when no course was given).
@@ -170,8 +171,8 @@ pub struct TargetReference {
 /// For each student id (in the order given): whether it exists and is ACTIVE in `course_id`.
 pub async fn target_references(
     exec: impl PgExecutor<'_>,
-    course_id: Option<&str>,
-    student_ids: &[String],
+    course_id: Option<&CourseId>,
+    student_ids: &[StudentId],
 ) -> DbResult<Vec<TargetReference>> {
     Ok(sqlx::query_as(
         "SELECT g.id AS student_id,

@@ -2,6 +2,7 @@
 //! reports disputing it.
 
 use chrono::NaiveDateTime;
+use innova_domain::ids::{AttemptId, CourseId, ExerciseId, StudentId, UserId};
 pub use innova_domain::vocab::{AttemptStatus, ClassifierSource, InputMode};
 use sqlx::{PgConnection, PgExecutor};
 
@@ -11,10 +12,10 @@ use super::exercises::FROM_GUIDE;
 /// An attempt to insert. The caller chooses the id (it goes into queue messages too).
 #[derive(Debug, Clone)]
 pub struct NewAttempt<'a> {
-    pub id: &'a str,
-    pub student_id: &'a str,
-    pub exercise_id: Option<&'a str>,
-    pub course_id: Option<&'a str>,
+    pub id: &'a AttemptId,
+    pub student_id: &'a StudentId,
+    pub exercise_id: Option<&'a ExerciseId>,
+    pub course_id: Option<&'a CourseId>,
     pub is_correct: bool,
     pub error_tag_id: Option<&'a str>,
     pub classifier_source: ClassifierSource,
@@ -61,7 +62,7 @@ pub struct NewStep<'a> {
 /// `(attempt_id, step_index)` is left alone, as the reference's `skipDuplicates`.
 pub async fn insert_steps(
     exec: impl PgExecutor<'_>,
-    attempt_id: &str,
+    attempt_id: &AttemptId,
     steps: &[NewStep<'_>],
 ) -> DbResult<u64> {
     if steps.is_empty() {
@@ -91,10 +92,10 @@ pub async fn insert_steps(
 /// An attempt with its error tag's code and name, as the status and detail routes show it.
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct AttemptView {
-    pub id: String,
-    pub student_id: String,
-    pub course_id: Option<String>,
-    pub exercise_id: Option<String>,
+    pub id: AttemptId,
+    pub student_id: StudentId,
+    pub course_id: Option<CourseId>,
+    pub exercise_id: Option<ExerciseId>,
     #[sqlx(try_from = "String")]
     pub status: AttemptStatus,
     pub is_correct: bool,
@@ -116,7 +117,7 @@ const VIEW_COLUMNS: &str = "a.id, a.student_id, a.course_id, a.exercise_id, a.st
      t.code AS error_tag_code, t.name AS error_tag_name, a.input_mode,
      a.created_at, a.classified_at";
 
-pub async fn view(exec: impl PgExecutor<'_>, id: &str) -> DbResult<Option<AttemptView>> {
+pub async fn view(exec: impl PgExecutor<'_>, id: &AttemptId) -> DbResult<Option<AttemptView>> {
     Ok(sqlx::query_as(&format!(
         "SELECT {VIEW_COLUMNS} FROM attempts a LEFT JOIN error_tags t ON t.id = a.error_tag_id
          WHERE a.id = $1"
@@ -129,7 +130,7 @@ pub async fn view(exec: impl PgExecutor<'_>, id: &str) -> DbResult<Option<Attemp
 /// The attempt a retry key already belongs to.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct ClaimedKey {
-    pub attempt_id: String,
+    pub attempt_id: AttemptId,
     /// The digest of the request that claimed it (`None` for keys claimed before digests were
     /// kept).
     pub body_digest: Option<Vec<u8>>,
@@ -142,9 +143,9 @@ pub struct ClaimedKey {
 /// the first transaction ends: on commit it gets `Some`, on rollback it claims the key itself.
 pub async fn claim_trace(
     conn: &mut PgConnection,
-    student_id: &str,
+    student_id: &StudentId,
     trace_id: &str,
-    attempt_id: &str,
+    attempt_id: &AttemptId,
     digest: &[u8],
 ) -> DbResult<Option<ClaimedKey>> {
     let claimed = sqlx::query(
@@ -189,9 +190,9 @@ pub struct AttemptReferences {
 /// any), in one round trip.
 pub async fn references(
     exec: impl PgExecutor<'_>,
-    student_id: &str,
-    exercise_id: Option<&str>,
-    course_id: Option<&str>,
+    student_id: &StudentId,
+    exercise_id: Option<&ExerciseId>,
+    course_id: Option<&CourseId>,
 ) -> DbResult<AttemptReferences> {
     Ok(sqlx::query_as(&format!(
         "SELECT x.id IS NOT NULL AS exercise_found, x.content AS exercise_content,
@@ -219,7 +220,7 @@ pub struct StepRow {
 }
 
 /// The steps of an attempt, by index.
-pub async fn steps(exec: impl PgExecutor<'_>, attempt_id: &str) -> DbResult<Vec<StepRow>> {
+pub async fn steps(exec: impl PgExecutor<'_>, attempt_id: &AttemptId) -> DbResult<Vec<StepRow>> {
     Ok(sqlx::query_as(
         "SELECT step_index, content_latex, is_correct FROM attempt_steps
          WHERE attempt_id = $1 ORDER BY step_index",
@@ -241,7 +242,7 @@ pub struct SubmissionOfAttempt {
 
 pub async fn submission(
     exec: impl PgExecutor<'_>,
-    attempt_id: &str,
+    attempt_id: &AttemptId,
 ) -> DbResult<Option<SubmissionOfAttempt>> {
     Ok(sqlx::query_as(
         "SELECT id, COALESCE(photo_keys, '{}') AS photo_keys, transcription_latex,
@@ -257,9 +258,9 @@ pub async fn submission(
 /// not modified. Returns the report's id.
 pub async fn insert_error_report(
     exec: impl PgExecutor<'_>,
-    attempt_id: &str,
+    attempt_id: &AttemptId,
     error_tag_id: &str,
-    reported_by_id: Option<&str>,
+    reported_by_id: Option<&UserId>,
     comment: Option<&str>,
 ) -> DbResult<String> {
     let id = super::new_id();
@@ -280,7 +281,7 @@ pub async fn insert_error_report(
 /// The exercise's prompt (`content.prompt` when it is a string), for the LLM message.
 pub async fn exercise_prompt(
     exec: impl PgExecutor<'_>,
-    exercise_id: &str,
+    exercise_id: &ExerciseId,
 ) -> DbResult<Option<String>> {
     Ok(sqlx::query_scalar(
         "SELECT content->>'prompt' FROM exercises
@@ -295,9 +296,9 @@ pub async fn exercise_prompt(
 /// `solve-adhoc` with the same `x-trace-id` reuses it instead of creating another.
 pub async fn pending_adhoc_by_trace(
     exec: impl PgExecutor<'_>,
-    student_id: &str,
+    student_id: &StudentId,
     trace_id: &str,
-) -> DbResult<Option<String>> {
+) -> DbResult<Option<AttemptId>> {
     Ok(sqlx::query_scalar(
         "SELECT id FROM attempts
          WHERE student_id = $1 AND trace_id = $2 AND input_mode = $3 AND status = $4

@@ -9,6 +9,7 @@
 //! code gets the line's content, so a corrected catalogue can be re-imported; its source and
 //! status are kept, except that `--activate` promotes DRAFT tags to ACTIVE (§6.2).
 
+use innova_domain::vocab::UnknownValue;
 use std::collections::HashMap;
 use std::fmt;
 use std::path::Path;
@@ -288,7 +289,7 @@ impl Fields<'_> {
         }
     }
 
-    fn required_enum<T: std::str::FromStr<Err = String>>(&mut self, key: &str) -> Option<T> {
+    fn required_enum<T: std::str::FromStr<Err = UnknownValue>>(&mut self, key: &str) -> Option<T> {
         if self.get(key).is_none() {
             self.errors.push(format!("{key}: required"));
             return None;
@@ -296,12 +297,14 @@ impl Fields<'_> {
         self.optional_enum(key)
     }
 
-    fn optional_enum<T: std::str::FromStr<Err = String>>(&mut self, key: &str) -> Option<T> {
+    fn optional_enum<T: std::str::FromStr<Err = UnknownValue>>(&mut self, key: &str) -> Option<T> {
         match self.get(key)? {
             Value::String(s) => match s.parse() {
                 Ok(v) => Some(v),
                 Err(e) => {
-                    self.errors.push(format!("{key}: {e}"));
+                    let expected = e.expected.join(", ");
+                    self.errors
+                        .push(format!("{key}: expected one of {expected}, got {s:?}"));
                     None
                 }
             },

@@ -2,6 +2,7 @@
 //! tags it may choose from, the conditional classification, and — for the re-enqueue — the
 //! attempts left PENDING and their llm-classify bodies rebuilt from the stored rows.
 
+use innova_domain::ids::{AttemptId, StudentId};
 use std::collections::HashMap;
 
 use chrono::NaiveDateTime;
@@ -15,7 +16,7 @@ use crate::messages::{LlmClassifyMessage, RawStep};
 /// An attempt as the classifier sees it before deciding to call the model.
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct AttemptState {
-    pub id: String,
+    pub id: AttemptId,
     #[sqlx(try_from = "String")]
     pub status: AttemptStatus,
     pub trace_id: String,
@@ -24,7 +25,7 @@ pub struct AttemptState {
 /// The attempts among `ids` that exist, with their status (one statement per batch).
 pub async fn attempt_states(
     exec: impl PgExecutor<'_>,
-    ids: &[String],
+    ids: &[AttemptId],
 ) -> DbResult<Vec<AttemptState>> {
     Ok(
         sqlx::query_as("SELECT id, status, trace_id FROM attempts WHERE id = ANY($1)")
@@ -95,7 +96,7 @@ pub async fn catalog(
 /// classified by an earlier delivery): nothing changed.
 pub async fn mark_classified(
     exec: impl PgExecutor<'_>,
-    attempt_id: &str,
+    attempt_id: &AttemptId,
     error_tag_id: Option<&str>,
     confidence: f64,
 ) -> DbResult<bool> {
@@ -116,7 +117,7 @@ pub async fn mark_classified(
 /// An attempt waiting for the LLM classifier.
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct StalePending {
-    pub id: String,
+    pub id: AttemptId,
     #[sqlx(try_from = "String")]
     pub input_mode: InputMode,
     pub created_at: NaiveDateTime,
@@ -149,8 +150,8 @@ pub async fn stale_pending(
 
 #[derive(sqlx::FromRow)]
 struct DigitalRow {
-    id: String,
-    student_id: String,
+    id: AttemptId,
+    student_id: StudentId,
     final_answer: Option<String>,
     topic: Option<String>,
     domain_id: Option<String>,
@@ -161,8 +162,8 @@ struct DigitalRow {
 
 #[derive(sqlx::FromRow)]
 struct GuideRow {
-    id: String,
-    student_id: String,
+    id: AttemptId,
+    student_id: StudentId,
     topic: Option<String>,
     domain_id: Option<String>,
     subdomain_code: Option<String>,
@@ -172,7 +173,7 @@ struct GuideRow {
 
 #[derive(sqlx::FromRow)]
 struct StepOf {
-    attempt_id: String,
+    attempt_id: AttemptId,
     content_latex: String,
     is_correct: Option<bool>,
 }
@@ -193,7 +194,7 @@ struct StepOf {
 /// Steps: a step is final when it carries a verdict (`is_correct` is set only on final steps).
 pub async fn rebuild_messages(
     conn: &mut PgConnection,
-    ids: &[String],
+    ids: &[AttemptId],
 ) -> DbResult<Vec<LlmClassifyMessage>> {
     let digital: Vec<DigitalRow> = sqlx::query_as(
         "SELECT a.id, a.student_id, a.final_answer, tp.code AS topic, tp.domain_id,
@@ -236,7 +237,7 @@ pub async fn rebuild_messages(
     .bind(ids)
     .fetch_all(&mut *conn)
     .await?;
-    let mut steps: HashMap<String, Vec<RawStep>> = HashMap::new();
+    let mut steps: HashMap<AttemptId, Vec<RawStep>> = HashMap::new();
     for s in step_rows {
         steps.entry(s.attempt_id).or_default().push(RawStep {
             expression: s.content_latex,
@@ -245,7 +246,7 @@ pub async fn rebuild_messages(
     }
     let last = |steps: &[RawStep]| steps.last().map(|s| s.expression.clone());
 
-    let mut built: HashMap<String, LlmClassifyMessage> = HashMap::new();
+    let mut built: HashMap<AttemptId, LlmClassifyMessage> = HashMap::new();
     for r in digital {
         let raw_steps = steps.remove(&r.id).unwrap_or_default();
         let final_step = raw_steps

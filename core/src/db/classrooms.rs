@@ -3,6 +3,7 @@
 //! Course teachers and enrollments themselves are in [`super::users`].
 
 use chrono::NaiveDateTime;
+use innova_domain::ids::{CourseId, StudentId, TeacherId};
 use sqlx::PgExecutor;
 
 use super::{DbResult, PgConnection, new_id};
@@ -10,7 +11,7 @@ use super::{DbResult, PgConnection, new_id};
 /// A course row as the reference returned it (`Course`).
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct CourseRow {
-    pub id: String,
+    pub id: CourseId,
     pub school_id: String,
     pub subject_id: String,
     pub name: String,
@@ -49,7 +50,7 @@ pub struct NewCourse<'a> {
 pub struct InviteRow {
     pub id: String,
     pub code: String,
-    pub course_id: String,
+    pub course_id: CourseId,
     /// The inviting teacher's `teachers.id` (no foreign key in the reference schema).
     pub created_by: String,
     /// `None`: never expires (invitations the reference made).
@@ -66,7 +67,7 @@ const INVITE_COLUMNS: &str =
 /// An invitation to create.
 #[derive(Debug, Clone)]
 pub struct NewInvite<'a> {
-    pub course_id: &'a str,
+    pub course_id: &'a CourseId,
     pub created_by: &'a str,
     /// Valid for this long from now (the database's clock); `None`: never expires.
     pub ttl_seconds: Option<i64>,
@@ -85,7 +86,7 @@ pub struct LockedInvite {
 
 // ---- courses ---------------------------------------------------------------------------------
 
-pub async fn course_by_id(exec: impl PgExecutor<'_>, id: &str) -> DbResult<Option<CourseRow>> {
+pub async fn course_by_id(exec: impl PgExecutor<'_>, id: &CourseId) -> DbResult<Option<CourseRow>> {
     Ok(sqlx::query_as(&format!(
         "SELECT {COURSE_COLUMNS} FROM courses c WHERE c.id = $1"
     ))
@@ -111,7 +112,7 @@ pub async fn subject_by_code(
 /// a one-school database is the same). `None` when there is no school at all.
 pub async fn school_for_teacher(
     exec: impl PgExecutor<'_>,
-    teacher_id: &str,
+    teacher_id: &TeacherId,
 ) -> DbResult<Option<String>> {
     Ok(sqlx::query_scalar(
         "SELECT school_id FROM (
@@ -152,7 +153,7 @@ pub async fn insert_course(exec: impl PgExecutor<'_>, c: &NewCourse<'_>) -> DbRe
 /// The courses a teacher teaches that are not archived, in the order they were added to them.
 pub async fn courses_of_teacher(
     exec: impl PgExecutor<'_>,
-    teacher_id: &str,
+    teacher_id: &TeacherId,
     limit: i64,
     offset: i64,
 ) -> DbResult<Vec<CourseRow>> {
@@ -173,7 +174,7 @@ pub async fn courses_of_teacher(
 /// joined them.
 pub async fn courses_of_student(
     exec: impl PgExecutor<'_>,
-    student_id: &str,
+    student_id: &StudentId,
     limit: i64,
     offset: i64,
 ) -> DbResult<Vec<CourseRow>> {
@@ -192,7 +193,10 @@ pub async fn courses_of_student(
 
 /// Archives a course now, in one statement: the archived row, or `None` when there is no such
 /// course **or** it is archived already (nothing written; the caller tells the two apart).
-pub async fn archive_course(exec: impl PgExecutor<'_>, id: &str) -> DbResult<Option<CourseRow>> {
+pub async fn archive_course(
+    exec: impl PgExecutor<'_>,
+    id: &CourseId,
+) -> DbResult<Option<CourseRow>> {
     Ok(sqlx::query_as(&format!(
         "UPDATE courses AS c SET archived_at = CURRENT_TIMESTAMP
          WHERE c.id = $1 AND c.archived_at IS NULL

@@ -1,6 +1,7 @@
 //! Curriculum and taxonomy: domains, subdomains, units, topics and topic prerequisites.
 
 use chrono::NaiveDateTime;
+use innova_domain::ids::{CourseId, TopicId};
 use sqlx::PgExecutor;
 
 use super::{DbResult, new_id};
@@ -35,7 +36,7 @@ pub struct UnitRow {
 /// A topic: the unit of mastery, with its BKT priors.
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct TopicRow {
-    pub id: String,
+    pub id: TopicId,
     pub unit_id: String,
     pub subdomain_id: Option<String>,
     pub domain_id: Option<String>,
@@ -151,7 +152,10 @@ pub async fn units_of_curriculum(
 
 // ---- topics --------------------------------------------------------------------------------
 
-pub async fn topic_by_id(exec: impl PgExecutor<'_>, id: &str) -> DbResult<Option<TopicWithCodes>> {
+pub async fn topic_by_id(
+    exec: impl PgExecutor<'_>,
+    id: &TopicId,
+) -> DbResult<Option<TopicWithCodes>> {
     Ok(sqlx::query_as(&format!(
         "SELECT {TOPIC_COLUMNS}, d.code AS domain_code, s.code AS subdomain_code
          FROM topics t
@@ -188,7 +192,7 @@ pub async fn topics_of_unit(exec: impl PgExecutor<'_>, unit_id: &str) -> DbResul
 pub async fn topic_by_code(
     exec: impl PgExecutor<'_>,
     code: &str,
-    course_id: Option<&str>,
+    course_id: Option<&CourseId>,
 ) -> DbResult<Option<TopicWithCodes>> {
     Ok(sqlx::query_as(&format!(
         "SELECT {TOPIC_COLUMNS}, d.code AS domain_code, s.code AS subdomain_code
@@ -236,7 +240,7 @@ pub async fn insert_topic(exec: impl PgExecutor<'_>, topic: &NewTopic) -> DbResu
 /// Codes of the topics that come before this one (its prerequisites), ordered.
 pub async fn prerequisite_codes(
     exec: impl PgExecutor<'_>,
-    topic_id: &str,
+    topic_id: &TopicId,
 ) -> DbResult<Vec<String>> {
     Ok(sqlx::query_scalar(
         "SELECT p.code FROM topic_prerequisites tp
@@ -311,7 +315,7 @@ pub struct TopicChanges {
 /// topic's unit is a conflict on `unitId, code`.
 pub async fn update_topic(
     exec: impl PgExecutor<'_>,
-    id: &str,
+    id: &TopicId,
     changes: &TopicChanges,
 ) -> DbResult<Option<TopicRow>> {
     let (set_description, description) = match &changes.description {
@@ -352,7 +356,10 @@ impl TopicReferences {
     }
 }
 
-pub async fn topic_references(exec: impl PgExecutor<'_>, id: &str) -> DbResult<TopicReferences> {
+pub async fn topic_references(
+    exec: impl PgExecutor<'_>,
+    id: &TopicId,
+) -> DbResult<TopicReferences> {
     let (exercises, mastery_rows, dependents): (i64, i64, Vec<String>) = sqlx::query_as(
         "SELECT (SELECT count(*) FROM exercises WHERE topic_id = $1),
                 (SELECT count(*) FROM student_topic_mastery WHERE topic_id = $1),
@@ -374,7 +381,7 @@ pub async fn topic_references(exec: impl PgExecutor<'_>, id: &str) -> DbResult<T
 /// still referencing it (see [`topic_references`]) make this a
 /// [`super::DbError::Conflict`]; alerts and guide questions about it lose their topic (their
 /// foreign keys are SET NULL), learning-objective links go (CASCADE). Run it in a transaction.
-pub async fn delete_topic(conn: &mut super::PgConnection, id: &str) -> DbResult<bool> {
+pub async fn delete_topic(conn: &mut super::PgConnection, id: &TopicId) -> DbResult<bool> {
     sqlx::query("DELETE FROM topic_prerequisites WHERE topic_id = $1")
         .bind(id)
         .execute(&mut *conn)

@@ -50,10 +50,10 @@ pub enum DbError {
 }
 
 impl DbError {
-    pub fn not_found(entity: &'static str, id: impl Into<String>) -> Self {
+    pub fn not_found(entity: &'static str, id: impl std::fmt::Display) -> Self {
         DbError::NotFound {
             entity,
-            id: id.into(),
+            id: id.to_string(),
         }
     }
 

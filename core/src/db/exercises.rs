@@ -2,6 +2,7 @@
 //! topic, the candidates of the recommenders, and what an exercise-generation request names.
 
 use chrono::NaiveDateTime;
+use innova_domain::ids::{CourseId, ExerciseId, TeacherId, TopicId};
 pub use innova_domain::vocab::{ExerciseSource, ExerciseStatus};
 use sqlx::PgExecutor;
 
@@ -11,12 +12,12 @@ use super::curriculum::TopicRow;
 /// A stored exercise (the reference's raw `Exercise` row).
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct ExerciseRow {
-    pub id: String,
-    pub topic_id: String,
+    pub id: ExerciseId,
+    pub topic_id: TopicId,
     #[sqlx(try_from = "String")]
     pub source: ExerciseSource,
     /// A `teachers.id` (no foreign key in the reference schema).
-    pub created_by_teacher_id: Option<String>,
+    pub created_by_teacher_id: Option<TeacherId>,
     /// Free-form JSON (data-model.md §2.5 lists the shapes in use).
     pub content: serde_json::Value,
     pub language: String,
@@ -47,7 +48,7 @@ pub enum BankReader<'a> {
     /// Reads everything.
     Admin,
     /// Reads the shared bank and the guide exercises of the courses this teacher teaches.
-    Teacher(&'a str),
+    Teacher(&'a TeacherId),
     /// Students, parents, and anyone else: the shared bank only.
     Learner,
 }
@@ -88,9 +89,9 @@ const COLUMNS: &str = "x.id, x.topic_id, x.source, x.created_by_teacher_id, x.co
 /// An exercise to insert (ACTIVE, language `es`, `created_at` the database's clock).
 #[derive(Debug, Clone)]
 pub struct NewExercise<'a> {
-    pub topic_id: &'a str,
+    pub topic_id: &'a TopicId,
     pub source: ExerciseSource,
-    pub created_by_teacher_id: Option<&'a str>,
+    pub created_by_teacher_id: Option<&'a TeacherId>,
     pub content: &'a serde_json::Value,
     pub irt_a: f64,
     pub irt_b: f64,
@@ -123,7 +124,7 @@ pub enum Owner {
     Bank,
     /// Made from a guide of this course (`None`: marked `GUIDE_EXTRACTED` but linked from no
     /// question, so no course's teachers read it; admins do).
-    Guide(Option<String>),
+    Guide(Option<CourseId>),
 }
 
 /// An exercise of any status, with its topic and its [`Owner`].
@@ -132,7 +133,7 @@ pub struct OwnedExercise {
     #[sqlx(flatten)]
     pub exercise: ExerciseWithTopic,
     from_guide: bool,
-    guide_course_id: Option<String>,
+    guide_course_id: Option<CourseId>,
 }
 
 impl OwnedExercise {
@@ -146,7 +147,7 @@ impl OwnedExercise {
 }
 
 /// An exercise of any status, with its topic and whose it is.
-pub async fn find(exec: impl PgExecutor<'_>, id: &str) -> DbResult<Option<OwnedExercise>> {
+pub async fn find(exec: impl PgExecutor<'_>, id: &ExerciseId) -> DbResult<Option<OwnedExercise>> {
     Ok(sqlx::query_as(&format!(
         "SELECT {COLUMNS}, t.code AS topic_code, t.name AS topic_name,
                 {FROM_GUIDE} AS from_guide,
@@ -163,7 +164,7 @@ pub async fn find(exec: impl PgExecutor<'_>, id: &str) -> DbResult<Option<OwnedE
 /// `(irtA, irtB)` of an exercise `reader` may read (an exercise it may not is as unknown).
 pub async fn irt(
     exec: impl PgExecutor<'_>,
-    id: &str,
+    id: &ExerciseId,
     reader: BankReader<'_>,
 ) -> DbResult<Option<(f64, f64)>> {
     Ok(sqlx::query_as(&format!(
@@ -205,7 +206,7 @@ pub async fn list_active(
 }
 
 /// Exercises by id (any status), in no particular order; unknown ids are skipped.
-pub async fn by_ids(exec: impl PgExecutor<'_>, ids: &[String]) -> DbResult<Vec<ExerciseRow>> {
+pub async fn by_ids(exec: impl PgExecutor<'_>, ids: &[ExerciseId]) -> DbResult<Vec<ExerciseRow>> {
     Ok(sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM exercises x WHERE x.id = ANY($1)"
     ))
@@ -218,7 +219,7 @@ pub async fn by_ids(exec: impl PgExecutor<'_>, ids: &[String]) -> DbResult<Vec<E
 /// unreadable ids are skipped.
 pub async fn readable_by_ids(
     exec: impl PgExecutor<'_>,
-    ids: &[String],
+    ids: &[ExerciseId],
     reader: BankReader<'_>,
 ) -> DbResult<Vec<ExerciseRow>> {
     Ok(sqlx::query_as(&format!(
@@ -233,7 +234,10 @@ pub async fn readable_by_ids(
 }
 
 /// The ids among `ids` that are exercises made from a guide, each once, in the order given.
-pub async fn from_guides(exec: impl PgExecutor<'_>, ids: &[String]) -> DbResult<Vec<String>> {
+pub async fn from_guides(
+    exec: impl PgExecutor<'_>,
+    ids: &[ExerciseId],
+) -> DbResult<Vec<ExerciseId>> {
     Ok(sqlx::query_scalar(&format!(
         "SELECT x.id FROM exercises x
          JOIN (SELECT g.id, min(g.n) AS n FROM UNNEST($1::text[]) WITH ORDINALITY AS g(id, n)
@@ -247,7 +251,7 @@ pub async fn from_guides(exec: impl PgExecutor<'_>, ids: &[String]) -> DbResult<
 }
 
 /// The ids among `ids` that are no exercise, each once, in the order given.
-pub async fn missing(exec: impl PgExecutor<'_>, ids: &[String]) -> DbResult<Vec<String>> {
+pub async fn missing(exec: impl PgExecutor<'_>, ids: &[ExerciseId]) -> DbResult<Vec<ExerciseId>> {
     Ok(sqlx::query_scalar(
         "SELECT g.id FROM UNNEST($1::text[]) WITH ORDINALITY AS g(id, n)
          WHERE NOT EXISTS (SELECT 1 FROM exercises x WHERE x.id = g.id)
@@ -263,7 +267,7 @@ pub async fn missing(exec: impl PgExecutor<'_>, ids: &[String]) -> DbResult<Vec<
 /// student, so never a guide's exercise, whose answer is the guide's key).
 pub async fn active_of_topics(
     exec: impl PgExecutor<'_>,
-    topic_ids: &[String],
+    topic_ids: &[TopicId],
 ) -> DbResult<Vec<ExerciseWithTopic>> {
     Ok(sqlx::query_as(&format!(
         "SELECT {COLUMNS}, t.code AS topic_code, t.name AS topic_name
@@ -299,7 +303,7 @@ pub async fn active_in_domain(
 }
 
 /// Topics by id, in no particular order; unknown ids are skipped.
-pub async fn topics_by_ids(exec: impl PgExecutor<'_>, ids: &[String]) -> DbResult<Vec<TopicRow>> {
+pub async fn topics_by_ids(exec: impl PgExecutor<'_>, ids: &[TopicId]) -> DbResult<Vec<TopicRow>> {
     Ok(sqlx::query_as(
         "SELECT t.id, t.unit_id, t.subdomain_id, t.domain_id, t.code, t.name, t.description,
                 t.bkt_p_l0, t.bkt_p_transit, t.bkt_p_slip, t.bkt_p_guess, t.bkt_calibrated_at

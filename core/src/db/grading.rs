@@ -2,6 +2,9 @@
 //! guide, question, topic and current solution; the attempt it becomes; the submission marked
 //! GRADED; and, for the legacy OCR path, an existing attempt regraded in place.
 
+use innova_domain::ids::{
+    AssignmentId, AttemptId, CourseId, ExerciseId, QuestionId, StudentId, SubmissionId, TopicId,
+};
 use innova_domain::vocab::{AttemptStatus, ClassifierSource, InputMode};
 use sqlx::PgExecutor;
 
@@ -10,20 +13,20 @@ use super::DbResult;
 /// A submission to grade, with what grading it needs (one row, the submission locked).
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct SubmissionToGrade {
-    pub id: String,
-    pub student_id: String,
+    pub id: SubmissionId,
+    pub student_id: StudentId,
     pub status: String,
-    pub attempt_id: Option<String>,
+    pub attempt_id: Option<AttemptId>,
     /// What the AI engine's grader stored (the reference's `ocrConfidence`).
     pub transcription_confidence: Option<f64>,
-    pub course_id: String,
-    pub assignment_id: Option<String>,
-    pub question_id: String,
+    pub course_id: CourseId,
+    pub assignment_id: Option<AssignmentId>,
+    pub question_id: QuestionId,
     pub statement_latex: String,
-    pub exercise_id: Option<String>,
+    pub exercise_id: Option<ExerciseId>,
     /// The question's own domain (when it was classified by subdomain only).
     pub question_domain_id: Option<String>,
-    pub topic_id: Option<String>,
+    pub topic_id: Option<TopicId>,
     pub topic_code: Option<String>,
     pub topic_domain_id: Option<String>,
     pub domain_code: Option<String>,
@@ -49,7 +52,7 @@ impl SubmissionToGrade {
 /// of the same message waits and then sees it GRADED.
 pub async fn lock_submission(
     exec: impl PgExecutor<'_>,
-    id: &str,
+    id: &SubmissionId,
 ) -> DbResult<Option<SubmissionToGrade>> {
     Ok(sqlx::query_as(
         "SELECT s.id, s.student_id, s.status::text AS status, s.attempt_id,
@@ -82,11 +85,11 @@ pub async fn lock_submission(
 /// A photo-graded attempt to insert (every column the reference's worker sets, one statement).
 #[derive(Debug, Clone)]
 pub struct NewGradedAttempt<'a> {
-    pub id: &'a str,
-    pub student_id: &'a str,
-    pub exercise_id: Option<&'a str>,
-    pub course_id: Option<&'a str>,
-    pub assignment_id: Option<&'a str>,
+    pub id: &'a AttemptId,
+    pub student_id: &'a StudentId,
+    pub exercise_id: Option<&'a ExerciseId>,
+    pub course_id: Option<&'a CourseId>,
+    pub assignment_id: Option<&'a AssignmentId>,
     pub is_correct: bool,
     pub error_tag_id: Option<&'a str>,
     pub classifier_source: ClassifierSource,
@@ -132,8 +135,8 @@ pub async fn insert_attempt(exec: impl PgExecutor<'_>, a: &NewGradedAttempt<'_>)
 /// The grade the submission records.
 #[derive(Debug, Clone)]
 pub struct SubmissionGrade<'a> {
-    pub id: &'a str,
-    pub attempt_id: &'a str,
+    pub id: &'a SubmissionId,
+    pub attempt_id: &'a AttemptId,
     pub transcription_latex: &'a str,
     pub transcription_confidence: f64,
     pub score: f64,
@@ -179,14 +182,14 @@ pub async fn mark_graded(exec: impl PgExecutor<'_>, g: &SubmissionGrade<'_>) -> 
 /// An existing attempt for the legacy OCR path, locked, with its exercise's topic and answer.
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct AttemptToRegrade {
-    pub id: String,
-    pub student_id: String,
+    pub id: AttemptId,
+    pub student_id: StudentId,
     pub status: String,
     pub ocr_provider: Option<String>,
-    pub exercise_id: Option<String>,
+    pub exercise_id: Option<ExerciseId>,
     /// The exercise's statement (`content.prompt`) and numbers (`content.minuend`, …).
     pub content: Option<serde_json::Value>,
-    pub topic_id: Option<String>,
+    pub topic_id: Option<TopicId>,
     pub topic_code: Option<String>,
     pub topic_domain_id: Option<String>,
     pub domain_code: Option<String>,
@@ -199,7 +202,7 @@ pub struct AttemptToRegrade {
 
 pub async fn lock_attempt(
     exec: impl PgExecutor<'_>,
-    id: &str,
+    id: &AttemptId,
 ) -> DbResult<Option<AttemptToRegrade>> {
     Ok(sqlx::query_as(
         "SELECT a.id, a.student_id, a.status, a.ocr_provider, a.exercise_id, e.content,
@@ -222,7 +225,7 @@ pub async fn lock_attempt(
 /// The verdict a regraded attempt records.
 #[derive(Debug, Clone)]
 pub struct Regrade<'a> {
-    pub id: &'a str,
+    pub id: &'a AttemptId,
     pub is_correct: bool,
     pub error_tag_id: Option<&'a str>,
     pub classifier_source: ClassifierSource,
@@ -258,7 +261,7 @@ pub async fn regrade_attempt(exec: impl PgExecutor<'_>, r: &Regrade<'_>) -> DbRe
 }
 
 /// Removes an attempt's steps (a regrade replaces them with the transcription's).
-pub async fn delete_steps(exec: impl PgExecutor<'_>, attempt_id: &str) -> DbResult<u64> {
+pub async fn delete_steps(exec: impl PgExecutor<'_>, attempt_id: &AttemptId) -> DbResult<u64> {
     Ok(
         sqlx::query("DELETE FROM attempt_steps WHERE attempt_id = $1")
             .bind(attempt_id)

@@ -6,6 +6,10 @@
 //! on is the one they write over.
 
 use chrono::NaiveDateTime;
+use innova_domain::ids::{
+    AssignmentId, CourseId, ExerciseId, GuideId, QuestionId, SolutionId, StudentId, SubmissionId,
+    TeacherId, TopicId,
+};
 use sqlx::{PgConnection, PgExecutor};
 
 pub use super::enums::{GuideQuestionStatus, GuideStatus, SolutionSource, SubmissionStatus};
@@ -14,9 +18,9 @@ use super::{DbResult, new_id};
 /// A stored guide (the reference's raw `Guide` row).
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct GuideRow {
-    pub id: String,
-    pub course_id: String,
-    pub created_by_teacher_id: String,
+    pub id: GuideId,
+    pub course_id: CourseId,
+    pub created_by_teacher_id: TeacherId,
     pub title: String,
     pub description: Option<String>,
     #[sqlx(try_from = "String")]
@@ -31,7 +35,7 @@ pub struct GuideRow {
     pub question_count: i32,
     pub max_resubmissions: i32,
     pub show_solution_after_grade: bool,
-    pub assignment_id: Option<String>,
+    pub assignment_id: Option<AssignmentId>,
     pub due_at: Option<NaiveDateTime>,
     pub published_at: Option<NaiveDateTime>,
     pub trace_id: String,
@@ -58,8 +62,8 @@ pub struct GuideListRow {
 /// A guide to create (status UPLOADED).
 #[derive(Debug, Clone)]
 pub struct NewGuide<'a> {
-    pub course_id: &'a str,
-    pub created_by_teacher_id: &'a str,
+    pub course_id: &'a CourseId,
+    pub created_by_teacher_id: &'a TeacherId,
     pub title: &'a str,
     pub description: Option<&'a str>,
     pub source_pdf_key: &'a str,
@@ -88,7 +92,7 @@ pub async fn insert(exec: impl PgExecutor<'_>, g: &NewGuide<'_>) -> DbResult<Gui
     .await?)
 }
 
-pub async fn find(exec: impl PgExecutor<'_>, id: &str) -> DbResult<Option<GuideRow>> {
+pub async fn find(exec: impl PgExecutor<'_>, id: &GuideId) -> DbResult<Option<GuideRow>> {
     Ok(sqlx::query_as(&format!(
         "SELECT {GUIDE_COLUMNS} FROM guides g WHERE g.id = $1"
     ))
@@ -98,7 +102,7 @@ pub async fn find(exec: impl PgExecutor<'_>, id: &str) -> DbResult<Option<GuideR
 }
 
 /// The guide, its row locked until the caller's transaction ends.
-pub async fn lock(conn: &mut PgConnection, id: &str) -> DbResult<Option<GuideRow>> {
+pub async fn lock(conn: &mut PgConnection, id: &GuideId) -> DbResult<Option<GuideRow>> {
     Ok(sqlx::query_as(&format!(
         "SELECT {GUIDE_COLUMNS} FROM guides g WHERE g.id = $1 FOR UPDATE"
     ))
@@ -110,7 +114,7 @@ pub async fn lock(conn: &mut PgConnection, id: &str) -> DbResult<Option<GuideRow
 /// Moves the guide to `status`; `clear_failure` also empties `failure_reason` (ingest).
 pub async fn set_status(
     exec: impl PgExecutor<'_>,
-    id: &str,
+    id: &GuideId,
     status: GuideStatus,
     clear_failure: bool,
 ) -> DbResult<GuideRow> {
@@ -130,9 +134,9 @@ pub async fn set_status(
 /// A guide [`fail_stuck`] moved to its failed state.
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct StuckGuide {
-    pub id: String,
-    pub course_id: String,
-    pub created_by_teacher_id: String,
+    pub id: GuideId,
+    pub course_id: CourseId,
+    pub created_by_teacher_id: TeacherId,
     pub title: String,
     /// Its new status: EXTRACTION_FAILED or GENERATION_FAILED.
     #[sqlx(try_from = "String")]
@@ -163,7 +167,7 @@ pub async fn fail_stuck(
 }
 
 /// ARCHIVED now.
-pub async fn archive(exec: impl PgExecutor<'_>, id: &str) -> DbResult<GuideRow> {
+pub async fn archive(exec: impl PgExecutor<'_>, id: &GuideId) -> DbResult<GuideRow> {
     Ok(sqlx::query_as(&format!(
         "UPDATE guides AS g SET status = 'ARCHIVED', archived_at = CURRENT_TIMESTAMP,
                 updated_at = CURRENT_TIMESTAMP
@@ -177,8 +181,8 @@ pub async fn archive(exec: impl PgExecutor<'_>, id: &str) -> DbResult<GuideRow> 
 /// PUBLISHED now, with its assignment.
 pub async fn mark_published(
     exec: impl PgExecutor<'_>,
-    id: &str,
-    assignment_id: &str,
+    id: &GuideId,
+    assignment_id: &AssignmentId,
 ) -> DbResult<GuideRow> {
     Ok(sqlx::query_as(&format!(
         "UPDATE guides AS g SET status = 'PUBLISHED', published_at = CURRENT_TIMESTAMP,
@@ -203,7 +207,7 @@ pub struct GuidePatch<'a> {
 
 pub async fn update(
     exec: impl PgExecutor<'_>,
-    id: &str,
+    id: &GuideId,
     p: &GuidePatch<'_>,
 ) -> DbResult<Option<GuideRow>> {
     Ok(sqlx::query_as(&format!(
@@ -229,7 +233,7 @@ pub async fn update(
 #[derive(Debug, Clone)]
 pub struct GuideFilter<'a> {
     /// The courses to list (the teacher's, or the one asked for).
-    pub course_ids: &'a [String],
+    pub course_ids: &'a [CourseId],
     pub status: Option<GuideStatus>,
     pub limit: i64,
     pub offset: i64,
@@ -265,7 +269,7 @@ pub async fn list(
 }
 
 /// The grade level of the guide's course (0 when the course row is missing, as the reference).
-pub async fn course_grade_level(exec: impl PgExecutor<'_>, course_id: &str) -> DbResult<i32> {
+pub async fn course_grade_level(exec: impl PgExecutor<'_>, course_id: &CourseId) -> DbResult<i32> {
     let level: Option<i32> = sqlx::query_scalar("SELECT grade_level FROM courses WHERE id = $1")
         .bind(course_id)
         .fetch_optional(exec)
@@ -278,8 +282,8 @@ pub async fn course_grade_level(exec: impl PgExecutor<'_>, course_id: &str) -> D
 /// A stored question (the reference's raw `GuideQuestion` row).
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct QuestionRow {
-    pub id: String,
-    pub guide_id: String,
+    pub id: QuestionId,
+    pub guide_id: GuideId,
     pub sequence: i32,
     pub label: Option<String>,
     pub statement_latex: String,
@@ -289,12 +293,12 @@ pub struct QuestionRow {
     pub provided_solution_latex: Option<String>,
     pub points: f64,
     pub status: GuideQuestionStatus,
-    pub topic_id: Option<String>,
+    pub topic_id: Option<TopicId>,
     pub domain_id: Option<String>,
     pub subdomain_id: Option<String>,
     pub topic_confidence: Option<f64>,
     pub topic_source: Option<String>,
-    pub exercise_id: Option<String>,
+    pub exercise_id: Option<ExerciseId>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
 }
@@ -326,10 +330,10 @@ pub struct QuestionDetailRow {
 }
 
 impl QuestionDetailRow {
-    fn pick(id: &Option<String>, code: &Option<String>, name: &Option<String>) -> Option<CodeName> {
+    fn pick(id: Option<&str>, code: &Option<String>, name: &Option<String>) -> Option<CodeName> {
         match (id, code, name) {
             (Some(id), Some(code), Some(name)) => Some(CodeName {
-                id: id.clone(),
+                id: id.to_owned(),
                 code: code.clone(),
                 name: name.clone(),
             }),
@@ -338,13 +342,17 @@ impl QuestionDetailRow {
     }
 
     pub fn topic(&self) -> Option<CodeName> {
-        Self::pick(&self.question.topic_id, &self.topic_code, &self.topic_name)
+        Self::pick(
+            self.question.topic_id.as_deref(),
+            &self.topic_code,
+            &self.topic_name,
+        )
     }
 
     /// Resolved from the scalar `domain_id` (no foreign key: an unknown id reads as none).
     pub fn domain(&self) -> Option<CodeName> {
         Self::pick(
-            &self.question.domain_id,
+            self.question.domain_id.as_deref(),
             &self.domain_code,
             &self.domain_name,
         )
@@ -352,7 +360,7 @@ impl QuestionDetailRow {
 
     pub fn subdomain(&self) -> Option<CodeName> {
         Self::pick(
-            &self.question.subdomain_id,
+            self.question.subdomain_id.as_deref(),
             &self.subdomain_code,
             &self.subdomain_name,
         )
@@ -362,7 +370,7 @@ impl QuestionDetailRow {
 /// The questions of a guide by sequence, classification resolved.
 pub async fn questions_of(
     exec: impl PgExecutor<'_>,
-    guide_id: &str,
+    guide_id: &GuideId,
 ) -> DbResult<Vec<QuestionDetailRow>> {
     Ok(sqlx::query_as(&format!(
         "SELECT {QUESTION_COLUMNS}, t.code AS topic_code, t.name AS topic_name,
@@ -382,8 +390,8 @@ pub async fn questions_of(
 /// The question if it belongs to the guide.
 pub async fn question_in_guide(
     exec: impl PgExecutor<'_>,
-    guide_id: &str,
-    question_id: &str,
+    guide_id: &GuideId,
+    question_id: &QuestionId,
 ) -> DbResult<Option<QuestionRow>> {
     Ok(sqlx::query_as(&format!(
         "SELECT {QUESTION_COLUMNS} FROM guide_questions q WHERE q.id = $1 AND q.guide_id = $2"
@@ -397,8 +405,8 @@ pub async fn question_in_guide(
 /// [`question_in_guide`], the row locked until the transaction ends (solution versions).
 pub async fn lock_question(
     conn: &mut PgConnection,
-    guide_id: &str,
-    question_id: &str,
+    guide_id: &GuideId,
+    question_id: &QuestionId,
 ) -> DbResult<Option<QuestionRow>> {
     Ok(sqlx::query_as(&format!(
         "SELECT {QUESTION_COLUMNS} FROM guide_questions q
@@ -415,7 +423,7 @@ pub async fn lock_question(
 #[derive(Debug, Clone, PartialEq)]
 pub struct Classification {
     /// `None`: the topic stays as it is (classifying by subdomain only).
-    pub topic_id: Option<String>,
+    pub topic_id: Option<TopicId>,
     pub domain_id: Option<String>,
     pub subdomain_id: Option<String>,
 }
@@ -432,7 +440,7 @@ pub struct QuestionPatch<'a> {
 
 pub async fn update_question(
     exec: impl PgExecutor<'_>,
-    question_id: &str,
+    question_id: &QuestionId,
     p: &QuestionPatch<'_>,
 ) -> DbResult<QuestionRow> {
     let classified = p.classification.is_some();
@@ -467,8 +475,8 @@ pub async fn update_question(
 /// Links the question to the exercise publishing made of it.
 pub async fn set_question_exercise(
     exec: impl PgExecutor<'_>,
-    question_id: &str,
-    exercise_id: &str,
+    question_id: &QuestionId,
+    exercise_id: &ExerciseId,
 ) -> DbResult<()> {
     sqlx::query(
         "UPDATE guide_questions SET exercise_id = $2, updated_at = CURRENT_TIMESTAMP WHERE id = $1",
@@ -485,8 +493,8 @@ pub async fn set_question_exercise(
 /// A stored answer-key version (the reference's raw `GuideSolution` row).
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct SolutionRow {
-    pub id: String,
-    pub guide_question_id: String,
+    pub id: SolutionId,
+    pub guide_question_id: QuestionId,
     pub version: i32,
     pub is_current: bool,
     pub source: SolutionSource,
@@ -497,7 +505,7 @@ pub struct SolutionRow {
     pub generated_by_model: Option<String>,
     pub prompt_version: Option<String>,
     pub validation_notes: Option<String>,
-    pub created_by_teacher_id: Option<String>,
+    pub created_by_teacher_id: Option<TeacherId>,
     pub created_at: NaiveDateTime,
 }
 
@@ -510,7 +518,7 @@ const SOLUTION_COLUMNS: &str = "s.id, s.guide_question_id, s.version, s.is_curre
 /// several, the highest version).
 pub async fn current_solutions(
     exec: impl PgExecutor<'_>,
-    question_ids: &[String],
+    question_ids: &[QuestionId],
 ) -> DbResult<Vec<SolutionRow>> {
     Ok(sqlx::query_as(&format!(
         "SELECT DISTINCT ON (s.guide_question_id) {SOLUTION_COLUMNS}
@@ -526,12 +534,12 @@ pub async fn current_solutions(
 /// A teacher-edited version to store.
 #[derive(Debug, Clone)]
 pub struct NewSolution<'a> {
-    pub question_id: &'a str,
+    pub question_id: &'a QuestionId,
     pub final_answer: &'a str,
     pub steps_json: &'a serde_json::Value,
     pub solution_latex: Option<&'a str>,
     pub expected_error_tags: &'a [String],
-    pub created_by_teacher_id: &'a str,
+    pub created_by_teacher_id: &'a TeacherId,
 }
 
 /// Stores a TEACHER_EDITED version `max + 1` as the only current one. Run it in a transaction
@@ -568,13 +576,13 @@ pub async fn insert_teacher_version(
 /// The students with an ACTIVE enrollment in the course, by display name (ties: id).
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct StudentName {
-    pub id: String,
+    pub id: StudentId,
     pub display_name: String,
 }
 
 pub async fn active_students(
     exec: impl PgExecutor<'_>,
-    course_id: &str,
+    course_id: &CourseId,
 ) -> DbResult<Vec<StudentName>> {
     Ok(sqlx::query_as(
         "SELECT s.id, s.display_name FROM enrollments e JOIN students s ON s.id = e.student_id
@@ -590,9 +598,9 @@ pub async fn active_students(
 pub async fn insert_assignment(
     exec: impl PgExecutor<'_>,
     guide: &GuideRow,
-    teacher_id: &str,
-) -> DbResult<String> {
-    let id = new_id();
+    teacher_id: &TeacherId,
+) -> DbResult<AssignmentId> {
+    let id = AssignmentId::new(new_id());
     sqlx::query(
         "INSERT INTO assignments (id, course_id, created_by_teacher_id, title, reason, kind, due_at)
          VALUES ($1, $2, $3, $4, 'TEACHER_MANUAL', 'GUIDE', $5)",
@@ -613,10 +621,10 @@ pub async fn insert_assignment(
 /// if any, else the linked attempt's tag.
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct SubmissionRow {
-    pub id: String,
-    pub guide_id: String,
-    pub guide_question_id: String,
-    pub student_id: String,
+    pub id: SubmissionId,
+    pub guide_id: GuideId,
+    pub guide_question_id: QuestionId,
+    pub student_id: StudentId,
     pub attempt_number: i32,
     pub status: SubmissionStatus,
     pub photo_keys: Vec<String>,
@@ -646,7 +654,7 @@ const SUBMISSION_SELECT: &str = "SELECT s.id, s.guide_id, s.guide_question_id, s
 /// highest attempt numbers first (ties: oldest first, then id).
 pub async fn latest_submissions(
     exec: impl PgExecutor<'_>,
-    guide_id: &str,
+    guide_id: &GuideId,
 ) -> DbResult<Vec<SubmissionRow>> {
     Ok(sqlx::query_as(&format!(
         "SELECT * FROM (
@@ -667,8 +675,8 @@ pub async fn latest_submissions(
 /// The submission if it belongs to the guide.
 pub async fn submission_in_guide(
     exec: impl PgExecutor<'_>,
-    guide_id: &str,
-    submission_id: &str,
+    guide_id: &GuideId,
+    submission_id: &SubmissionId,
 ) -> DbResult<Option<SubmissionRow>> {
     Ok(sqlx::query_as(&format!(
         "{SUBMISSION_SELECT} WHERE s.id = $1 AND s.guide_id = $2"
@@ -682,8 +690,8 @@ pub async fn submission_in_guide(
 /// Sets (or, with `None`, clears) the teacher's error-tag override.
 pub async fn set_override(
     exec: impl PgExecutor<'_>,
-    submission_id: &str,
-    tag_and_teacher: Option<(&str, &str)>,
+    submission_id: &SubmissionId,
+    tag_and_teacher: Option<(&str, &TeacherId)>,
 ) -> DbResult<()> {
     sqlx::query(
         "UPDATE guide_submissions SET override_error_tag_id = $2, override_by_id = $3,

@@ -3,6 +3,7 @@
 
 use chrono::NaiveDateTime;
 use innova_domain::bkt::{self, BktParams, MasteryPoint};
+use innova_domain::ids::{AttemptId, CourseId, ExerciseId, StudentId, TopicId};
 use sqlx::{PgConnection, PgExecutor};
 
 use super::DbResult;
@@ -27,8 +28,8 @@ pub struct MasteryChange {
 /// row, the new history point and the pruning together.
 pub async fn apply_attempt(
     conn: &mut PgConnection,
-    student_id: &str,
-    topic_id: &str,
+    student_id: &StudentId,
+    topic_id: &TopicId,
     params: &BktParams,
     is_correct: bool,
 ) -> DbResult<MasteryChange> {
@@ -132,8 +133,8 @@ const INSERT_AND_RECORD: &str = record_and_prune!(
 /// baseline when there is none before). Points after `now` never count.
 async fn trend_points(
     exec: impl PgExecutor<'_>,
-    student_id: &str,
-    topic_id: &str,
+    student_id: &StudentId,
+    topic_id: &TopicId,
     window_start: NaiveDateTime,
     now: NaiveDateTime,
 ) -> DbResult<Vec<MasteryPoint>> {
@@ -164,8 +165,8 @@ async fn trend_points(
 /// A mastery row with its topic.
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct MasteryRow {
-    pub student_id: String,
-    pub topic_id: String,
+    pub student_id: StudentId,
+    pub topic_id: TopicId,
     pub topic_code: String,
     pub topic_name: String,
     pub subdomain_id: Option<String>,
@@ -179,7 +180,10 @@ const MASTERY_COLUMNS: &str = "m.student_id, m.topic_id, t.code AS topic_code, t
      t.subdomain_id, m.p_known, m.attempts_count, m.last_attempt_at, m.trend_7d";
 
 /// Every mastery row of a student (topic code order, so the answer is stable).
-pub async fn of_student(exec: impl PgExecutor<'_>, student_id: &str) -> DbResult<Vec<MasteryRow>> {
+pub async fn of_student(
+    exec: impl PgExecutor<'_>,
+    student_id: &StudentId,
+) -> DbResult<Vec<MasteryRow>> {
     Ok(sqlx::query_as(&format!(
         "SELECT {MASTERY_COLUMNS} FROM student_topic_mastery m JOIN topics t ON t.id = m.topic_id
          WHERE m.student_id = $1 ORDER BY t.code, m.topic_id"
@@ -192,7 +196,7 @@ pub async fn of_student(exec: impl PgExecutor<'_>, student_id: &str) -> DbResult
 /// A student's rows, weakest first (ties: topic id), for the recommender.
 pub async fn of_student_weakest_first(
     exec: impl PgExecutor<'_>,
-    student_id: &str,
+    student_id: &StudentId,
 ) -> DbResult<Vec<MasteryRow>> {
     Ok(sqlx::query_as(&format!(
         "SELECT {MASTERY_COLUMNS} FROM student_topic_mastery m JOIN topics t ON t.id = m.topic_id
@@ -206,7 +210,7 @@ pub async fn of_student_weakest_first(
 /// The rows of several students (course views).
 pub async fn of_students(
     exec: impl PgExecutor<'_>,
-    student_ids: &[String],
+    student_ids: &[StudentId],
 ) -> DbResult<Vec<MasteryRow>> {
     Ok(sqlx::query_as(&format!(
         "SELECT {MASTERY_COLUMNS} FROM student_topic_mastery m JOIN topics t ON t.id = m.topic_id
@@ -222,7 +226,7 @@ pub async fn of_students(
 /// A student with an ACTIVE enrollment in a course.
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct CourseStudent {
-    pub student_id: String,
+    pub student_id: StudentId,
     pub display_name: String,
     /// The student's account email, if they have an account.
     pub email: Option<String>,
@@ -232,7 +236,7 @@ pub struct CourseStudent {
 /// the seeded ones did, by id).
 pub async fn course_students(
     exec: impl PgExecutor<'_>,
-    course_id: &str,
+    course_id: &CourseId,
 ) -> DbResult<Vec<CourseStudent>> {
     Ok(sqlx::query_as(
         "SELECT s.id AS student_id, s.display_name, u.email
@@ -250,8 +254,8 @@ pub async fn course_students(
 /// An attempt as the course views use it: outcome, tag, and what places it in a subdomain.
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct CourseAttempt {
-    pub student_id: String,
-    pub id: String,
+    pub student_id: StudentId,
+    pub id: AttemptId,
     /// `exercises.content->'prompt'`, any JSON type (the view stringifies numbers and booleans).
     pub exercise_prompt: Option<serde_json::Value>,
     pub is_correct: bool,
@@ -269,8 +273,8 @@ pub struct CourseAttempt {
 /// Each student's most recent `per_student` attempts in the course (newest first).
 pub async fn course_attempts(
     exec: impl PgExecutor<'_>,
-    course_id: &str,
-    student_ids: &[String],
+    course_id: &CourseId,
+    student_ids: &[StudentId],
     per_student: i64,
 ) -> DbResult<Vec<CourseAttempt>> {
     Ok(sqlx::query_as(
@@ -329,8 +333,8 @@ pub async fn subdomains_with_domains(
 /// An ACTIVE exercise of a topic, with what the recommender shows.
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct CandidateExercise {
-    pub id: String,
-    pub topic_id: String,
+    pub id: ExerciseId,
+    pub topic_id: TopicId,
     pub content: serde_json::Value,
     pub irt_a: f64,
     pub irt_b: f64,
@@ -340,8 +344,8 @@ pub struct CandidateExercise {
 /// guides' keys) of each topic, not in `excluded`, oldest first.
 pub async fn candidate_exercises(
     exec: impl PgExecutor<'_>,
-    topic_ids: &[String],
-    excluded: &[String],
+    topic_ids: &[TopicId],
+    excluded: &[ExerciseId],
     per_topic: i64,
 ) -> DbResult<Vec<CandidateExercise>> {
     Ok(sqlx::query_as(&format!(
@@ -366,10 +370,10 @@ pub async fn candidate_exercises(
 /// Exercises the student answered correctly in the course since `since`.
 pub async fn recently_solved(
     exec: impl PgExecutor<'_>,
-    student_id: &str,
-    course_id: &str,
+    student_id: &StudentId,
+    course_id: &CourseId,
     since: NaiveDateTime,
-) -> DbResult<Vec<String>> {
+) -> DbResult<Vec<ExerciseId>> {
     Ok(sqlx::query_scalar(
         "SELECT DISTINCT exercise_id FROM attempts
          WHERE student_id = $1 AND course_id = $2 AND is_correct AND created_at >= $3
@@ -385,19 +389,19 @@ pub async fn recently_solved(
 /// A mastery row with its topic's prerequisites (the assignment recommender's input).
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct GatedMasteryRow {
-    pub topic_id: String,
+    pub topic_id: TopicId,
     pub topic_code: String,
     pub p_known: f64,
     /// The topic's prerequisite topic ids, ordered.
-    pub prerequisite_topic_ids: Vec<String>,
+    pub prerequisite_topic_ids: Vec<TopicId>,
 }
 
 /// A student's mastery rows (only the one of `topic_id` when given) with their topics'
 /// prerequisites, by topic id (the reference's query had no order; this one is stable).
 pub async fn with_prerequisites(
     exec: impl PgExecutor<'_>,
-    student_id: &str,
-    topic_id: Option<&str>,
+    student_id: &StudentId,
+    topic_id: Option<&TopicId>,
 ) -> DbResult<Vec<GatedMasteryRow>> {
     Ok(sqlx::query_as(
         "SELECT m.topic_id, t.code AS topic_code, m.p_known,

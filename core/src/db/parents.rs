@@ -5,6 +5,7 @@
 use chrono::NaiveDateTime;
 pub use innova_domain::alerts::{AlertType, Severity};
 pub use innova_domain::guides::GuideStatus;
+use innova_domain::ids::{AlertId, GuideId, ParentId, StudentId, TopicId};
 use sqlx::PgExecutor;
 
 use super::DbResult;
@@ -12,7 +13,7 @@ use super::DbResult;
 /// A child of a parent, through a confirmed link.
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct ChildRow {
-    pub student_id: String,
+    pub student_id: StudentId,
     pub display_name: String,
     /// PADRE, MADRE, TUTOR… as stored.
     pub relationship: String,
@@ -24,7 +25,7 @@ pub struct UnitTopicRow {
     pub unit_id: String,
     pub unit_code: String,
     pub unit_name: String,
-    pub topic_id: String,
+    pub topic_id: TopicId,
     /// The child's pKnown; `None` without a mastery row.
     pub p_known: Option<f64>,
     /// The topic's prior `bktPL0`.
@@ -34,7 +35,7 @@ pub struct UnitTopicRow {
 /// A published guide of one of the child's courses, with the child's progress in it.
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct ChildGuideRow {
-    pub id: String,
+    pub id: GuideId,
     pub title: String,
     #[sqlx(try_from = "String")]
     pub status: GuideStatus,
@@ -49,7 +50,7 @@ pub struct ChildGuideRow {
 /// An unresolved alert about the child.
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct ChildAlertRow {
-    pub id: String,
+    pub id: AlertId,
     #[sqlx(try_from = "String")]
     pub severity: Severity,
     #[sqlx(try_from = "String")]
@@ -60,7 +61,7 @@ pub struct ChildAlertRow {
 /// The children a parent has a **confirmed** link to (students not deleted), by name.
 pub async fn confirmed_children(
     exec: impl PgExecutor<'_>,
-    parent_id: &str,
+    parent_id: &ParentId,
 ) -> DbResult<Vec<ChildRow>> {
     Ok(sqlx::query_as(
         "SELECT s.id AS student_id, s.display_name, pl.relationship
@@ -79,7 +80,7 @@ pub async fn confirmed_children(
 /// course. (The reference banded every topic of the database, whatever the child studies.)
 pub async fn curriculum_estimates(
     exec: impl PgExecutor<'_>,
-    student_id: &str,
+    student_id: &StudentId,
 ) -> DbResult<Vec<UnitTopicRow>> {
     Ok(sqlx::query_as(
         "WITH child_curricula AS (
@@ -108,7 +109,7 @@ pub async fn curriculum_estimates(
 /// recently published first, with the child's graded and the total APPROVED questions.
 pub async fn recent_guides(
     exec: impl PgExecutor<'_>,
-    student_id: &str,
+    student_id: &StudentId,
     limit: i64,
 ) -> DbResult<Vec<ChildGuideRow>> {
     Ok(sqlx::query_as(
@@ -136,7 +137,7 @@ pub async fn recent_guides(
 /// Up to `limit` unresolved alerts about the child, newest first.
 pub async fn open_alerts(
     exec: impl PgExecutor<'_>,
-    student_id: &str,
+    student_id: &StudentId,
     limit: i64,
 ) -> DbResult<Vec<ChildAlertRow>> {
     Ok(sqlx::query_as(

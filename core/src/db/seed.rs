@@ -4,6 +4,7 @@
 //! tags) is `seed/catalog.sql`; the demo identities are [`DEMO_USERS`], which other code (token
 //! printing, tests) uses too.
 
+use innova_domain::ids::{CourseId, ParentId, StudentId, TeacherId};
 use sqlx::{Executor, PgPool};
 
 use super::users::{self, NewUser};
@@ -155,24 +156,44 @@ pub async fn run(pool: &PgPool) -> DbResult<()> {
         .await?;
         match (demo.role, demo.profile_id) {
             ("teacher", Some(id)) => {
-                users::upsert_teacher(&mut *tx, id, &user.id, Some(demo.display_name)).await?;
+                users::upsert_teacher(
+                    &mut *tx,
+                    &TeacherId::new(id),
+                    &user.id,
+                    Some(demo.display_name),
+                )
+                .await?;
             }
             ("student", Some(id)) => {
-                users::upsert_student(&mut *tx, id, Some(&user.id), demo.display_name).await?;
+                users::upsert_student(
+                    &mut *tx,
+                    &StudentId::new(id),
+                    Some(&user.id),
+                    demo.display_name,
+                )
+                .await?;
             }
             ("parent", Some(id)) => {
-                users::upsert_parent(&mut *tx, id, &user.id, Some(demo.display_name)).await?;
+                users::upsert_parent(
+                    &mut *tx,
+                    &ParentId::new(id),
+                    &user.id,
+                    Some(demo.display_name),
+                )
+                .await?;
             }
             _ => {}
         }
     }
 
-    users::add_course_teacher(&mut *tx, COURSE_ID, TEACHER_ID, "LEAD").await?;
+    let course = CourseId::new(COURSE_ID);
+    users::add_course_teacher(&mut *tx, &course, &TeacherId::new(TEACHER_ID), "LEAD").await?;
     for student in STUDENT_IDS {
-        users::enroll(&mut *tx, COURSE_ID, student).await?;
+        users::enroll(&mut *tx, &course, &StudentId::new(student)).await?;
     }
     // Confirmed: the parent views list only confirmed links.
-    users::upsert_parent_link(&mut *tx, PARENT_ID, STUDENT_IDS[0], "PADRE", Some(now())).await?;
+    let (parent, child) = (ParentId::new(PARENT_ID), StudentId::new(STUDENT_IDS[0]));
+    users::upsert_parent_link(&mut *tx, &parent, &child, "PADRE", Some(now())).await?;
 
     tx.commit().await?;
     Ok(())

@@ -8,6 +8,9 @@
 //! `provided_solution_latex` or a solution.
 
 use chrono::NaiveDateTime;
+use innova_domain::ids::{
+    CourseId, GuideId, QuestionId, SolutionId, StudentId, SubmissionId, TeacherId,
+};
 use sqlx::PgExecutor;
 
 use super::enums::{SolutionSource, SubmissionStatus};
@@ -16,8 +19,8 @@ use super::{DbResult, PgConnection};
 /// A PUBLISHED guide, as far as a student may know it.
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct PublishedGuide {
-    pub id: String,
-    pub course_id: String,
+    pub id: GuideId,
+    pub course_id: CourseId,
     pub title: String,
     pub description: Option<String>,
     pub due_at: Option<NaiveDateTime>,
@@ -29,7 +32,7 @@ pub struct PublishedGuide {
 /// A guide by id when it is PUBLISHED; `None` when it does not exist or is in any other state.
 pub async fn published_guide(
     exec: impl PgExecutor<'_>,
-    guide_id: &str,
+    guide_id: &GuideId,
 ) -> DbResult<Option<PublishedGuide>> {
     Ok(sqlx::query_as(
         "SELECT id, course_id, title, description, due_at, published_at, max_resubmissions,
@@ -44,7 +47,7 @@ pub async fn published_guide(
 /// A published guide of one of the student's courses, with the student's progress in it.
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct StudentGuideRow {
-    pub id: String,
+    pub id: GuideId,
     pub title: String,
     pub description: Option<String>,
     pub due_at: Option<NaiveDateTime>,
@@ -58,7 +61,7 @@ pub struct StudentGuideRow {
 /// first (no due date last), then most recently published, then by id (a stable order).
 pub async fn guides_of_student(
     exec: impl PgExecutor<'_>,
-    student_id: &str,
+    student_id: &StudentId,
 ) -> DbResult<Vec<StudentGuideRow>> {
     Ok(sqlx::query_as(
         "SELECT g.id, g.title, g.description, g.due_at,
@@ -83,7 +86,7 @@ pub async fn guides_of_student(
 /// An APPROVED question as the quiz shows it: the statement, never an answer.
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct QuizQuestionRow {
-    pub id: String,
+    pub id: QuestionId,
     pub sequence: i32,
     pub label: Option<String>,
     pub statement_latex: String,
@@ -96,7 +99,7 @@ pub struct QuizQuestionRow {
 /// The guide's APPROVED questions by sequence.
 pub async fn approved_questions(
     exec: impl PgExecutor<'_>,
-    guide_id: &str,
+    guide_id: &GuideId,
 ) -> DbResult<Vec<QuizQuestionRow>> {
     Ok(sqlx::query_as(
         "SELECT id, sequence, label, statement_latex, statement_json,
@@ -127,9 +130,9 @@ pub struct SubmissionSlot {
 /// checks nor readers.
 pub async fn lock_approved_questions(
     conn: &mut PgConnection,
-    guide_id: &str,
-    question_ids: &[String],
-) -> DbResult<Vec<String>> {
+    guide_id: &GuideId,
+    question_ids: &[QuestionId],
+) -> DbResult<Vec<QuestionId>> {
     Ok(sqlx::query_scalar(
         "SELECT id FROM guide_questions
          WHERE guide_id = $1 AND id = ANY($2) AND status = 'APPROVED'
@@ -145,8 +148,8 @@ pub async fn lock_approved_questions(
 /// The cap counters of a student on a question (read under the question's lock).
 pub async fn slot(
     exec: impl PgExecutor<'_>,
-    question_id: &str,
-    student_id: &str,
+    question_id: &QuestionId,
+    student_id: &StudentId,
 ) -> DbResult<SubmissionSlot> {
     let (counted, max): (i64, Option<i32>) = sqlx::query_as(
         "SELECT count(*) FILTER (WHERE status <> 'FAILED'), max(attempt_number)
@@ -165,7 +168,7 @@ pub async fn slot(
 /// The version of a question's current solution, if it has one.
 pub async fn current_solution_version(
     exec: impl PgExecutor<'_>,
-    question_id: &str,
+    question_id: &QuestionId,
 ) -> DbResult<Option<i32>> {
     Ok(sqlx::query_scalar(
         "SELECT version FROM guide_solutions
@@ -180,10 +183,10 @@ pub async fn current_solution_version(
 /// A new UPLOADED submission.
 #[derive(Debug, Clone)]
 pub struct NewSubmission<'a> {
-    pub id: &'a str,
-    pub guide_id: &'a str,
-    pub question_id: &'a str,
-    pub student_id: &'a str,
+    pub id: &'a SubmissionId,
+    pub guide_id: &'a GuideId,
+    pub question_id: &'a QuestionId,
+    pub student_id: &'a StudentId,
     pub attempt_number: i32,
     pub photo_keys: &'a [String],
     pub solution_version: Option<i32>,
@@ -215,10 +218,10 @@ pub async fn insert(exec: impl PgExecutor<'_>, s: &NewSubmission<'_>) -> DbResul
 /// not the student's view).
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct SubmissionRow {
-    pub id: String,
-    pub guide_id: String,
-    pub guide_question_id: String,
-    pub student_id: String,
+    pub id: SubmissionId,
+    pub guide_id: GuideId,
+    pub guide_question_id: QuestionId,
+    pub student_id: StudentId,
     pub attempt_number: i32,
     pub status: SubmissionStatus,
     pub photo_keys: Vec<String>,
@@ -240,7 +243,7 @@ const SUBMISSION_FROM: &str = "FROM guide_submissions s
      LEFT JOIN error_tags t ON t.id = a.error_tag_id";
 
 /// A submission by id.
-pub async fn find(exec: impl PgExecutor<'_>, id: &str) -> DbResult<Option<SubmissionRow>> {
+pub async fn find(exec: impl PgExecutor<'_>, id: &SubmissionId) -> DbResult<Option<SubmissionRow>> {
     Ok(sqlx::query_as(&format!(
         "SELECT {SUBMISSION_COLUMNS} {SUBMISSION_FROM} WHERE s.id = $1"
     ))
@@ -252,8 +255,8 @@ pub async fn find(exec: impl PgExecutor<'_>, id: &str) -> DbResult<Option<Submis
 /// The student's submissions in a guide, by question and newest attempt first.
 pub async fn of_student_in_guide(
     exec: impl PgExecutor<'_>,
-    guide_id: &str,
-    student_id: &str,
+    guide_id: &GuideId,
+    student_id: &StudentId,
 ) -> DbResult<Vec<SubmissionRow>> {
     Ok(sqlx::query_as(&format!(
         "SELECT {SUBMISSION_COLUMNS} {SUBMISSION_FROM}
@@ -268,7 +271,10 @@ pub async fn of_student_in_guide(
 
 /// Locks a submission (`FOR UPDATE`) until the transaction ends and returns its status, so
 /// that one completion at a time reads and writes it.
-pub async fn lock(conn: &mut PgConnection, id: &str) -> DbResult<Option<SubmissionStatus>> {
+pub async fn lock(
+    conn: &mut PgConnection,
+    id: &SubmissionId,
+) -> DbResult<Option<SubmissionStatus>> {
     Ok(
         sqlx::query_scalar("SELECT status FROM guide_submissions WHERE id = $1 FOR UPDATE")
             .bind(id)
@@ -280,7 +286,7 @@ pub async fn lock(conn: &mut PgConnection, id: &str) -> DbResult<Option<Submissi
 /// Records the answer-key version the submission is graded against.
 pub async fn set_solution_version(
     exec: impl PgExecutor<'_>,
-    id: &str,
+    id: &SubmissionId,
     version: Option<i32>,
 ) -> DbResult<()> {
     sqlx::query(
@@ -298,8 +304,8 @@ pub async fn set_solution_version(
 /// the guide allows it).
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct SolutionRow {
-    pub id: String,
-    pub guide_question_id: String,
+    pub id: SolutionId,
+    pub guide_question_id: QuestionId,
     pub version: i32,
     pub is_current: bool,
     pub source: SolutionSource,
@@ -310,7 +316,7 @@ pub struct SolutionRow {
     pub generated_by_model: Option<String>,
     pub prompt_version: Option<String>,
     pub validation_notes: Option<String>,
-    pub created_by_teacher_id: Option<String>,
+    pub created_by_teacher_id: Option<TeacherId>,
     pub created_at: NaiveDateTime,
 }
 
@@ -318,7 +324,7 @@ pub struct SolutionRow {
 /// version).
 pub async fn current_solutions(
     exec: impl PgExecutor<'_>,
-    question_ids: &[String],
+    question_ids: &[QuestionId],
 ) -> DbResult<Vec<SolutionRow>> {
     Ok(sqlx::query_as(
         "SELECT DISTINCT ON (guide_question_id)

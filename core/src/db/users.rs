@@ -2,6 +2,7 @@
 //! enrollments: the rows the authorization layer resolves a caller against.
 
 use chrono::NaiveDateTime;
+use innova_domain::ids::{CourseId, ParentId, StudentId, TeacherId, UserId};
 use sqlx::PgExecutor;
 
 use super::{DbError, DbResult, new_id};
@@ -10,7 +11,7 @@ use super::{DbError, DbResult, new_id};
 /// the reference's local auth and nothing reads them.
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct UserRow {
-    pub id: String,
+    pub id: UserId,
     pub supabase_uid: Option<String>,
     pub email: String,
     pub auth_role: Option<String>,
@@ -39,8 +40,8 @@ pub struct NewUser {
 
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct TeacherRow {
-    pub id: String,
-    pub user_id: String,
+    pub id: TeacherId,
+    pub user_id: UserId,
     pub display_name: Option<String>,
     pub bio: Option<String>,
     pub created_at: NaiveDateTime,
@@ -48,9 +49,9 @@ pub struct TeacherRow {
 
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct StudentRow {
-    pub id: String,
+    pub id: StudentId,
     /// Null until a roster-synced student activates an account.
-    pub user_id: Option<String>,
+    pub user_id: Option<UserId>,
     pub external_email: Option<String>,
     pub display_name: String,
     pub birth_year: Option<i32>,
@@ -60,16 +61,16 @@ pub struct StudentRow {
 
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct ParentRow {
-    pub id: String,
-    pub user_id: String,
+    pub id: ParentId,
+    pub user_id: UserId,
     pub display_name: Option<String>,
     pub created_at: NaiveDateTime,
 }
 
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct ParentLinkRow {
-    pub parent_id: String,
-    pub student_id: String,
+    pub parent_id: ParentId,
+    pub student_id: StudentId,
     /// PADRE, MADRE or TUTOR.
     pub relationship: String,
     /// Only confirmed links grant a parent access.
@@ -78,8 +79,8 @@ pub struct ParentLinkRow {
 
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct CourseTeacherRow {
-    pub course_id: String,
-    pub teacher_id: String,
+    pub course_id: CourseId,
+    pub teacher_id: TeacherId,
     /// LEAD or ASSISTANT.
     pub role: String,
     pub added_at: NaiveDateTime,
@@ -88,8 +89,8 @@ pub struct CourseTeacherRow {
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct EnrollmentRow {
     pub id: String,
-    pub course_id: String,
-    pub student_id: String,
+    pub course_id: CourseId,
+    pub student_id: StudentId,
     /// ACTIVE, TRANSFERRED or LEFT.
     pub status: String,
     pub joined_at: NaiveDateTime,
@@ -101,7 +102,7 @@ pub const ENROLLMENT_ACTIVE: &str = "ACTIVE";
 
 // ---- users ---------------------------------------------------------------------------------
 
-pub async fn user_by_id(exec: impl PgExecutor<'_>, id: &str) -> DbResult<Option<UserRow>> {
+pub async fn user_by_id(exec: impl PgExecutor<'_>, id: &UserId) -> DbResult<Option<UserRow>> {
     Ok(
         sqlx::query_as(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1"))
             .bind(id)
@@ -183,7 +184,7 @@ pub async fn upsert_user_by_supabase_uid(
 /// Sets the role a user has at the identity provider.
 pub async fn set_user_role(
     exec: impl PgExecutor<'_>,
-    user_id: &str,
+    user_id: &UserId,
     role: Option<&str>,
 ) -> DbResult<UserRow> {
     sqlx::query_as(&format!(
@@ -199,7 +200,10 @@ pub async fn set_user_role(
 
 // ---- profiles ------------------------------------------------------------------------------
 
-pub async fn teacher_by_id(exec: impl PgExecutor<'_>, id: &str) -> DbResult<Option<TeacherRow>> {
+pub async fn teacher_by_id(
+    exec: impl PgExecutor<'_>,
+    id: &TeacherId,
+) -> DbResult<Option<TeacherRow>> {
     Ok(sqlx::query_as(
         "SELECT id, user_id, display_name, bio, created_at FROM teachers WHERE id = $1",
     )
@@ -211,7 +215,7 @@ pub async fn teacher_by_id(exec: impl PgExecutor<'_>, id: &str) -> DbResult<Opti
 /// The teacher profile of a user.
 pub async fn teacher_by_user_id(
     exec: impl PgExecutor<'_>,
-    user_id: &str,
+    user_id: &UserId,
 ) -> DbResult<Option<TeacherRow>> {
     Ok(sqlx::query_as(
         "SELECT id, user_id, display_name, bio, created_at FROM teachers WHERE user_id = $1",
@@ -225,7 +229,10 @@ const STUDENT_COLUMNS: &str =
     "id, user_id, external_email, display_name, birth_year, created_at, deleted_at";
 
 /// A student by id, soft-deleted ones included (history stays readable).
-pub async fn student_by_id(exec: impl PgExecutor<'_>, id: &str) -> DbResult<Option<StudentRow>> {
+pub async fn student_by_id(
+    exec: impl PgExecutor<'_>,
+    id: &StudentId,
+) -> DbResult<Option<StudentRow>> {
     Ok(sqlx::query_as(&format!(
         "SELECT {STUDENT_COLUMNS} FROM students WHERE id = $1"
     ))
@@ -237,7 +244,7 @@ pub async fn student_by_id(exec: impl PgExecutor<'_>, id: &str) -> DbResult<Opti
 /// The student profile of a user; a soft-deleted profile does not count (it grants nothing).
 pub async fn student_by_user_id(
     exec: impl PgExecutor<'_>,
-    user_id: &str,
+    user_id: &UserId,
 ) -> DbResult<Option<StudentRow>> {
     Ok(sqlx::query_as(&format!(
         "SELECT {STUDENT_COLUMNS} FROM students WHERE user_id = $1 AND deleted_at IS NULL"
@@ -247,7 +254,7 @@ pub async fn student_by_user_id(
     .await?)
 }
 
-pub async fn parent_by_id(exec: impl PgExecutor<'_>, id: &str) -> DbResult<Option<ParentRow>> {
+pub async fn parent_by_id(exec: impl PgExecutor<'_>, id: &ParentId) -> DbResult<Option<ParentRow>> {
     Ok(
         sqlx::query_as("SELECT id, user_id, display_name, created_at FROM parents WHERE id = $1")
             .bind(id)
@@ -259,7 +266,7 @@ pub async fn parent_by_id(exec: impl PgExecutor<'_>, id: &str) -> DbResult<Optio
 /// The parent profile of a user.
 pub async fn parent_by_user_id(
     exec: impl PgExecutor<'_>,
-    user_id: &str,
+    user_id: &UserId,
 ) -> DbResult<Option<ParentRow>> {
     Ok(sqlx::query_as(
         "SELECT id, user_id, display_name, created_at FROM parents WHERE user_id = $1",
@@ -272,8 +279,8 @@ pub async fn parent_by_user_id(
 /// Creates or updates a teacher profile with a known id.
 pub async fn upsert_teacher(
     exec: impl PgExecutor<'_>,
-    id: &str,
-    user_id: &str,
+    id: &TeacherId,
+    user_id: &UserId,
     display_name: Option<&str>,
 ) -> DbResult<TeacherRow> {
     Ok(sqlx::query_as(
@@ -292,8 +299,8 @@ pub async fn upsert_teacher(
 /// Creates or updates a student profile with a known id.
 pub async fn upsert_student(
     exec: impl PgExecutor<'_>,
-    id: &str,
-    user_id: Option<&str>,
+    id: &StudentId,
+    user_id: Option<&UserId>,
     display_name: &str,
 ) -> DbResult<StudentRow> {
     Ok(sqlx::query_as(&format!(
@@ -312,8 +319,8 @@ pub async fn upsert_student(
 /// Creates or updates a parent profile with a known id.
 pub async fn upsert_parent(
     exec: impl PgExecutor<'_>,
-    id: &str,
-    user_id: &str,
+    id: &ParentId,
+    user_id: &UserId,
     display_name: Option<&str>,
 ) -> DbResult<ParentRow> {
     Ok(sqlx::query_as(
@@ -335,8 +342,8 @@ pub async fn upsert_parent(
 /// never un-confirmed by an upsert); `confirmed_at` confirms an unconfirmed one.
 pub async fn upsert_parent_link(
     exec: impl PgExecutor<'_>,
-    parent_id: &str,
-    student_id: &str,
+    parent_id: &ParentId,
+    student_id: &StudentId,
     relationship: &str,
     confirmed_at: Option<NaiveDateTime>,
 ) -> DbResult<ParentLinkRow> {
@@ -360,8 +367,8 @@ pub async fn upsert_parent_link(
 /// access, decisions.md scope matrix).
 pub async fn has_confirmed_link(
     exec: impl PgExecutor<'_>,
-    parent_id: &str,
-    student_id: &str,
+    parent_id: &ParentId,
+    student_id: &StudentId,
 ) -> DbResult<bool> {
     Ok(sqlx::query_scalar(
         "SELECT EXISTS (SELECT 1 FROM parent_links
@@ -376,7 +383,7 @@ pub async fn has_confirmed_link(
 /// The students a parent may see (confirmed links only), ordered by display name.
 pub async fn confirmed_students_of_parent(
     exec: impl PgExecutor<'_>,
-    parent_id: &str,
+    parent_id: &ParentId,
 ) -> DbResult<Vec<StudentRow>> {
     Ok(sqlx::query_as(
         "SELECT s.id, s.user_id, s.external_email, s.display_name, s.birth_year, s.created_at,
@@ -395,8 +402,8 @@ pub async fn confirmed_students_of_parent(
 /// Makes a teacher a teacher of a course (or changes their role there).
 pub async fn add_course_teacher(
     exec: impl PgExecutor<'_>,
-    course_id: &str,
-    teacher_id: &str,
+    course_id: &CourseId,
+    teacher_id: &TeacherId,
     role: &str,
 ) -> DbResult<CourseTeacherRow> {
     Ok(sqlx::query_as(
@@ -414,8 +421,8 @@ pub async fn add_course_teacher(
 /// True when the teacher teaches the course (any role).
 pub async fn is_course_teacher(
     exec: impl PgExecutor<'_>,
-    teacher_id: &str,
-    course_id: &str,
+    teacher_id: &TeacherId,
+    course_id: &CourseId,
 ) -> DbResult<bool> {
     Ok(sqlx::query_scalar(
         "SELECT EXISTS (SELECT 1 FROM course_teachers WHERE teacher_id = $1 AND course_id = $2)",
@@ -429,8 +436,8 @@ pub async fn is_course_teacher(
 /// Ids of the courses a teacher teaches, ordered.
 pub async fn course_ids_of_teacher(
     exec: impl PgExecutor<'_>,
-    teacher_id: &str,
-) -> DbResult<Vec<String>> {
+    teacher_id: &TeacherId,
+) -> DbResult<Vec<CourseId>> {
     Ok(sqlx::query_scalar(
         "SELECT course_id FROM course_teachers WHERE teacher_id = $1 ORDER BY course_id",
     )
@@ -443,8 +450,8 @@ pub async fn course_ids_of_teacher(
 /// (joining again through an invite should just work).
 pub async fn enroll(
     exec: impl PgExecutor<'_>,
-    course_id: &str,
-    student_id: &str,
+    course_id: &CourseId,
+    student_id: &StudentId,
 ) -> DbResult<EnrollmentRow> {
     Ok(sqlx::query_as(
         "INSERT INTO enrollments (id, course_id, student_id, status) VALUES ($1, $2, $3, 'ACTIVE')
@@ -462,8 +469,8 @@ pub async fn enroll(
 /// enrollment counts.
 pub async fn is_enrolled(
     exec: impl PgExecutor<'_>,
-    student_id: &str,
-    course_id: &str,
+    student_id: &StudentId,
+    course_id: &CourseId,
     active_only: bool,
 ) -> DbResult<bool> {
     Ok(sqlx::query_scalar(
@@ -481,7 +488,7 @@ pub async fn is_enrolled(
 /// The student's enrollments, ordered by join date.
 pub async fn enrollments_of_student(
     exec: impl PgExecutor<'_>,
-    student_id: &str,
+    student_id: &StudentId,
 ) -> DbResult<Vec<EnrollmentRow>> {
     Ok(sqlx::query_as(
         "SELECT id, course_id, student_id, status, joined_at, left_at FROM enrollments
@@ -496,8 +503,8 @@ pub async fn enrollments_of_student(
 /// ("a teacher of the student"; a student who left the course is no longer theirs).
 pub async fn teaches_student(
     exec: impl PgExecutor<'_>,
-    teacher_id: &str,
-    student_id: &str,
+    teacher_id: &TeacherId,
+    student_id: &StudentId,
 ) -> DbResult<bool> {
     Ok(sqlx::query_scalar(
         "SELECT EXISTS (SELECT 1 FROM course_teachers ct

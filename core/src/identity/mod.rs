@@ -123,7 +123,7 @@ impl From<sqlx::Error> for IdentityError {
 #[derive(Debug, Clone)]
 pub struct Account {
     /// `users.id`.
-    pub user_id: String,
+    pub user_id: innova_domain::ids::UserId,
     /// `users.supabase_uid`: the provider's id.
     pub uid: String,
     pub email: String,

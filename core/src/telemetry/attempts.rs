@@ -3,21 +3,22 @@
 
 use std::collections::HashMap;
 
+use innova_domain::ids::{AttemptId, CourseId, StudentId};
 use sqlx::PgExecutor;
 
 /// Who made an attempt, and in which course.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct AttemptRef {
-    pub id: String,
-    pub student_id: String,
-    pub course_id: Option<String>,
+    pub id: AttemptId,
+    pub student_id: StudentId,
+    pub course_id: Option<CourseId>,
 }
 
 /// The `attempts` rows among `ids`, by id (ids without a row are absent).
 pub async fn attempt_refs(
     db: impl PgExecutor<'_>,
-    ids: &[String],
-) -> Result<HashMap<String, AttemptRef>, sqlx::Error> {
+    ids: &[AttemptId],
+) -> Result<HashMap<AttemptId, AttemptRef>, sqlx::Error> {
     if ids.is_empty() {
         return Ok(HashMap::new());
     }

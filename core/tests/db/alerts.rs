@@ -4,11 +4,17 @@
 use innova_core::db::alerts::{self, AlertType, NewAlert, Reference, References, Severity};
 use innova_core::db::seed::{COURSE_ID, STUDENT_IDS, TEACHER_ID};
 use innova_core::db::{self, DbError};
+use innova_domain::ids::{AlertId, CourseId, StudentId, TeacherId, TopicId};
 use innova_testkit::seeded_db;
 use serde_json::json;
+use std::sync::LazyLock;
+
+static TEACHER: LazyLock<TeacherId> = LazyLock::new(|| TEACHER_ID.into());
+static COURSE: LazyLock<CourseId> = LazyLock::new(|| COURSE_ID.into());
+static STUDENT: LazyLock<StudentId> = LazyLock::new(|| STUDENT_IDS[0].into());
 
 /// A topic of the seed curriculum (the demo course's).
-async fn seed_topic(pool: &db::PgPool) -> String {
+async fn seed_topic(pool: &db::PgPool) -> TopicId {
     sqlx::query_scalar("SELECT id FROM topics WHERE code = 'SUB' ORDER BY id LIMIT 1")
         .fetch_one(pool)
         .await
@@ -32,12 +38,12 @@ async fn outsiders(pool: &db::PgPool) {
     .unwrap();
 }
 
-fn alert<'a>(payload: &'a serde_json::Value, topic: Option<&'a str>) -> NewAlert<'a> {
+fn alert<'a>(payload: &'a serde_json::Value, topic: Option<&'a TopicId>) -> NewAlert<'a> {
     NewAlert {
-        teacher_id: TEACHER_ID,
-        course_id: COURSE_ID,
+        teacher_id: &TEACHER,
+        course_id: &COURSE,
         topic_id: topic,
-        student_id: Some(STUDENT_IDS[0]),
+        student_id: Some(&STUDENT),
         alert_type: AlertType::AtRiskStudent,
         severity: Severity::High,
         payload,
@@ -67,13 +73,13 @@ async fn alerts_are_listed_newest_first_until_resolved_once() {
     let second = alerts::insert(&db.pool, &alert(&json!({}), None))
         .await
         .unwrap();
-    let listed = alerts::unresolved_of_course(&db.pool, COURSE_ID)
+    let listed = alerts::unresolved_of_course(&db.pool, &COURSE)
         .await
         .unwrap();
     let ids: Vec<_> = listed.iter().map(|a| a.id.as_str()).collect();
     assert_eq!(ids, [second.id.as_str(), first.id.as_str()]);
     assert!(
-        alerts::unresolved_of_course(&db.pool, "no-such-course")
+        alerts::unresolved_of_course(&db.pool, &CourseId::new("no-such-course"))
             .await
             .unwrap()
             .is_empty()
@@ -95,12 +101,12 @@ async fn alerts_are_listed_newest_first_until_resolved_once() {
     assert!(!changed);
     assert_eq!(again, resolved);
     assert!(
-        alerts::resolve(&mut conn, "no-such-alert", "u")
+        alerts::resolve(&mut conn, &AlertId::new("no-such-alert"), "u")
             .await
             .unwrap()
             .is_none()
     );
-    let listed = alerts::unresolved_of_course(&db.pool, COURSE_ID)
+    let listed = alerts::unresolved_of_course(&db.pool, &COURSE)
         .await
         .unwrap();
     assert_eq!(listed.len(), 1);
@@ -115,18 +121,18 @@ async fn unknown_teachers_courses_and_topics_are_missing_references() {
         (
             "teacherId",
             NewAlert {
-                teacher_id: "nobody",
+                teacher_id: &TeacherId::new("nobody"),
                 ..alert(&payload, None)
             },
         ),
         (
             "courseId",
             NewAlert {
-                course_id: "nowhere",
+                course_id: &CourseId::new("nowhere"),
                 ..alert(&payload, None)
             },
         ),
-        ("topicId", alert(&payload, Some("no-topic"))),
+        ("topicId", alert(&payload, Some(&TopicId::new("no-topic")))),
     ] {
         let err = alerts::insert(&db.pool, &a).await.unwrap_err();
         assert!(
@@ -148,9 +154,9 @@ async fn topics_and_students_belong_to_the_course_through_its_curriculum_and_enr
     let topic = seed_topic(&db.pool).await;
     let refs = |topic: Option<&str>, student: Option<&str>| {
         let pool = db.pool.clone();
-        let (topic, student) = (topic.map(str::to_owned), student.map(str::to_owned));
+        let (topic, student) = (topic.map(TopicId::from), student.map(StudentId::from));
         async move {
-            alerts::references(&pool, COURSE_ID, topic.as_deref(), student.as_deref())
+            alerts::references(&pool, &COURSE, topic.as_ref(), student.as_ref())
                 .await
                 .unwrap()
         }
@@ -163,7 +169,7 @@ async fn topics_and_students_belong_to_the_course_through_its_curriculum_and_enr
         }
     );
     assert_eq!(
-        refs(Some(&topic), Some(STUDENT_IDS[0])).await,
+        refs(Some(topic.as_str()), Some(STUDENT_IDS[0])).await,
         References {
             topic: Reference::InCourse,
             student: Reference::InCourse

@@ -5,16 +5,21 @@
 use innova_core::db::assignments::{self, AssignmentKind, AssignmentReason, NewAssignment};
 use innova_core::db::seed::{COURSE_ID, STUDENT_IDS, TEACHER_ID};
 use innova_core::db::{self, DbError, mastery};
+use innova_domain::ids::{CourseId, StudentId, TeacherId, TopicId};
 use innova_testkit::seeded_db;
+use std::sync::LazyLock;
 
-fn ids(v: &[&str]) -> Vec<String> {
-    v.iter().map(|s| s.to_string()).collect()
+static COURSE: LazyLock<CourseId> = LazyLock::new(|| COURSE_ID.into());
+static TEACHER: LazyLock<TeacherId> = LazyLock::new(|| TEACHER_ID.into());
+
+fn ids<'a, T: From<&'a str>>(v: &[&'a str]) -> Vec<T> {
+    v.iter().copied().map(T::from).collect()
 }
 
 fn new_assignment(title: &str) -> NewAssignment<'_> {
     NewAssignment {
-        course_id: Some(COURSE_ID),
-        created_by_teacher_id: TEACHER_ID,
+        course_id: Some(&COURSE),
+        created_by_teacher_id: &TEACHER,
         title,
         reason: AssignmentReason::TeacherManual,
         due_at: None,
@@ -86,7 +91,7 @@ async fn an_assignment_with_exercises_and_targets_is_listed_for_its_students_new
         .await
         .unwrap();
 
-    let list = assignments::targets_of_student(&db.pool, STUDENT_IDS[0])
+    let list = assignments::targets_of_student(&db.pool, &StudentId::new(STUDENT_IDS[0]))
         .await
         .unwrap();
     let titles: Vec<&str> = list.iter().map(|t| t.assignment.title.as_str()).collect();
@@ -118,7 +123,7 @@ async fn bad_lists_meet_the_constraints_and_targets_are_checked_against_the_cour
     let err = assignments::insert(
         &db.pool,
         &NewAssignment {
-            course_id: Some("ghost"),
+            course_id: Some(&CourseId::new("ghost")),
             ..new_assignment("T")
         },
     )
@@ -136,7 +141,7 @@ async fn bad_lists_meet_the_constraints_and_targets_are_checked_against_the_cour
         .unwrap();
     let refs = assignments::target_references(
         &db.pool,
-        Some(COURSE_ID),
+        Some(&COURSE),
         &ids(&[STUDENT_IDS[0], "ghost", STUDENT_IDS[4]]),
     )
     .await
@@ -174,10 +179,11 @@ async fn mastery_rows_come_with_their_prerequisites() {
         .await
         .unwrap();
     }
-    let rows = mastery::with_prerequisites(&db.pool, STUDENT_IDS[0], None)
+    let student = StudentId::new(STUDENT_IDS[0]);
+    let rows = mastery::with_prerequisites(&db.pool, &student, None)
         .await
         .unwrap();
-    let seen: Vec<(&str, f64, Vec<String>)> = rows
+    let seen: Vec<(&str, f64, Vec<TopicId>)> = rows
         .iter()
         .map(|r| {
             (
@@ -195,12 +201,13 @@ async fn mastery_rows_come_with_their_prerequisites() {
         ]
     );
     assert_eq!(rows[0].topic_code, "T-SUB-BORROW");
-    let one = mastery::with_prerequisites(&db.pool, STUDENT_IDS[0], Some("seed-topic-002"))
-        .await
-        .unwrap();
+    let one =
+        mastery::with_prerequisites(&db.pool, &student, Some(&TopicId::new("seed-topic-002")))
+            .await
+            .unwrap();
     assert_eq!(one.len(), 1);
     assert!(
-        mastery::with_prerequisites(&db.pool, STUDENT_IDS[1], None)
+        mastery::with_prerequisites(&db.pool, &StudentId::new(STUDENT_IDS[1]), None)
             .await
             .unwrap()
             .is_empty()

@@ -5,6 +5,7 @@
 use innova_core::db::classify;
 use innova_core::db::seed::{COURSE_ID, STUDENT_IDS, TEACHER_ID};
 use innova_core::messages::{LlmClassifyMessage, RawStep};
+use innova_domain::ids::AttemptId;
 use innova_domain::vocab::{AttemptStatus, InputMode};
 use innova_testkit::guides::{GuideFixture, QuestionFixture, SubmissionFixture};
 use innova_testkit::{TestDb, seeded_db};
@@ -137,12 +138,12 @@ async fn only_a_pending_attempt_is_classified_and_only_once() {
     );
 
     assert!(
-        classify::mark_classified(&db.pool, "a-1", Some(&tag), 0.8)
+        classify::mark_classified(&db.pool, &AttemptId::new("a-1"), Some(&tag), 0.8)
             .await
             .unwrap()
     );
     assert!(
-        !classify::mark_classified(&db.pool, "a-1", None, 0.1)
+        !classify::mark_classified(&db.pool, &AttemptId::new("a-1"), None, 0.1)
             .await
             .unwrap(),
         "a second classification changes nothing"
@@ -267,7 +268,7 @@ async fn the_reenqueue_finds_old_pending_attempts_of_the_classifier_oldest_first
     );
 
     let mut conn = db.pool.acquire().await.unwrap();
-    let ids: Vec<String> = vec!["old-photo".into(), "old-digital".into(), "adhoc".into()];
+    let ids: Vec<AttemptId> = vec!["old-photo".into(), "old-digital".into(), "adhoc".into()];
     let messages = classify::rebuild_messages(&mut conn, &ids).await.unwrap();
     let arith = domain_id(&db, "ARITH").await;
     // The fixture's "SUB" is the first topic with that code (the code exists in several domains).

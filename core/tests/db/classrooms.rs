@@ -4,6 +4,7 @@
 use innova_core::db::classrooms::{self, NewCourse, NewInvite};
 use innova_core::db::seed::{COURSE_ID, SCHOOL_ID, STUDENT_IDS, SUBJECT_ID, TEACHER_ID};
 use innova_core::db::{self, DbError, users};
+use innova_domain::ids::{CourseId, StudentId, TeacherId};
 use innova_testkit::seeded_db;
 
 fn course(name: &str) -> NewCourse<'_> {
@@ -21,6 +22,7 @@ fn course(name: &str) -> NewCourse<'_> {
 async fn a_course_is_created_listed_for_its_teacher_and_archived_once() {
     let db = seeded_db().await;
     let pool = &db.pool;
+    let teacher = TeacherId::new(TEACHER_ID);
     let math = classrooms::subject_by_code(pool, "MATH")
         .await
         .unwrap()
@@ -36,7 +38,7 @@ async fn a_course_is_created_listed_for_its_teacher_and_archived_once() {
 
     // The demo teacher's school is the demo course's.
     assert_eq!(
-        classrooms::school_for_teacher(pool, TEACHER_ID)
+        classrooms::school_for_teacher(pool, &teacher)
             .await
             .unwrap()
             .as_deref(),
@@ -47,16 +49,16 @@ async fn a_course_is_created_listed_for_its_teacher_and_archived_once() {
         .unwrap();
     assert_eq!(created.letter.as_deref(), Some("B"));
     assert_eq!(created.archived_at, None);
-    users::add_course_teacher(pool, &created.id, TEACHER_ID, "LEAD")
+    users::add_course_teacher(pool, &created.id, &teacher, "LEAD")
         .await
         .unwrap();
 
-    let mine = classrooms::courses_of_teacher(pool, TEACHER_ID, 10, 0)
+    let mine = classrooms::courses_of_teacher(pool, &teacher, 10, 0)
         .await
         .unwrap();
     let ids: Vec<&str> = mine.iter().map(|c| c.id.as_str()).collect();
     assert_eq!(ids, [COURSE_ID, created.id.as_str()], "in the order added");
-    let second_page = classrooms::courses_of_teacher(pool, TEACHER_ID, 1, 1)
+    let second_page = classrooms::courses_of_teacher(pool, &teacher, 1, 1)
         .await
         .unwrap();
     assert_eq!(second_page, std::slice::from_ref(&created));
@@ -72,7 +74,7 @@ async fn a_course_is_created_listed_for_its_teacher_and_archived_once() {
         "twice: nothing written"
     );
     assert_eq!(
-        classrooms::archive_course(pool, "no-such-course")
+        classrooms::archive_course(pool, &CourseId::new("no-such-course"))
             .await
             .unwrap(),
         None
@@ -82,7 +84,7 @@ async fn a_course_is_created_listed_for_its_teacher_and_archived_once() {
         .unwrap()
         .unwrap();
     assert_eq!(stored.archived_at, archived.archived_at);
-    let mine = classrooms::courses_of_teacher(pool, TEACHER_ID, 10, 0)
+    let mine = classrooms::courses_of_teacher(pool, &teacher, 10, 0)
         .await
         .unwrap();
     assert_eq!(mine.len(), 1, "archived courses leave the teacher's list");
@@ -100,7 +102,7 @@ async fn a_teacher_without_courses_gets_the_oldest_school_and_none_without_schoo
     .await
     .unwrap();
     assert_eq!(
-        classrooms::school_for_teacher(pool, "no-courses-teacher")
+        classrooms::school_for_teacher(pool, &TeacherId::new("no-courses-teacher"))
             .await
             .unwrap()
             .as_deref(),
@@ -108,7 +110,7 @@ async fn a_teacher_without_courses_gets_the_oldest_school_and_none_without_schoo
     );
     let empty = innova_testkit::fresh_db().await;
     assert_eq!(
-        classrooms::school_for_teacher(&empty.pool, TEACHER_ID)
+        classrooms::school_for_teacher(&empty.pool, &TeacherId::new(TEACHER_ID))
             .await
             .unwrap(),
         None
@@ -119,23 +121,22 @@ async fn a_teacher_without_courses_gets_the_oldest_school_and_none_without_schoo
 async fn a_students_courses_are_those_of_active_enrollments_archived_included() {
     let db = seeded_db().await;
     let pool = &db.pool;
+    let student = StudentId::new(STUDENT_IDS[0]);
     let other = classrooms::insert_course(pool, &course("otro"))
         .await
         .unwrap();
     let left = classrooms::insert_course(pool, &course("dejado"))
         .await
         .unwrap();
-    users::enroll(pool, &other.id, STUDENT_IDS[0])
-        .await
-        .unwrap();
-    users::enroll(pool, &left.id, STUDENT_IDS[0]).await.unwrap();
+    users::enroll(pool, &other.id, &student).await.unwrap();
+    users::enroll(pool, &left.id, &student).await.unwrap();
     sqlx::query("UPDATE enrollments SET status = 'LEFT' WHERE course_id = $1")
         .bind(&left.id)
         .execute(pool)
         .await
         .unwrap();
     classrooms::archive_course(pool, &other.id).await.unwrap();
-    let theirs = classrooms::courses_of_student(pool, STUDENT_IDS[0], 10, 0)
+    let theirs = classrooms::courses_of_student(pool, &student, 10, 0)
         .await
         .unwrap();
     let ids: Vec<&str> = theirs.iter().map(|c| c.id.as_str()).collect();
@@ -150,7 +151,7 @@ async fn invitations_expire_after_their_ttl_and_count_uses_under_a_lock() {
     let invite = classrooms::insert_invite(
         pool,
         &NewInvite {
-            course_id: COURSE_ID,
+            course_id: &CourseId::new(COURSE_ID),
             created_by: TEACHER_ID,
             ttl_seconds: Some(3 * 86_400),
             max_uses: Some(2),
@@ -194,7 +195,7 @@ async fn invitations_expire_after_their_ttl_and_count_uses_under_a_lock() {
     let open = classrooms::insert_invite(
         pool,
         &NewInvite {
-            course_id: COURSE_ID,
+            course_id: &CourseId::new(COURSE_ID),
             created_by: TEACHER_ID,
             ttl_seconds: None,
             max_uses: None,
@@ -208,7 +209,7 @@ async fn invitations_expire_after_their_ttl_and_count_uses_under_a_lock() {
     let unknown = classrooms::insert_invite(
         pool,
         &NewInvite {
-            course_id: "no-such-course",
+            course_id: &CourseId::new("no-such-course"),
             created_by: TEACHER_ID,
             ttl_seconds: None,
             max_uses: None,

@@ -1,6 +1,7 @@
 //! Pool creation: the `pgbouncer=true` URLs of the Supabase transaction pooler.
 
 use innova_core::db;
+use innova_domain::ids::TeacherId;
 use innova_testkit::fresh_db;
 use sqlx::Executor;
 
@@ -77,7 +78,7 @@ async fn a_dropped_transaction_rolls_back_and_repository_futures_are_send() {
             },
         )
         .await?;
-        db::users::upsert_teacher(&mut *tx, "t-1", &user.id, None).await?;
+        db::users::upsert_teacher(&mut *tx, &TeacherId::new("t-1"), &user.id, None).await?;
         tx.commit().await?;
         Ok::<_, db::DbError>(user.id)
     });

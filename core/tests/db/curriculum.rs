@@ -2,6 +2,7 @@
 
 use innova_core::db::curriculum::{self, NewTopic};
 use innova_core::db::seed;
+use innova_domain::ids::{CourseId, TopicId};
 use innova_testkit::seeded_db;
 use sqlx::Executor;
 
@@ -60,7 +61,7 @@ async fn taxonomy_lookups() {
     let codes: Vec<&str> = topics.iter().map(|t| t.code.as_str()).collect();
     assert_eq!(codes, ["T-ADD-CARRY", "T-SUB-BORROW"]);
     assert_eq!(
-        curriculum::prerequisite_codes(&db.pool, "seed-topic-002")
+        curriculum::prerequisite_codes(&db.pool, &TopicId::new("seed-topic-002"))
             .await
             .unwrap(),
         Vec::<String>::new()
@@ -92,7 +93,8 @@ async fn taxonomy_lookups() {
 async fn topic_by_code_is_deterministic() {
     let db = seeded_db().await;
     // SUB exists under ARITH, INT and DEC: the earliest unit of the curriculum wins.
-    for course in [None, Some(seed::COURSE_ID)] {
+    let demo_course = CourseId::new(seed::COURSE_ID);
+    for course in [None, Some(&demo_course)] {
         let sub = curriculum::topic_by_code(&db.pool, "SUB", course)
             .await
             .unwrap()
@@ -130,7 +132,7 @@ async fn topic_by_code_is_deterministic() {
         .unwrap()
         .unwrap();
     assert_eq!(any.topic.id, "topic-ar-sub");
-    let in_course = curriculum::topic_by_code(&db.pool, "SUB", Some(seed::COURSE_ID))
+    let in_course = curriculum::topic_by_code(&db.pool, "SUB", Some(&demo_course))
         .await
         .unwrap()
         .unwrap();
@@ -173,7 +175,7 @@ async fn topics_are_listed_by_unit_changed_in_place_and_the_taxonomy_read_at_onc
     use curriculum::TopicChanges;
     let renamed = curriculum::update_topic(
         pool,
-        "seed-topic-001",
+        &TopicId::new("seed-topic-001"),
         &TopicChanges {
             name: Some("Resta con reagrupación".into()),
             ..TopicChanges::default()
@@ -196,7 +198,7 @@ async fn topics_are_listed_by_unit_changed_in_place_and_the_taxonomy_read_at_onc
     );
     let cleared = curriculum::update_topic(
         pool,
-        "seed-topic-001",
+        &TopicId::new("seed-topic-001"),
         &TopicChanges {
             code: Some("T-SUB-REGROUP".into()),
             description: Some(None),
@@ -211,7 +213,7 @@ async fn topics_are_listed_by_unit_changed_in_place_and_the_taxonomy_read_at_onc
         ("T-SUB-REGROUP", None)
     );
     assert_eq!(
-        curriculum::update_topic(pool, "nope", &TopicChanges::default())
+        curriculum::update_topic(pool, &TopicId::new("nope"), &TopicChanges::default())
             .await
             .unwrap(),
         None
@@ -219,7 +221,7 @@ async fn topics_are_listed_by_unit_changed_in_place_and_the_taxonomy_read_at_onc
     // T-ADD-CARRY lives in the same unit.
     let taken = curriculum::update_topic(
         pool,
-        "seed-topic-001",
+        &TopicId::new("seed-topic-001"),
         &TopicChanges {
             code: Some("T-ADD-CARRY".into()),
             ..TopicChanges::default()
@@ -238,7 +240,7 @@ async fn a_topic_is_deleted_with_its_own_prerequisites_unless_something_referenc
     let db = seeded_db().await;
     let pool = &db.pool;
     // T-ADD-CARRY is T-SUB-BORROW's prerequisite; ARITH:SUB has the seed's eight exercises.
-    let carry = curriculum::topic_references(pool, "seed-topic-002")
+    let carry = curriculum::topic_references(pool, &TopicId::new("seed-topic-002"))
         .await
         .unwrap();
     assert_eq!(
@@ -249,7 +251,7 @@ async fn a_topic_is_deleted_with_its_own_prerequisites_unless_something_referenc
             dependents: vec!["T-SUB-BORROW".into()],
         }
     );
-    let arith_sub: String =
+    let arith_sub: TopicId =
         sqlx::query_scalar("SELECT topic_id FROM exercises WHERE id = 'seed-ex-sub-001'")
             .fetch_one(pool)
             .await
@@ -261,7 +263,7 @@ async fn a_topic_is_deleted_with_its_own_prerequisites_unless_something_referenc
             .exercises,
         8
     );
-    let borrow = curriculum::topic_references(pool, "seed-topic-001")
+    let borrow = curriculum::topic_references(pool, &TopicId::new("seed-topic-001"))
         .await
         .unwrap();
     assert!(
@@ -271,12 +273,12 @@ async fn a_topic_is_deleted_with_its_own_prerequisites_unless_something_referenc
 
     let mut tx = innova_core::db::begin(pool).await.unwrap();
     assert!(
-        curriculum::delete_topic(&mut tx, "seed-topic-001")
+        curriculum::delete_topic(&mut tx, &TopicId::new("seed-topic-001"))
             .await
             .unwrap()
     );
     assert!(
-        !curriculum::delete_topic(&mut tx, "seed-topic-001")
+        !curriculum::delete_topic(&mut tx, &TopicId::new("seed-topic-001"))
             .await
             .unwrap()
     );
@@ -287,7 +289,7 @@ async fn a_topic_is_deleted_with_its_own_prerequisites_unless_something_referenc
         .unwrap();
     assert_eq!(edges, 0);
     assert!(
-        curriculum::topic_references(pool, "seed-topic-002")
+        curriculum::topic_references(pool, &TopicId::new("seed-topic-002"))
             .await
             .unwrap()
             .is_empty()

@@ -4,6 +4,7 @@ use innova_core::db::curriculum::{self, NewTopic};
 use innova_core::db::enums::{ErrorSeverity, ErrorSource, ErrorStatus};
 use innova_core::db::error_tags::{self, NewErrorTag};
 use innova_core::db::{DbError, seed, users};
+use innova_domain::ids::{CourseId, StudentId};
 use innova_testkit::seeded_db;
 use sqlx::Executor;
 
@@ -93,9 +94,13 @@ async fn a_dangling_reference_is_a_missing_reference_naming_the_field() {
         "unitId references a row that does not exist"
     );
 
-    let err = users::enroll(&db.pool, "no-such-course", seed::STUDENT_IDS[0])
-        .await
-        .unwrap_err();
+    let err = users::enroll(
+        &db.pool,
+        &CourseId::new("no-such-course"),
+        &StudentId::new(seed::STUDENT_IDS[0]),
+    )
+    .await
+    .unwrap_err();
     assert!(
         matches!(&err, DbError::MissingReference { field } if field == "courseId"),
         "{err:?}"

@@ -5,12 +5,13 @@ use innova_core::db::exercises::{
     self, BankReader, ExerciseSource, ExerciseStatus, NewExercise, Owner,
 };
 use innova_core::db::{self, DbError};
+use innova_domain::ids::{ExerciseId, TeacherId, TopicId};
 use innova_testkit::seeded_db;
 use serde_json::json;
 
 const BORROW_TOPIC: &str = "seed-topic-001";
 
-async fn sub_topic(pool: &db::PgPool) -> String {
+async fn sub_topic(pool: &db::PgPool) -> TopicId {
     sqlx::query_scalar("SELECT topic_id FROM exercises WHERE id = 'seed-ex-sub-001'")
         .fetch_one(pool)
         .await
@@ -21,10 +22,14 @@ async fn sub_topic(pool: &db::PgPool) -> String {
 async fn an_item_is_inserted_active_and_listed_after_the_seeded_ones() {
     let db = seeded_db().await;
     let content = json!({"prompt": "91 - 46 = ?"});
+    let (borrow_topic, teacher) = (
+        TopicId::new(BORROW_TOPIC),
+        TeacherId::new("seed-teacher-001"),
+    );
     let new = NewExercise {
-        topic_id: BORROW_TOPIC,
+        topic_id: &borrow_topic,
         source: ExerciseSource::TeacherAuthored,
-        created_by_teacher_id: Some("seed-teacher-001"),
+        created_by_teacher_id: Some(&teacher),
         content: &content,
         irt_a: 1.1,
         irt_b: 0.2,
@@ -54,7 +59,7 @@ async fn an_item_is_inserted_active_and_listed_after_the_seeded_ones() {
         Some((1.1, 0.2))
     );
     assert_eq!(
-        exercises::irt(&db.pool, "nope", BankReader::Admin)
+        exercises::irt(&db.pool, &ExerciseId::new("nope"), BankReader::Admin)
             .await
             .unwrap(),
         None
@@ -97,7 +102,7 @@ async fn an_item_is_inserted_active_and_listed_after_the_seeded_ones() {
             .iter()
             .all(|c| c.exercise.id != "seed-ex-sub-008")
     );
-    let gone = exercises::find(&db.pool, "seed-ex-sub-008")
+    let gone = exercises::find(&db.pool, &ExerciseId::new("seed-ex-sub-008"))
         .await
         .unwrap()
         .unwrap();
@@ -107,7 +112,7 @@ async fn an_item_is_inserted_active_and_listed_after_the_seeded_ones() {
     let err = exercises::insert(
         &db.pool,
         &NewExercise {
-            topic_id: "no-topic",
+            topic_id: &TopicId::new("no-topic"),
             ..new
         },
     )
@@ -156,7 +161,9 @@ async fn practice_candidates_are_limited_and_filtered_by_the_topics_domain() {
 #[tokio::test]
 async fn lookups_by_id_report_the_missing_and_generation_references_are_checked_at_once() {
     let db = seeded_db().await;
-    let ids = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    fn ids<'a, T: From<&'a str>>(v: &[&'a str]) -> Vec<T> {
+        v.iter().copied().map(T::from).collect()
+    }
     let missing = exercises::missing(&db.pool, &ids(&["b", "seed-ex-sub-001", "a", "b"]))
         .await
         .unwrap();
@@ -197,12 +204,13 @@ async fn a_guides_exercise_is_read_only_by_its_courses_teachers_and_admins() {
         .insert(&db.pool)
         .await;
     let content = json!({"statement_latex": "41 - 19", "final_answer": "22"});
+    let (borrow_topic, course_teacher) = (TopicId::new(BORROW_TOPIC), TeacherId::new(TEACHER_ID));
     let row = exercises::insert(
         &db.pool,
         &NewExercise {
-            topic_id: BORROW_TOPIC,
+            topic_id: &borrow_topic,
             source: ExerciseSource::GuideExtracted,
-            created_by_teacher_id: Some(TEACHER_ID),
+            created_by_teacher_id: Some(&course_teacher),
             content: &content,
             irt_a: 1.0,
             irt_b: 0.0,
@@ -219,7 +227,7 @@ async fn a_guides_exercise_is_read_only_by_its_courses_teachers_and_admins() {
     let orphan = exercises::insert(
         &db.pool,
         &NewExercise {
-            topic_id: BORROW_TOPIC,
+            topic_id: &borrow_topic,
             source: ExerciseSource::GuideExtracted,
             created_by_teacher_id: None,
             content: &content,
@@ -248,12 +256,13 @@ async fn a_guides_exercise_is_read_only_by_its_courses_teachers_and_admins() {
             .collect::<Vec<_>>()
     };
     let ids = [row.id.clone(), orphan.id.clone()];
-    let holds = |list: &[String], id: &str| list.iter().any(|x| x == id);
+    let holds = |list: &[ExerciseId], id: &str| list.iter().any(|x| x == id);
     let learner = listed(BankReader::Learner).await;
     assert!(!holds(&learner, &ids[0]) && !holds(&learner, &ids[1]));
-    let stranger = listed(BankReader::Teacher("test-teacher-b")).await;
+    let other_teacher = TeacherId::new("test-teacher-b");
+    let stranger = listed(BankReader::Teacher(&other_teacher)).await;
     assert!(!holds(&stranger, &ids[0]) && !holds(&stranger, &ids[1]));
-    let teacher = listed(BankReader::Teacher(TEACHER_ID)).await;
+    let teacher = listed(BankReader::Teacher(&course_teacher)).await;
     assert!(holds(&teacher, &ids[0]) && !holds(&teacher, &ids[1]));
     let admin = listed(BankReader::Admin).await;
     assert!(holds(&admin, &ids[0]) && holds(&admin, &ids[1]));
@@ -265,12 +274,12 @@ async fn a_guides_exercise_is_read_only_by_its_courses_teachers_and_admins() {
         None
     );
     assert!(
-        exercises::irt(&db.pool, &row.id, BankReader::Teacher(TEACHER_ID))
+        exercises::irt(&db.pool, &row.id, BankReader::Teacher(&course_teacher))
             .await
             .unwrap()
             .is_some()
     );
-    let readable = exercises::readable_by_ids(&db.pool, &ids, BankReader::Teacher(TEACHER_ID))
+    let readable = exercises::readable_by_ids(&db.pool, &ids, BankReader::Teacher(&course_teacher))
         .await
         .unwrap();
     assert_eq!(readable.len(), 1);
@@ -281,7 +290,7 @@ async fn a_guides_exercise_is_read_only_by_its_courses_teachers_and_admins() {
         )
         .await
         .unwrap(),
-        [ids[1].clone(), ids[0].clone()]
+        [ids[1].as_str(), ids[0].as_str()]
     );
     // Never a recommendation.
     let candidates = exercises::active_of_topics(&db.pool, &[BORROW_TOPIC.into()])

@@ -3,6 +3,7 @@
 
 use innova_core::db::seed::{COURSE_ID, STUDENT_IDS, TEACHER_ID};
 use innova_core::db::{self, grading};
+use innova_domain::ids::{AttemptId, SubmissionId};
 use innova_domain::vocab::{AttemptStatus, ClassifierSource, InputMode};
 use innova_testkit::guides::{GuideFixture, QuestionFixture, SubmissionFixture};
 use innova_testkit::seeded_db;
@@ -24,14 +25,14 @@ async fn a_submission_is_loaded_locked_with_what_grading_needs_then_marked_grade
         .await;
 
     assert!(
-        grading::lock_submission(&db.pool, "nope")
+        grading::lock_submission(&db.pool, &SubmissionId::new("nope"))
             .await
             .unwrap()
             .is_none()
     );
 
     let mut tx = db::begin(&db.pool).await.unwrap();
-    let s = grading::lock_submission(&mut *tx, "s-grade")
+    let s = grading::lock_submission(&mut *tx, &SubmissionId::new("s-grade"))
         .await
         .unwrap()
         .unwrap();
@@ -66,7 +67,7 @@ async fn a_submission_is_loaded_locked_with_what_grading_needs_then_marked_grade
     grading::insert_attempt(
         &mut *tx,
         &grading::NewGradedAttempt {
-            id: "a-grade",
+            id: &AttemptId::new("a-grade"),
             student_id: &s.student_id,
             exercise_id: None,
             course_id: Some(&s.course_id),
@@ -90,8 +91,8 @@ async fn a_submission_is_loaded_locked_with_what_grading_needs_then_marked_grade
     grading::mark_graded(
         &mut *tx,
         &grading::SubmissionGrade {
-            id: "s-grade",
-            attempt_id: "a-grade",
+            id: &SubmissionId::new("s-grade"),
+            attempt_id: &AttemptId::new("a-grade"),
             transcription_latex: "53 - 26 \\\\ 27",
             transcription_confidence: 0.9,
             score: 1.0,
@@ -104,7 +105,7 @@ async fn a_submission_is_loaded_locked_with_what_grading_needs_then_marked_grade
     .unwrap();
     tx.commit().await.unwrap();
 
-    let again = grading::lock_submission(&db.pool, "s-grade")
+    let again = grading::lock_submission(&db.pool, &SubmissionId::new("s-grade"))
         .await
         .unwrap()
         .unwrap();

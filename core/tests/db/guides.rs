@@ -8,17 +8,22 @@ use innova_core::db::guides::{
 };
 use innova_core::db::seed::{COURSE_ID, STUDENT_IDS, TEACHER_ID};
 use innova_core::db::{self, DbError};
+use innova_domain::ids::{CourseId, ExerciseId, GuideId, QuestionId, SubmissionId, TeacherId};
 use innova_testkit::guides::{GuideFixture, QuestionFixture, SubmissionFixture};
 use innova_testkit::seeded_db;
 use serde_json::json;
+use std::sync::LazyLock;
 
 const TAG: &str = "ARITH_SUB_BORROW_OMITTED_TENS_G3";
 const OTHER_TAG: &str = "ARITH_SUB_BORROW_FROM_ZERO_G3";
 
+static COURSE: LazyLock<CourseId> = LazyLock::new(|| COURSE_ID.into());
+static TEACHER: LazyLock<TeacherId> = LazyLock::new(|| TEACHER_ID.into());
+
 fn new_guide<'a>(title: &'a str) -> NewGuide<'a> {
     NewGuide {
-        course_id: COURSE_ID,
-        created_by_teacher_id: TEACHER_ID,
+        course_id: &COURSE,
+        created_by_teacher_id: &TEACHER,
         title,
         description: Some("Restas"),
         source_pdf_key: "guides/uploads/k.pdf",
@@ -48,11 +53,15 @@ async fn a_guide_is_inserted_uploaded_locked_moved_updated_and_archived() {
         guides::find(&db.pool, &g.id).await.unwrap(),
         Some(g.clone())
     );
-    assert_eq!(guides::find(&db.pool, "nope").await.unwrap(), None);
+    assert_eq!(
+        guides::find(&db.pool, &GuideId::new("nope")).await.unwrap(),
+        None
+    );
 
     // An unknown course is a missing reference naming the field.
     let mut bad = new_guide("x");
-    bad.course_id = "no-such-course";
+    let nowhere = CourseId::new("no-such-course");
+    bad.course_id = &nowhere;
     match guides::insert(&db.pool, &bad).await {
         Err(DbError::MissingReference { field }) => assert_eq!(field, "courseId"),
         other => panic!("{other:?}"),
@@ -75,7 +84,7 @@ async fn a_guide_is_inserted_uploaded_locked_moved_updated_and_archived() {
     );
     tx.commit().await.unwrap();
     assert_eq!(
-        guides::lock(&mut db.pool.acquire().await.unwrap(), "nope")
+        guides::lock(&mut db.pool.acquire().await.unwrap(), &GuideId::new("nope"))
             .await
             .unwrap(),
         None
@@ -105,21 +114,20 @@ async fn a_guide_is_inserted_uploaded_locked_moved_updated_and_archived() {
     );
     assert!(updated.due_at.is_some());
     assert_eq!(
-        guides::update(&db.pool, "nope", &patch).await.unwrap(),
+        guides::update(&db.pool, &GuideId::new("nope"), &patch)
+            .await
+            .unwrap(),
         None
     );
 
     let archived = guides::archive(&db.pool, &g.id).await.unwrap();
     assert_eq!(archived.status, GuideStatus::Archived);
     assert!(archived.archived_at.is_some());
-    assert!(
-        guides::course_grade_level(&db.pool, COURSE_ID)
-            .await
-            .unwrap()
-            > 0
-    );
+    assert!(guides::course_grade_level(&db.pool, &COURSE).await.unwrap() > 0);
     assert_eq!(
-        guides::course_grade_level(&db.pool, "nope").await.unwrap(),
+        guides::course_grade_level(&db.pool, &CourseId::new("nope"))
+            .await
+            .unwrap(),
         0
     );
 }
@@ -142,7 +150,7 @@ async fn the_list_filters_by_course_and_status_counts_and_pages_without_archived
         .status("ARCHIVED")
         .insert(&db.pool)
         .await;
-    let courses = vec![COURSE_ID.to_owned()];
+    let courses = vec![CourseId::new(COURSE_ID)];
     let mut conn = db.pool.acquire().await.unwrap();
     let filter = |status, limit, offset| GuideFilter {
         course_ids: &courses,
@@ -170,7 +178,7 @@ async fn the_list_filters_by_course_and_status_counts_and_pages_without_archived
         "the second page has the second guide"
     );
 
-    let none: Vec<String> = vec![];
+    let none: Vec<CourseId> = vec![];
     let (rows, total) = guides::list(
         &mut conn,
         &GuideFilter {
@@ -196,7 +204,9 @@ async fn questions_are_classified_reviewed_and_linked_to_their_exercise() {
                 .answer("7"),
         );
     g.insert(&db.pool).await;
-    let qs = guides::questions_of(&db.pool, "g-q").await.unwrap();
+    let qs = guides::questions_of(&db.pool, &GuideId::new("g-q"))
+        .await
+        .unwrap();
     assert_eq!(
         qs.iter()
             .map(|q| q.question.id.as_str())
@@ -215,13 +225,13 @@ async fn questions_are_classified_reviewed_and_linked_to_their_exercise() {
     );
 
     assert!(
-        guides::question_in_guide(&db.pool, "g-q", "q-1")
+        guides::question_in_guide(&db.pool, &GuideId::new("g-q"), &QuestionId::new("q-1"))
             .await
             .unwrap()
             .is_some()
     );
     assert!(
-        guides::question_in_guide(&db.pool, "other", "q-1")
+        guides::question_in_guide(&db.pool, &GuideId::new("other"), &QuestionId::new("q-1"))
             .await
             .unwrap()
             .is_none()
@@ -244,7 +254,7 @@ async fn questions_are_classified_reviewed_and_linked_to_their_exercise() {
         }),
         ..QuestionPatch::default()
     };
-    let q2 = guides::update_question(&db.pool, "q-2", &patch)
+    let q2 = guides::update_question(&db.pool, &QuestionId::new("q-2"), &patch)
         .await
         .unwrap();
     assert_eq!(q2.label.as_deref(), Some("2.a"));
@@ -263,20 +273,20 @@ async fn questions_are_classified_reviewed_and_linked_to_their_exercise() {
         statement_latex: Some("31 - 18"),
         ..QuestionPatch::default()
     };
-    let q1 = guides::update_question(&db.pool, "q-1", &plain)
+    let q1 = guides::update_question(&db.pool, &QuestionId::new("q-1"), &plain)
         .await
         .unwrap();
     assert_eq!(q1.topic_source.as_deref(), Some("AI"));
     assert_eq!(q1.statement_latex, "31 - 18");
 
-    let ex: String = sqlx::query_scalar("SELECT id FROM exercises ORDER BY id LIMIT 1")
+    let ex: ExerciseId = sqlx::query_scalar("SELECT id FROM exercises ORDER BY id LIMIT 1")
         .fetch_one(&db.pool)
         .await
         .unwrap();
-    guides::set_question_exercise(&db.pool, "q-1", &ex)
+    guides::set_question_exercise(&db.pool, &QuestionId::new("q-1"), &ex)
         .await
         .unwrap();
-    let q1 = guides::question_in_guide(&db.pool, "g-q", "q-1")
+    let q1 = guides::question_in_guide(&db.pool, &GuideId::new("g-q"), &QuestionId::new("q-1"))
         .await
         .unwrap()
         .unwrap();
@@ -291,7 +301,7 @@ async fn a_teacher_version_becomes_the_only_current_one() {
         .question(QuestionFixture::new("q-none", 2, "dibujo"))
         .insert(&db.pool)
         .await;
-    let ids = vec!["q-s".to_owned(), "q-none".to_owned()];
+    let ids: Vec<QuestionId> = vec!["q-s".into(), "q-none".into()];
     let current = guides::current_solutions(&db.pool, &ids).await.unwrap();
     assert_eq!(current.len(), 1);
     assert_eq!(
@@ -304,13 +314,13 @@ async fn a_teacher_version_becomes_the_only_current_one() {
     let tags = vec![TAG.to_owned()];
     let mut tx = db::begin(&db.pool).await.unwrap();
     assert!(
-        guides::lock_question(&mut tx, "g-s", "q-s")
+        guides::lock_question(&mut tx, &GuideId::new("g-s"), &QuestionId::new("q-s"))
             .await
             .unwrap()
             .is_some()
     );
     assert!(
-        guides::lock_question(&mut tx, "other", "q-s")
+        guides::lock_question(&mut tx, &GuideId::new("other"), &QuestionId::new("q-s"))
             .await
             .unwrap()
             .is_none()
@@ -318,12 +328,12 @@ async fn a_teacher_version_becomes_the_only_current_one() {
     let v2 = guides::insert_teacher_version(
         &mut tx,
         &NewSolution {
-            question_id: "q-s",
+            question_id: &QuestionId::new("q-s"),
             final_answer: "7",
             steps_json: &steps,
             solution_latex: Some("12-5=7"),
             expected_error_tags: &tags,
-            created_by_teacher_id: TEACHER_ID,
+            created_by_teacher_id: &TEACHER,
         },
     )
     .await
@@ -349,12 +359,12 @@ async fn a_teacher_version_becomes_the_only_current_one() {
     let v1 = guides::insert_teacher_version(
         &mut conn,
         &NewSolution {
-            question_id: "q-none",
+            question_id: &QuestionId::new("q-none"),
             final_answer: "x",
             steps_json: &steps,
             solution_latex: None,
             expected_error_tags: &[],
-            created_by_teacher_id: TEACHER_ID,
+            created_by_teacher_id: &TEACHER,
         },
     )
     .await
@@ -369,7 +379,7 @@ async fn publishing_reads_the_course_students_and_inserts_a_guide_assignment() {
         .due_at("2026-12-31 23:59:00")
         .insert(&db.pool)
         .await;
-    let students = guides::active_students(&db.pool, COURSE_ID).await.unwrap();
+    let students = guides::active_students(&db.pool, &COURSE).await.unwrap();
     assert_eq!(students.len(), STUDENT_IDS.len());
     let names: Vec<&str> = students.iter().map(|s| s.display_name.as_str()).collect();
     let mut sorted = names.clone();
@@ -380,15 +390,18 @@ async fn publishing_reads_the_course_students_and_inserts_a_guide_assignment() {
         .execute(&db.pool)
         .await
         .unwrap();
-    let active = guides::active_students(&db.pool, COURSE_ID).await.unwrap();
+    let active = guides::active_students(&db.pool, &COURSE).await.unwrap();
     assert_eq!(
         active.len(),
         STUDENT_IDS.len() - 1,
         "ACTIVE enrollments only"
     );
 
-    let guide = guides::find(&db.pool, "g-p").await.unwrap().unwrap();
-    let id = guides::insert_assignment(&db.pool, &guide, TEACHER_ID)
+    let guide = guides::find(&db.pool, &GuideId::new("g-p"))
+        .await
+        .unwrap()
+        .unwrap();
+    let id = guides::insert_assignment(&db.pool, &guide, &TEACHER)
         .await
         .unwrap();
     let row: (String, String, String, String, bool) = sqlx::query_as(
@@ -408,7 +421,9 @@ async fn publishing_reads_the_course_students_and_inserts_a_guide_assignment() {
             true
         )
     );
-    let published = guides::mark_published(&db.pool, "g-p", &id).await.unwrap();
+    let published = guides::mark_published(&db.pool, &GuideId::new("g-p"), &id)
+        .await
+        .unwrap();
     assert_eq!(published.status, GuideStatus::Published);
     assert_eq!(published.assignment_id, Some(id));
     assert!(published.published_at.is_some());
@@ -452,7 +467,9 @@ async fn the_teacher_reads_latest_tries_with_their_effective_tag_and_overrides_i
         .await
         .unwrap();
 
-    let latest = guides::latest_submissions(&db.pool, "g-r").await.unwrap();
+    let latest = guides::latest_submissions(&db.pool, &GuideId::new("g-r"))
+        .await
+        .unwrap();
     let ids: Vec<&str> = latest.iter().map(|s| s.id.as_str()).collect();
     assert_eq!(
         ids,
@@ -467,7 +484,7 @@ async fn the_teacher_reads_latest_tries_with_their_effective_tag_and_overrides_i
     assert_eq!(latest[0].photo_keys, ["submissions/s-2/photo-1.jpg"]);
 
     assert!(
-        guides::submission_in_guide(&db.pool, "other", "s-3")
+        guides::submission_in_guide(&db.pool, &GuideId::new("other"), &SubmissionId::new("s-3"))
             .await
             .unwrap()
             .is_none()
@@ -477,10 +494,14 @@ async fn the_teacher_reads_latest_tries_with_their_effective_tag_and_overrides_i
         .fetch_one(&db.pool)
         .await
         .unwrap();
-    guides::set_override(&db.pool, "s-3", Some((&other_tag, TEACHER_ID)))
-        .await
-        .unwrap();
-    let s3 = guides::submission_in_guide(&db.pool, "g-r", "s-3")
+    guides::set_override(
+        &db.pool,
+        &SubmissionId::new("s-3"),
+        Some((&other_tag, &TEACHER)),
+    )
+    .await
+    .unwrap();
+    let s3 = guides::submission_in_guide(&db.pool, &GuideId::new("g-r"), &SubmissionId::new("s-3"))
         .await
         .unwrap()
         .unwrap();
@@ -498,8 +519,10 @@ async fn the_teacher_reads_latest_tries_with_their_effective_tag_and_overrides_i
     .unwrap();
     assert_eq!(by, (Some(TEACHER_ID.into()), true));
 
-    guides::set_override(&db.pool, "s-3", None).await.unwrap();
-    let s3 = guides::submission_in_guide(&db.pool, "g-r", "s-3")
+    guides::set_override(&db.pool, &SubmissionId::new("s-3"), None)
+        .await
+        .unwrap();
+    let s3 = guides::submission_in_guide(&db.pool, &GuideId::new("g-r"), &SubmissionId::new("s-3"))
         .await
         .unwrap()
         .unwrap();

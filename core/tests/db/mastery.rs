@@ -4,11 +4,12 @@
 use chrono::Duration;
 use innova_core::db::{self, mastery};
 use innova_domain::bkt::{self, BktParams};
+use innova_domain::ids::{StudentId, TopicId};
 use innova_testkit::seeded_db;
 
 const STUDENT: &str = "seed-student-001";
 
-async fn topic_id(pool: &db::PgPool, code: &str) -> String {
+async fn topic_id(pool: &db::PgPool, code: &str) -> TopicId {
     sqlx::query_scalar("SELECT id FROM topics WHERE code = $1 ORDER BY id LIMIT 1")
         .bind(code)
         .fetch_one(pool)
@@ -60,7 +61,7 @@ async fn trend_is_measured_from_the_point_before_the_window_and_older_points_are
 
     let params = BktParams::DEFAULT;
     let mut tx = db::begin(&db.pool).await.unwrap();
-    let change = mastery::apply_attempt(&mut tx, STUDENT, &topic, &params, true)
+    let change = mastery::apply_attempt(&mut tx, &StudentId::new(STUDENT), &topic, &params, true)
         .await
         .unwrap();
     tx.commit().await.unwrap();
@@ -97,9 +98,15 @@ async fn concurrent_attempts_on_one_row_all_count() {
             let topic = topic.clone();
             tokio::spawn(async move {
                 let mut tx = db::begin(&pool).await.unwrap();
-                let change = mastery::apply_attempt(&mut tx, STUDENT, &topic, &params, true)
-                    .await
-                    .unwrap();
+                let change = mastery::apply_attempt(
+                    &mut tx,
+                    &StudentId::new(STUDENT),
+                    &topic,
+                    &params,
+                    true,
+                )
+                .await
+                .unwrap();
                 tx.commit().await.unwrap();
                 change
             })

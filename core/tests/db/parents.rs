@@ -3,6 +3,7 @@
 
 use innova_core::db::parents::{self, AlertType, GuideStatus, Severity};
 use innova_core::db::seed::{COURSE_ID, PARENT_ID, STUDENT_IDS, TEACHER_ID};
+use innova_domain::ids::{ParentId, StudentId};
 use innova_testkit::seeded_db;
 
 /// Two published guides of the demo course (one with 2 approved questions, one graded for
@@ -42,7 +43,9 @@ async fn a_parent_sees_confirmed_children_only() {
     .execute(pool)
     .await
     .unwrap();
-    let children = parents::confirmed_children(pool, PARENT_ID).await.unwrap();
+    let children = parents::confirmed_children(pool, &ParentId::new(PARENT_ID))
+        .await
+        .unwrap();
     assert_eq!(children.len(), 1, "the unconfirmed link does not count");
     assert_eq!(
         (
@@ -53,7 +56,7 @@ async fn a_parent_sees_confirmed_children_only() {
         (STUDENT_IDS[0], "Diego Vega", "PADRE")
     );
     assert!(
-        parents::confirmed_children(pool, "nobody")
+        parents::confirmed_children(pool, &ParentId::new("nobody"))
             .await
             .unwrap()
             .is_empty()
@@ -72,7 +75,7 @@ async fn the_childs_curriculum_comes_with_their_estimates_in_unit_order() {
     .execute(pool)
     .await
     .unwrap();
-    let rows = parents::curriculum_estimates(pool, STUDENT_IDS[0])
+    let rows = parents::curriculum_estimates(pool, &StudentId::new(STUDENT_IDS[0]))
         .await
         .unwrap();
     assert_eq!(rows.len(), 109, "every topic of the seed curriculum");
@@ -103,7 +106,7 @@ async fn the_childs_curriculum_comes_with_their_estimates_in_unit_order() {
         .await
         .unwrap();
     assert!(
-        parents::curriculum_estimates(pool, STUDENT_IDS[0])
+        parents::curriculum_estimates(pool, &StudentId::new(STUDENT_IDS[0]))
             .await
             .unwrap()
             .is_empty()
@@ -115,7 +118,7 @@ async fn recent_guides_are_the_published_ones_of_the_childs_courses_with_progres
     let db = seeded_db().await;
     let pool = &db.pool;
     sqlx::raw_sql(GUIDES_SQL).execute(pool).await.unwrap();
-    let guides = parents::recent_guides(pool, STUDENT_IDS[0], 8)
+    let guides = parents::recent_guides(pool, &StudentId::new(STUDENT_IDS[0]), 8)
         .await
         .unwrap();
     let seen: Vec<(&str, GuideStatus, i64, i64)> = guides
@@ -138,13 +141,13 @@ async fn recent_guides_are_the_published_ones_of_the_childs_courses_with_progres
     );
     assert!(guides[0].due_at.is_some() && guides[1].due_at.is_none());
     assert_eq!(
-        parents::recent_guides(pool, STUDENT_IDS[0], 1)
+        parents::recent_guides(pool, &StudentId::new(STUDENT_IDS[0]), 1)
             .await
             .unwrap()
             .len(),
         1
     );
-    let other = parents::recent_guides(pool, STUDENT_IDS[1], 8)
+    let other = parents::recent_guides(pool, &StudentId::new(STUDENT_IDS[1]), 8)
         .await
         .unwrap();
     assert_eq!(
@@ -171,7 +174,9 @@ async fn open_alerts_about_the_child_newest_first() {
     .execute(pool)
     .await
     .unwrap();
-    let alerts = parents::open_alerts(pool, STUDENT_IDS[0], 5).await.unwrap();
+    let alerts = parents::open_alerts(pool, &StudentId::new(STUDENT_IDS[0]), 5)
+        .await
+        .unwrap();
     let seen: Vec<(&str, AlertType, Severity)> = alerts
         .iter()
         .map(|a| (a.id.as_str(), a.alert_type, a.severity))
@@ -184,7 +189,7 @@ async fn open_alerts_about_the_child_newest_first() {
         ]
     );
     assert_eq!(
-        parents::open_alerts(pool, STUDENT_IDS[0], 1)
+        parents::open_alerts(pool, &StudentId::new(STUDENT_IDS[0]), 1)
             .await
             .unwrap()
             .len(),

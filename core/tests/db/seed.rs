@@ -3,6 +3,7 @@
 use innova_core::db::curriculum;
 use innova_core::db::enums::{ErrorSource, ErrorStatus};
 use innova_core::db::{error_tags, seed, users};
+use innova_domain::ids::{CourseId, ParentId, StudentId, TeacherId, TopicId};
 use innova_testkit::fresh_db;
 
 #[tokio::test]
@@ -62,15 +63,15 @@ async fn demo_identities_are_in_the_database() {
             "teacher" => users::teacher_by_user_id(&db.pool, &user.id)
                 .await
                 .unwrap()
-                .map(|t| (t.id, t.display_name.unwrap())),
+                .map(|t| (t.id.into_string(), t.display_name.unwrap())),
             "student" => users::student_by_user_id(&db.pool, &user.id)
                 .await
                 .unwrap()
-                .map(|s| (s.id, s.display_name)),
+                .map(|s| (s.id.into_string(), s.display_name)),
             "parent" => users::parent_by_user_id(&db.pool, &user.id)
                 .await
                 .unwrap()
-                .map(|p| (p.id, p.display_name.unwrap())),
+                .map(|p| (p.id.into_string(), p.display_name.unwrap())),
             _ => None,
         };
         assert_eq!(
@@ -86,26 +87,30 @@ async fn demo_identities_are_in_the_database() {
         Some(seed::PARENT_ID)
     );
 
-    let teacher = seed::TEACHER_ID;
+    let (teacher, course) = (
+        TeacherId::new(seed::TEACHER_ID),
+        CourseId::new(seed::COURSE_ID),
+    );
     assert!(
-        users::is_course_teacher(&db.pool, teacher, seed::COURSE_ID)
+        users::is_course_teacher(&db.pool, &teacher, &course)
             .await
             .unwrap()
     );
     for student in seed::STUDENT_IDS {
         assert!(
-            users::is_enrolled(&db.pool, student, seed::COURSE_ID, true)
+            users::is_enrolled(&db.pool, &StudentId::new(student), &course, true)
                 .await
                 .unwrap()
         );
     }
+    let parent = ParentId::new(seed::PARENT_ID);
     assert!(
-        users::has_confirmed_link(&db.pool, seed::PARENT_ID, seed::STUDENT_IDS[0])
+        users::has_confirmed_link(&db.pool, &parent, &StudentId::new(seed::STUDENT_IDS[0]))
             .await
             .unwrap()
     );
     assert!(
-        !users::has_confirmed_link(&db.pool, seed::PARENT_ID, seed::STUDENT_IDS[1])
+        !users::has_confirmed_link(&db.pool, &parent, &StudentId::new(seed::STUDENT_IDS[1]))
             .await
             .unwrap()
     );
@@ -160,7 +165,7 @@ async fn curriculum_taxonomy_exercises_and_tags_are_as_specified() {
     sorted.sort();
     assert_eq!(sorted, (1..=17).collect::<Vec<_>>());
 
-    let legacy = curriculum::topic_by_id(&db.pool, "seed-topic-001")
+    let legacy = curriculum::topic_by_id(&db.pool, &TopicId::new("seed-topic-001"))
         .await
         .unwrap()
         .unwrap();
@@ -173,7 +178,7 @@ async fn curriculum_taxonomy_exercises_and_tags_are_as_specified() {
         (Some("ARITH"), Some("SUB"))
     );
     assert_eq!(
-        curriculum::prerequisite_codes(&db.pool, "seed-topic-001")
+        curriculum::prerequisite_codes(&db.pool, &TopicId::new("seed-topic-001"))
             .await
             .unwrap(),
         ["T-ADD-CARRY"]
@@ -247,8 +252,13 @@ async fn seed_keeps_existing_error_tags_and_restores_demo_rows() {
         "edited"
     );
     assert!(
-        users::is_enrolled(&db.pool, "seed-student-002", seed::COURSE_ID, true)
-            .await
-            .unwrap()
+        users::is_enrolled(
+            &db.pool,
+            &StudentId::new("seed-student-002"),
+            &CourseId::new(seed::COURSE_ID),
+            true,
+        )
+        .await
+        .unwrap()
     );
 }

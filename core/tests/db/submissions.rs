@@ -6,6 +6,7 @@ use innova_core::db::enums::{SolutionSource, SubmissionStatus};
 use innova_core::db::seed::{COURSE_ID, STUDENT_IDS, TEACHER_ID};
 use innova_core::db::submissions::{self, NewSubmission};
 use innova_core::db::{self, DbError};
+use innova_domain::ids::{GuideId, QuestionId, StudentId, SubmissionId};
 use innova_testkit::guides::{GuideFixture, QuestionFixture, SubmissionFixture};
 use innova_testkit::seeded_db;
 
@@ -35,12 +36,12 @@ async fn only_published_guides_are_read_and_listed_with_progress() {
         .due_at("2026-12-31 23:59:00")
         .insert(&db.pool)
         .await;
-    let student = STUDENT_IDS[0];
-    SubmissionFixture::new("s-1", &guide, "q-1", student)
+    let student = StudentId::new(STUDENT_IDS[0]);
+    SubmissionFixture::new("s-1", &guide, "q-1", &student)
         .status("GRADED")
         .insert(&db.pool)
         .await;
-    SubmissionFixture::new("s-2", &guide, "q-1", student)
+    SubmissionFixture::new("s-2", &guide, "q-1", &student)
         .attempt_number(2)
         .status("GRADED")
         .insert(&db.pool)
@@ -53,14 +54,14 @@ async fn only_published_guides_are_read_and_listed_with_progress() {
 
     for hidden in ["g-review", "g-archived", "nope"] {
         assert_eq!(
-            submissions::published_guide(&db.pool, hidden)
+            submissions::published_guide(&db.pool, &GuideId::new(hidden))
                 .await
                 .unwrap(),
             None,
             "{hidden}"
         );
     }
-    let g = submissions::published_guide(&db.pool, "g-pub")
+    let g = submissions::published_guide(&db.pool, &GuideId::new("g-pub"))
         .await
         .unwrap()
         .unwrap();
@@ -73,7 +74,7 @@ async fn only_published_guides_are_read_and_listed_with_progress() {
         (COURSE_ID, 2, false)
     );
 
-    let listed = submissions::guides_of_student(&db.pool, student)
+    let listed = submissions::guides_of_student(&db.pool, &student)
         .await
         .unwrap();
     let ids: Vec<_> = listed.iter().map(|g| g.id.as_str()).collect();
@@ -83,7 +84,7 @@ async fn only_published_guides_are_read_and_listed_with_progress() {
         (2, 1)
     );
     assert!(
-        submissions::guides_of_student(&db.pool, "test-nobody")
+        submissions::guides_of_student(&db.pool, &StudentId::new("test-nobody"))
             .await
             .unwrap()
             .is_empty()
@@ -95,7 +96,7 @@ async fn the_quiz_reads_approved_questions_by_sequence_and_submissions_carry_the
     let db = seeded_db().await;
     let guide = published();
     guide.insert(&db.pool).await;
-    let questions = submissions::approved_questions(&db.pool, "g-pub")
+    let questions = submissions::approved_questions(&db.pool, &GuideId::new("g-pub"))
         .await
         .unwrap();
     let ids: Vec<_> = questions.iter().map(|q| q.id.as_str()).collect();
@@ -103,11 +104,11 @@ async fn the_quiz_reads_approved_questions_by_sequence_and_submissions_carry_the
     assert_eq!(questions[0].statement_latex, "12 - 5");
     assert!(questions[0].figure_keys.is_empty(), "NULL reads as empty");
 
-    let student = STUDENT_IDS[0];
-    SubmissionFixture::new("s-1", &guide, "q-1", student)
+    let student = StudentId::new(STUDENT_IDS[0]);
+    SubmissionFixture::new("s-1", &guide, "q-1", &student)
         .insert(&db.pool)
         .await;
-    SubmissionFixture::new("s-2", &guide, "q-1", student)
+    SubmissionFixture::new("s-2", &guide, "q-1", &student)
         .attempt_number(2)
         .status("GRADED")
         .insert(&db.pool)
@@ -124,7 +125,7 @@ async fn the_quiz_reads_approved_questions_by_sequence_and_submissions_carry_the
     .execute(&db.pool)
     .await
     .unwrap();
-    let mine = submissions::of_student_in_guide(&db.pool, "g-pub", student)
+    let mine = submissions::of_student_in_guide(&db.pool, &GuideId::new("g-pub"), &student)
         .await
         .unwrap();
     let order: Vec<_> = mine.iter().map(|s| s.id.as_str()).collect();
@@ -136,10 +137,18 @@ async fn the_quiz_reads_approved_questions_by_sequence_and_submissions_carry_the
         Some("ARITH_SUB_BORROW_OMITTED_TENS_G3")
     );
     assert_eq!((graded.score, graded.is_correct), (Some(0.5), Some(false)));
-    let found = submissions::find(&db.pool, "s-1").await.unwrap().unwrap();
+    let found = submissions::find(&db.pool, &SubmissionId::new("s-1"))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(found.photo_keys, ["submissions/s-1/photo-1.jpg"]);
     assert_eq!((found.error_tag_code, found.graded_at), (None, None));
-    assert_eq!(submissions::find(&db.pool, "nope").await.unwrap(), None);
+    assert_eq!(
+        submissions::find(&db.pool, &SubmissionId::new("nope"))
+            .await
+            .unwrap(),
+        None
+    );
 }
 
 #[tokio::test]
@@ -147,18 +156,22 @@ async fn the_slot_counts_what_the_cap_counts_and_numbers_after_any_attempt() {
     let db = seeded_db().await;
     let guide = published();
     guide.insert(&db.pool).await;
-    let student = STUDENT_IDS[0];
-    let empty = submissions::slot(&db.pool, "q-1", student).await.unwrap();
+    let student = StudentId::new(STUDENT_IDS[0]);
+    let empty = submissions::slot(&db.pool, &QuestionId::new("q-1"), &student)
+        .await
+        .unwrap();
     assert_eq!((empty.counted, empty.next_attempt_number), (0, 1));
-    SubmissionFixture::new("s-1", &guide, "q-1", student)
+    SubmissionFixture::new("s-1", &guide, "q-1", &student)
         .status("FAILED")
         .insert(&db.pool)
         .await;
-    SubmissionFixture::new("s-2", &guide, "q-1", student)
+    SubmissionFixture::new("s-2", &guide, "q-1", &student)
         .attempt_number(2)
         .insert(&db.pool)
         .await;
-    let slot = submissions::slot(&db.pool, "q-1", student).await.unwrap();
+    let slot = submissions::slot(&db.pool, &QuestionId::new("q-1"), &student)
+        .await
+        .unwrap();
     assert_eq!(
         (slot.counted, slot.next_attempt_number),
         (1, 3),
@@ -167,10 +180,10 @@ async fn the_slot_counts_what_the_cap_counts_and_numbers_after_any_attempt() {
 
     let keys = vec!["submissions/s-3/a.jpg".to_owned()];
     let new = NewSubmission {
-        id: "s-3",
-        guide_id: "g-pub",
-        question_id: "q-1",
-        student_id: student,
+        id: &SubmissionId::new("s-3"),
+        guide_id: &GuideId::new("g-pub"),
+        question_id: &QuestionId::new("q-1"),
+        student_id: &student,
         attempt_number: 3,
         photo_keys: &keys,
         solution_version: Some(1),
@@ -184,7 +197,10 @@ async fn the_slot_counts_what_the_cap_counts_and_numbers_after_any_attempt() {
     .await
     .unwrap();
     assert_eq!(stored, ("UPLOADED".into(), Some(1), "trace-s-3".into()));
-    let again = NewSubmission { id: "s-4", ..new };
+    let again = NewSubmission {
+        id: &SubmissionId::new("s-4"),
+        ..new
+    };
     let err = submissions::insert(&db.pool, &again).await.unwrap_err();
     assert!(matches!(err, DbError::Conflict { .. }), "{err:?}");
 }
@@ -193,13 +209,13 @@ async fn the_slot_counts_what_the_cap_counts_and_numbers_after_any_attempt() {
 async fn the_question_lock_holds_a_second_start_until_the_first_commits() {
     let db = seeded_db().await;
     published().insert(&db.pool).await;
-    let ids = vec!["q-2".to_owned(), "q-1".to_owned(), "q-3".to_owned()];
+    let ids: Vec<QuestionId> = vec!["q-2".into(), "q-1".into(), "q-3".into()];
     let mut first = db::begin(&db.pool).await.unwrap();
-    let locked = submissions::lock_approved_questions(&mut first, "g-pub", &ids)
+    let locked = submissions::lock_approved_questions(&mut first, &GuideId::new("g-pub"), &ids)
         .await
         .unwrap();
     assert_eq!(locked, ["q-1", "q-2"], "APPROVED only, by sequence");
-    let other = submissions::lock_approved_questions(&mut first, "g-other", &ids)
+    let other = submissions::lock_approved_questions(&mut first, &GuideId::new("g-other"), &ids)
         .await
         .unwrap();
     assert!(
@@ -210,9 +226,13 @@ async fn the_question_lock_holds_a_second_start_until_the_first_commits() {
     let pool = db.pool.clone();
     let second = tokio::spawn(async move {
         let mut tx = db::begin(&pool).await.unwrap();
-        submissions::lock_approved_questions(&mut tx, "g-pub", &["q-1".to_owned()])
-            .await
-            .unwrap()
+        submissions::lock_approved_questions(
+            &mut tx,
+            &GuideId::new("g-pub"),
+            &[QuestionId::new("q-1")],
+        )
+        .await
+        .unwrap()
     });
     // The server reports the second start blocked on a lock (no sleep: a missing lock would let
     // it finish, and this wait would time out).
@@ -220,7 +240,7 @@ async fn the_question_lock_holds_a_second_start_until_the_first_commits() {
     assert!(!second.is_finished(), "the second start waits for the lock");
     // Readers are not blocked meanwhile.
     assert_eq!(
-        submissions::approved_questions(&db.pool, "g-pub")
+        submissions::approved_questions(&db.pool, &GuideId::new("g-pub"))
             .await
             .unwrap()
             .len(),
@@ -245,18 +265,18 @@ async fn current_solutions_and_versions_and_the_submission_lock() {
     .await
     .unwrap();
     assert_eq!(
-        submissions::current_solution_version(&db.pool, "q-1")
+        submissions::current_solution_version(&db.pool, &QuestionId::new("q-1"))
             .await
             .unwrap(),
         Some(2)
     );
     assert_eq!(
-        submissions::current_solution_version(&db.pool, "q-4")
+        submissions::current_solution_version(&db.pool, &QuestionId::new("q-4"))
             .await
             .unwrap(),
         None
     );
-    let ids: Vec<String> = ["q-1", "q-2", "q-4"].map(String::from).to_vec();
+    let ids: Vec<QuestionId> = ["q-1", "q-2", "q-4"].map(QuestionId::from).to_vec();
     let mut solutions = submissions::current_solutions(&db.pool, &ids)
         .await
         .unwrap();
@@ -279,10 +299,12 @@ async fn current_solutions_and_versions_and_the_submission_lock() {
         .await;
     let mut tx = db::begin(&db.pool).await.unwrap();
     assert_eq!(
-        submissions::lock(&mut tx, "s-1").await.unwrap(),
+        submissions::lock(&mut tx, &SubmissionId::new("s-1"))
+            .await
+            .unwrap(),
         Some(SubmissionStatus::Uploaded)
     );
-    submissions::set_solution_version(&mut *tx, "s-1", Some(2))
+    submissions::set_solution_version(&mut *tx, &SubmissionId::new("s-1"), Some(2))
         .await
         .unwrap();
     drop(tx);
@@ -293,5 +315,10 @@ async fn current_solutions_and_versions_and_the_submission_lock() {
             .unwrap();
     assert_eq!(version, None, "rolled back with its transaction");
     let mut tx = db::begin(&db.pool).await.unwrap();
-    assert_eq!(submissions::lock(&mut tx, "nope").await.unwrap(), None);
+    assert_eq!(
+        submissions::lock(&mut tx, &SubmissionId::new("nope"))
+            .await
+            .unwrap(),
+        None
+    );
 }

@@ -2,6 +2,7 @@
 
 use innova_core::db::users::{self, NewUser};
 use innova_core::db::{DbError, now, seed};
+use innova_domain::ids::{CourseId, ParentId, StudentId, TeacherId, UserId};
 use innova_testkit::seeded_db;
 
 #[tokio::test]
@@ -89,7 +90,7 @@ async fn users_are_found_created_and_upserted() {
         .await
         .unwrap();
     assert_eq!(role.auth_role.as_deref(), Some("parent"));
-    let missing = users::set_user_role(&db.pool, "nope", None)
+    let missing = users::set_user_role(&db.pool, &UserId::new("nope"), None)
         .await
         .unwrap_err();
     assert!(matches!(missing, DbError::NotFound { entity: "user", .. }));
@@ -127,7 +128,7 @@ async fn profiles_resolve_from_user_ids() {
         .unwrap();
     assert_eq!(teacher.id, seed::TEACHER_ID);
     assert_eq!(
-        users::teacher_by_id(&db.pool, seed::TEACHER_ID)
+        users::teacher_by_id(&db.pool, &TeacherId::new(seed::TEACHER_ID))
             .await
             .unwrap(),
         Some(teacher)
@@ -145,7 +146,7 @@ async fn profiles_resolve_from_user_ids() {
         .unwrap()
         .unwrap();
     assert_eq!(
-        users::parent_by_id(&db.pool, seed::PARENT_ID)
+        users::parent_by_id(&db.pool, &ParentId::new(seed::PARENT_ID))
             .await
             .unwrap(),
         Some(parent)
@@ -182,7 +183,7 @@ async fn profiles_resolve_from_user_ids() {
         None
     );
     assert!(
-        users::student_by_id(&db.pool, seed::STUDENT_IDS[0])
+        users::student_by_id(&db.pool, &StudentId::new(seed::STUDENT_IDS[0]))
             .await
             .unwrap()
             .unwrap()
@@ -193,116 +194,125 @@ async fn profiles_resolve_from_user_ids() {
     // Upserts with known ids.
     let t = users::upsert_teacher(
         &db.pool,
-        seed::TEACHER_ID,
+        &TeacherId::new(seed::TEACHER_ID),
         &teacher_user,
         Some("Prof. Nuevo"),
     )
     .await
     .unwrap();
     assert_eq!(t.display_name.as_deref(), Some("Prof. Nuevo"));
-    let s = users::upsert_student(&db.pool, "roster-1", None, "Nuevo Alumno")
+    let s = users::upsert_student(&db.pool, &StudentId::new("roster-1"), None, "Nuevo Alumno")
         .await
         .unwrap();
     assert_eq!(s.user_id, None);
-    let p = users::upsert_parent(&db.pool, seed::PARENT_ID, &parent_user, None)
-        .await
-        .unwrap();
+    let p = users::upsert_parent(
+        &db.pool,
+        &ParentId::new(seed::PARENT_ID),
+        &parent_user,
+        None,
+    )
+    .await
+    .unwrap();
     assert_eq!(p.display_name, None);
 }
 
 #[tokio::test]
 async fn authorization_helpers_answer_the_scope_questions() {
     let db = seeded_db().await;
-    let (teacher, course, parent) = (seed::TEACHER_ID, seed::COURSE_ID, seed::PARENT_ID);
-    let [diego, valentina, ..] = seed::STUDENT_IDS;
+    let (teacher, course, parent) = (
+        TeacherId::new(seed::TEACHER_ID),
+        CourseId::new(seed::COURSE_ID),
+        ParentId::new(seed::PARENT_ID),
+    );
+    let [diego, valentina, ..] = seed::STUDENT_IDS.map(StudentId::new);
 
     assert!(
-        users::is_course_teacher(&db.pool, teacher, course)
+        users::is_course_teacher(&db.pool, &teacher, &course)
             .await
             .unwrap()
     );
     assert!(
-        !users::is_course_teacher(&db.pool, teacher, "other-course")
+        !users::is_course_teacher(&db.pool, &teacher, &CourseId::new("other-course"))
             .await
             .unwrap()
     );
     assert_eq!(
-        users::course_ids_of_teacher(&db.pool, teacher)
+        users::course_ids_of_teacher(&db.pool, &teacher)
             .await
             .unwrap(),
-        [course]
+        [course.as_str()]
     );
     assert!(
-        users::teaches_student(&db.pool, teacher, diego)
+        users::teaches_student(&db.pool, &teacher, &diego)
             .await
             .unwrap()
     );
     assert!(
-        users::has_confirmed_link(&db.pool, parent, diego)
+        users::has_confirmed_link(&db.pool, &parent, &diego)
             .await
             .unwrap()
     );
     assert!(
-        !users::has_confirmed_link(&db.pool, parent, valentina)
+        !users::has_confirmed_link(&db.pool, &parent, &valentina)
             .await
             .unwrap()
     );
 
     // An unconfirmed link grants nothing; confirming keeps the confirmation on later upserts.
-    let link = users::upsert_parent_link(&db.pool, parent, valentina, "MADRE", None)
+    let link = users::upsert_parent_link(&db.pool, &parent, &valentina, "MADRE", None)
         .await
         .unwrap();
     assert_eq!(link.confirmed_at, None);
     assert!(
-        !users::has_confirmed_link(&db.pool, parent, valentina)
+        !users::has_confirmed_link(&db.pool, &parent, &valentina)
             .await
             .unwrap()
     );
     let confirmed_at = now();
-    users::upsert_parent_link(&db.pool, parent, valentina, "MADRE", Some(confirmed_at))
+    users::upsert_parent_link(&db.pool, &parent, &valentina, "MADRE", Some(confirmed_at))
         .await
         .unwrap();
-    let kept = users::upsert_parent_link(&db.pool, parent, valentina, "TUTOR", None)
+    let kept = users::upsert_parent_link(&db.pool, &parent, &valentina, "TUTOR", None)
         .await
         .unwrap();
     assert_eq!(
         (kept.relationship.as_str(), kept.confirmed_at),
         ("TUTOR", Some(confirmed_at))
     );
-    let visible: Vec<String> = users::confirmed_students_of_parent(&db.pool, parent)
+    let visible: Vec<StudentId> = users::confirmed_students_of_parent(&db.pool, &parent)
         .await
         .unwrap()
         .into_iter()
         .map(|s| s.id)
         .collect();
-    assert_eq!(visible, [diego, valentina]);
+    assert_eq!(visible, [diego.clone(), valentina.clone()]);
 
     // Leaving the course: enrolled, but not actively; the teacher no longer teaches them.
     sqlx::query("UPDATE enrollments SET status = 'LEFT', left_at = now() WHERE student_id = $1")
-        .bind(valentina)
+        .bind(&valentina)
         .execute(&db.pool)
         .await
         .unwrap();
     assert!(
-        users::is_enrolled(&db.pool, valentina, course, false)
+        users::is_enrolled(&db.pool, &valentina, &course, false)
             .await
             .unwrap()
     );
     assert!(
-        !users::is_enrolled(&db.pool, valentina, course, true)
+        !users::is_enrolled(&db.pool, &valentina, &course, true)
             .await
             .unwrap()
     );
     assert!(
-        !users::teaches_student(&db.pool, teacher, valentina)
+        !users::teaches_student(&db.pool, &teacher, &valentina)
             .await
             .unwrap()
     );
     // Joining again reactivates the same enrollment.
-    let before = users::enrollments_of_student(&db.pool, valentina)
+    let before = users::enrollments_of_student(&db.pool, &valentina)
         .await
         .unwrap();
-    let rejoined = users::enroll(&db.pool, course, valentina).await.unwrap();
+    let rejoined = users::enroll(&db.pool, &course, &valentina).await.unwrap();
     assert_eq!(
         (
             rejoined.id.as_str(),
@@ -312,12 +322,12 @@ async fn authorization_helpers_answer_the_scope_questions() {
         (before[0].id.as_str(), "ACTIVE", None)
     );
     assert!(
-        users::teaches_student(&db.pool, teacher, valentina)
+        users::teaches_student(&db.pool, &teacher, &valentina)
             .await
             .unwrap()
     );
 
-    let assistant = users::add_course_teacher(&db.pool, course, teacher, "ASSISTANT")
+    let assistant = users::add_course_teacher(&db.pool, &course, &teacher, "ASSISTANT")
         .await
         .unwrap();
     assert_eq!(assistant.role, "ASSISTANT");

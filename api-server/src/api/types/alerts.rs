@@ -1,6 +1,7 @@
 //! `/alerts`: a course's unresolved teacher alerts, raising one, resolving one.
 
 use innova_app::alerts as app;
+use innova_domain::ids::{AlertId, CourseId, StudentId, TeacherId, TopicId};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -18,20 +19,25 @@ pub struct AlertsQuery {
     /// The course. Required unless `classroomId` is given.
     #[serde(default)]
     #[schemars(length(min = 1))]
-    pub course_id: Option<String>,
+    pub course_id: Option<CourseId>,
     /// The course, under the name older clients use; when both are given they must be equal.
     #[serde(default)]
     #[schemars(length(min = 1))]
-    pub classroom_id: Option<String>,
+    pub classroom_id: Option<CourseId>,
 }
 
 impl AlertsQuery {
-    /// The course named (after [`Validate`] passed, never empty).
-    pub fn course(&self) -> &str {
+    /// The course named (`courseId`, or its alias `classroomId`): one of them, as [`Validate`]
+    /// requires.
+    pub fn course(&self) -> Result<&CourseId, ApiError> {
         self.course_id
-            .as_deref()
-            .or(self.classroom_id.as_deref())
-            .unwrap_or_default()
+            .as_ref()
+            .or(self.classroom_id.as_ref())
+            .ok_or_else(|| {
+                ApiError::validation(vec![
+                    "courseId is required (or its alias classroomId)".into(),
+                ])
+            })
     }
 }
 
@@ -59,20 +65,20 @@ impl Validate for AlertsQuery {
 pub struct CreateAlert {
     /// A course the caller teaches.
     #[schemars(length(min = 1))]
-    pub course_id: String,
+    pub course_id: CourseId,
     /// Accepted for the reference's clients, never trusted: the alert's teacher is always the
     /// caller, and a `teacherId` that is not the caller's own teacher profile is refused (422).
     #[serde(default)]
     #[schemars(length(min = 1))]
-    pub teacher_id: Option<String>,
+    pub teacher_id: Option<TeacherId>,
     /// A topic of the course's curriculum.
     #[serde(default)]
     #[schemars(length(min = 1))]
-    pub topic_id: Option<String>,
+    pub topic_id: Option<TopicId>,
     /// A student with an ACTIVE enrollment in the course.
     #[serde(default)]
     #[schemars(length(min = 1))]
-    pub student_id: Option<String>,
+    pub student_id: Option<StudentId>,
     pub alert_type: AlertType,
     /// Default `MED`.
     #[serde(default)]
@@ -91,29 +97,19 @@ impl Validate for CreateAlert {
     }
 }
 
-impl CreateAlert {
-    /// The use case's input, with the caller's teacher profile as the alert's teacher; 422
-    /// naming `teacherId` when the body names another teacher.
-    pub fn into_new_alert(self, caller_teacher_id: &str) -> Result<app::NewAlert, ApiError> {
-        if let Some(named) = self
-            .teacher_id
-            .as_deref()
-            .filter(|t| *t != caller_teacher_id)
-        {
-            return Err(ApiError::unprocessable(format!(
-                "teacherId: {named} is not the caller's teacher profile (omit teacherId: the \
-                 alert's teacher is always the caller)"
-            )));
+/// The use case's input (the alert's teacher is the caller; a `teacherId` naming another is
+/// refused by the use case).
+impl From<CreateAlert> for app::NewAlert {
+    fn from(alert: CreateAlert) -> Self {
+        app::NewAlert {
+            teacher_id: alert.teacher_id,
+            course_id: alert.course_id,
+            topic_id: alert.topic_id,
+            student_id: alert.student_id,
+            alert_type: alert.alert_type,
+            severity: alert.severity.unwrap_or_default(),
+            payload: serde_json::Value::Object(alert.payload.unwrap_or_default()),
         }
-        Ok(app::NewAlert {
-            teacher_id: caller_teacher_id.to_owned(),
-            course_id: self.course_id,
-            topic_id: self.topic_id,
-            student_id: self.student_id,
-            alert_type: self.alert_type,
-            severity: self.severity.unwrap_or_default(),
-            payload: serde_json::Value::Object(self.payload.unwrap_or_default()),
-        })
     }
 }
 
@@ -122,7 +118,7 @@ impl CreateAlert {
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct AlertPath {
     /// The alert id.
-    pub id: String,
+    pub id: AlertId,
 }
 
 // ---- responses --------------------------------------------------------------------------------
@@ -131,12 +127,12 @@ pub struct AlertPath {
 #[derive(Debug, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AlertView {
-    pub id: String,
+    pub id: AlertId,
     /// The teacher the alert is for.
-    pub teacher_id: String,
-    pub course_id: String,
-    pub topic_id: Option<String>,
-    pub student_id: Option<String>,
+    pub teacher_id: TeacherId,
+    pub course_id: CourseId,
+    pub topic_id: Option<TopicId>,
+    pub student_id: Option<StudentId>,
     pub alert_type: AlertType,
     pub severity: AlertSeverity,
     /// Free-form details (an object) with a `message`, in camelCase fields; an alert the AI

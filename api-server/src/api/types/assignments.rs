@@ -3,6 +3,7 @@
 
 use chrono::NaiveDateTime;
 use innova_app::assignments as app;
+use innova_domain::ids::{AssignmentId, CourseId, ExerciseId, StudentId, TeacherId, TopicId};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -53,17 +54,17 @@ pub fn check_due_at(p: &mut Problems, due_at: Option<&str>) {
 }
 
 /// Ids of a list: each not blank, at most [`MAX_TEXT`] characters, at most [`MAX_LIST`] of them.
-pub fn check_ids(p: &mut Problems, field: &str, ids: &[String]) {
+pub fn check_ids<T: AsRef<str>>(p: &mut Problems, field: &str, ids: &[T]) {
     p.check(ids.len() <= MAX_LIST, || {
         format!("{field} must name at most {MAX_LIST} ids")
     });
     for (i, id) in ids.iter().enumerate() {
-        p.not_blank(&format!("{field}.{i}"), id);
-        p.chars_between(&format!("{field}.{i}"), id, 0, MAX_TEXT);
+        p.not_blank(&format!("{field}.{i}"), id.as_ref());
+        p.chars_between(&format!("{field}.{i}"), id.as_ref(), 0, MAX_TEXT);
     }
 }
 
-fn check_no_duplicates(p: &mut Problems, field: &str, ids: &[String]) {
+fn check_no_duplicates<T: PartialEq + std::fmt::Display>(p: &mut Problems, field: &str, ids: &[T]) {
     let twice = ids
         .iter()
         .enumerate()
@@ -86,15 +87,15 @@ pub struct CreateAssignment {
     /// The course. Required unless `studentIds` names someone.
     #[serde(default)]
     #[schemars(length(min = 1, max = 200))]
-    pub course_id: Option<String>,
+    pub course_id: Option<CourseId>,
     /// The students it is addressed to, each once (at most 200). Without a course, each must be
     /// a student of the caller; with one, ACTIVE in it.
     #[serde(default)]
     #[schemars(length(max = 200))]
-    pub student_ids: Option<Vec<String>>,
+    pub student_ids: Option<Vec<StudentId>>,
     /// The exercises, in order (may be empty, may repeat one; at most 200).
     #[schemars(length(max = 200))]
-    pub exercise_ids: Vec<String>,
+    pub exercise_ids: Vec<ExerciseId>,
     #[schemars(length(min = 1, max = 200))]
     pub title: String,
     pub reason: AssignmentReason,
@@ -106,7 +107,7 @@ pub struct CreateAssignment {
 
 impl CreateAssignment {
     /// The target students named (none when absent).
-    pub fn students(&self) -> &[String] {
+    pub fn students(&self) -> &[StudentId] {
         self.student_ids.as_deref().unwrap_or_default()
     }
 }
@@ -150,8 +151,8 @@ impl From<CreateAssignment> for app::NewAssignment {
 #[derive(Debug, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AssignmentExercise {
-    pub assignment_id: String,
-    pub exercise_id: String,
+    pub assignment_id: AssignmentId,
+    pub exercise_id: ExerciseId,
     /// 0, 1, 2… in the order given.
     pub sequence: i32,
     pub exercise: Exercise,
@@ -161,8 +162,8 @@ pub struct AssignmentExercise {
 #[derive(Debug, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AssignmentTarget {
-    pub assignment_id: String,
-    pub student_id: String,
+    pub assignment_id: AssignmentId,
+    pub student_id: StudentId,
     pub status: AssignmentTargetStatus,
 }
 
@@ -180,10 +181,10 @@ impl From<app::TargetRow> for AssignmentTarget {
 #[derive(Debug, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AssignmentDetail {
-    pub id: String,
+    pub id: AssignmentId,
     /// `null`: addressed to its targets only.
-    pub course_id: Option<String>,
-    pub created_by_teacher_id: String,
+    pub course_id: Option<CourseId>,
+    pub created_by_teacher_id: TeacherId,
     pub title: String,
     pub reason: AssignmentReason,
     pub kind: AssignmentKind,
@@ -232,11 +233,11 @@ impl From<app::AssignmentDetail> for AssignmentDetail {
 pub struct RecommendAssignmentQuery {
     /// A student of the caller.
     #[schemars(length(min = 1, max = 200))]
-    pub student_id: String,
+    pub student_id: StudentId,
     /// Only this topic (a topic with prerequisites is then always skipped, as in the reference).
     #[serde(default)]
     #[schemars(length(min = 1, max = 200))]
-    pub topic_id: Option<String>,
+    pub topic_id: Option<TopicId>,
 }
 
 impl Validate for RecommendAssignmentQuery {
@@ -255,17 +256,17 @@ impl Validate for RecommendAssignmentQuery {
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct AssignmentStudentPath {
     /// The student id.
-    pub id: String,
+    pub id: StudentId,
 }
 
 /// A stored exercise with its topic.
 #[derive(Debug, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AssignedExerciseDetail {
-    pub id: String,
-    pub topic_id: String,
+    pub id: ExerciseId,
+    pub topic_id: TopicId,
     pub source: ExerciseSource,
-    pub created_by_teacher_id: Option<String>,
+    pub created_by_teacher_id: Option<TeacherId>,
     /// Free-form JSON.
     pub content: serde_json::Value,
     pub language: String,
@@ -281,8 +282,8 @@ pub struct AssignedExerciseDetail {
 #[derive(Debug, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AssignedExercise {
-    pub assignment_id: String,
-    pub exercise_id: String,
+    pub assignment_id: AssignmentId,
+    pub exercise_id: ExerciseId,
     pub sequence: i32,
     pub exercise: AssignedExerciseDetail,
 }
@@ -316,9 +317,9 @@ impl From<app::AssignedExercise> for AssignedExercise {
 #[derive(Debug, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct StudentAssignmentDetail {
-    pub id: String,
-    pub course_id: Option<String>,
-    pub created_by_teacher_id: String,
+    pub id: AssignmentId,
+    pub course_id: Option<CourseId>,
+    pub created_by_teacher_id: TeacherId,
     pub title: String,
     pub reason: AssignmentReason,
     pub kind: AssignmentKind,
@@ -332,8 +333,8 @@ pub struct StudentAssignmentDetail {
 #[derive(Debug, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct StudentAssignment {
-    pub assignment_id: String,
-    pub student_id: String,
+    pub assignment_id: AssignmentId,
+    pub student_id: StudentId,
     pub status: AssignmentTargetStatus,
     pub assignment: StudentAssignmentDetail,
 }

@@ -2,6 +2,7 @@
 //! detail, disputes.
 
 use innova_core::ocr::OcrExercise;
+use innova_domain::ids::{AttemptId, CourseId, ExerciseId, StudentId};
 use innova_domain::rules::{Operand, RawStep};
 use schemars::JsonSchema;
 use serde::{Deserialize, Deserializer, Serialize};
@@ -27,17 +28,17 @@ pub struct StepInput {
 pub struct CreateAttempt {
     /// The student answering: the caller's own student profile.
     #[schemars(length(min = 1))]
-    pub student_id: String,
+    pub student_id: StudentId,
     /// Code of the topic practised (e.g. `SUB`); picks the rule-engine strategy.
     #[schemars(length(min = 1))]
     #[schemars(regex(pattern = "^[A-Za-z0-9][A-Za-z0-9_.:-]*$"))]
     pub topic_code: String,
     #[serde(default)]
     #[schemars(length(min = 1))]
-    pub exercise_id: Option<String>,
+    pub exercise_id: Option<ExerciseId>,
     #[serde(default)]
     #[schemars(length(min = 1))]
-    pub course_id: Option<String>,
+    pub course_id: Option<CourseId>,
     /// The student's work, in order (may be empty).
     pub raw_steps: Vec<StepInput>,
     pub expected_answer: f64,
@@ -101,7 +102,7 @@ impl From<CreateAttempt> for innova_app::attempts::DigitalAttempt {
 #[derive(Debug, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AttemptCreated {
-    pub attempt_id: String,
+    pub attempt_id: AttemptId,
     pub is_correct: bool,
     /// The rule engine's tag (`CORRECT`, `UNCLASSIFIED` or a procedural-error code).
     pub error_tag_code: String,
@@ -133,7 +134,7 @@ pub const DEFAULT_GRADE_LEVEL: i64 = 7;
 pub struct SolveAdhoc {
     /// The caller's own student profile.
     #[schemars(length(min = 1))]
-    pub student_id: String,
+    pub student_id: StudentId,
     #[schemars(length(min = 1))]
     pub problem_latex: String,
     #[serde(default)]
@@ -142,7 +143,7 @@ pub struct SolveAdhoc {
     pub student_final_answer: String,
     #[serde(default)]
     #[schemars(length(min = 1))]
-    pub course_id: Option<String>,
+    pub course_id: Option<CourseId>,
     /// 1–12 (default 7).
     #[serde(default)]
     #[schemars(range(min = 1, max = 12))]
@@ -177,7 +178,7 @@ impl From<SolveAdhoc> for innova_app::attempts::AdhocProblem {
 #[derive(Debug, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AttemptAccepted {
-    pub attempt_id: String,
+    pub attempt_id: AttemptId,
 }
 
 // ---- POST /attempts/ocr-extract ---------------------------------------------------------------
@@ -217,14 +218,14 @@ pub struct OcrResult {
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct AttemptPath {
     /// The attempt id.
-    pub id: String,
+    pub id: AttemptId,
 }
 
 /// An attempt's classification.
 #[derive(Debug, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AttemptClassification {
-    pub attempt_id: String,
+    pub attempt_id: AttemptId,
     pub status: AttemptStatus,
     pub is_correct: bool,
     pub error_tag_code: Option<String>,
@@ -334,13 +335,13 @@ impl Validate for ReportAttempt {
 #[derive(Debug, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AttemptReported {
-    pub attempt_id: String,
+    pub attempt_id: AttemptId,
     /// Always true.
     pub reported: bool,
 }
 
 impl AttemptReported {
-    pub fn new(attempt_id: String) -> Self {
+    pub fn new(attempt_id: AttemptId) -> Self {
         AttemptReported {
             attempt_id,
             reported: true,

@@ -1,6 +1,7 @@
 //! `/auth/*`: accounts, sessions and password resets at the identity provider.
 
 use innova_domain::access::Role;
+use innova_domain::ids::UserId;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -12,7 +13,7 @@ pub const MIN_PASSWORD_LEN: usize = 8;
 /// Longest password accepted (bounds the hashing work a request can cause).
 pub const MAX_PASSWORD_LEN: usize = 1024;
 /// Longest refresh token looked at; longer ones are refused without asking the provider.
-pub const MAX_REFRESH_TOKEN_LEN: usize = 4096;
+pub const MAX_REFRESH_TOKEN_LEN: usize = innova_app::auth::MAX_REFRESH_TOKEN_LEN;
 
 /// `POST /auth/register`.
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -145,7 +146,7 @@ impl Validate for ConfirmForgotPasswordRequest {
 #[serde(rename_all = "camelCase")]
 pub struct SessionUser {
     /// `users.id`.
-    pub id: String,
+    pub id: UserId,
     pub email: String,
     pub role: RoleName,
     /// Teacher id for teachers, parent id for parents, otherwise the student id (also for
@@ -176,7 +177,7 @@ pub struct Session {
 #[serde(rename_all = "camelCase")]
 pub struct Me {
     /// `users.id`.
-    pub id: String,
+    pub id: UserId,
     pub email: String,
     /// From the token's metadata, else the email's local part.
     pub name: String,

@@ -1,6 +1,7 @@
 //! `/classrooms`: courses — creating one, a teacher's and a student's, one course, invitations
 //! by code (with an expiry and an optional use limit, decision 19), joining, archiving.
 
+use innova_domain::ids::CourseId;
 use std::time::Duration;
 
 use innova_app::classrooms as app;
@@ -29,7 +30,7 @@ pub const MAX_INVITE_USES: i64 = 10_000;
 #[derive(Debug, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Course {
-    pub id: String,
+    pub id: CourseId,
     pub school_id: String,
     pub subject_id: String,
     /// `4° básico A · Matemáticas` when the teacher gave no name.
@@ -67,7 +68,7 @@ impl From<app::CourseRow> for Course {
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct ClassroomPath {
     /// The course id.
-    pub id: String,
+    pub id: CourseId,
 }
 
 // ---- POST /classrooms -------------------------------------------------------------------------

@@ -1,6 +1,10 @@
 //! `/guides`: the teacher's side of the worksheet pipeline (R33–R46).
 
 use innova_app::guides as app;
+use innova_domain::ids::{
+    AssignmentId, CourseId, ExerciseId, GuideId, QuestionId, SolutionId, StudentId, SubmissionId,
+    TeacherId, TopicId,
+};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -27,23 +31,23 @@ fn text_if_present(p: &mut Problems, field: &str, value: Option<&str>, max: usiz
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct GuidePath {
     /// The guide id.
-    pub id: String,
+    pub id: GuideId,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct QuestionPath {
     /// The guide id.
-    pub id: String,
+    pub id: GuideId,
     /// A question of the guide.
-    pub qid: String,
+    pub qid: QuestionId,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct SubmissionPath {
     /// The guide id.
-    pub id: String,
+    pub id: GuideId,
     /// A submission to one of the guide's questions.
-    pub sid: String,
+    pub sid: SubmissionId,
 }
 
 // ---- POST /guides -------------------------------------------------------------------------------
@@ -54,7 +58,7 @@ pub struct SubmissionPath {
 pub struct CreateGuide {
     /// A course the caller teaches.
     #[schemars(length(min = 1, max = 200))]
-    pub course_id: String,
+    pub course_id: CourseId,
     #[schemars(length(min = 1, max = 200))]
     pub title: String,
     #[serde(default)]
@@ -101,7 +105,7 @@ impl From<CreateGuide> for app::NewGuide {
 #[derive(Debug, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct GuideCreated {
-    pub guide_id: String,
+    pub guide_id: GuideId,
     pub presigned_put_url: String,
     /// `guides/uploads/<uuid>.pdf`.
     pub source_pdf_key: String,
@@ -132,7 +136,7 @@ pub struct GuidesQuery {
     /// One of the caller's courses (403 otherwise); default: all of them.
     #[serde(default)]
     #[schemars(length(min = 1, max = 200))]
-    pub course_id: Option<String>,
+    pub course_id: Option<CourseId>,
     #[serde(default)]
     pub status: Option<GuideStatus>,
     /// 1-based page (default 1).
@@ -177,9 +181,9 @@ impl GuidesQuery {
 #[derive(Debug, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Guide {
-    pub id: String,
-    pub course_id: String,
-    pub created_by_teacher_id: String,
+    pub id: GuideId,
+    pub course_id: CourseId,
+    pub created_by_teacher_id: TeacherId,
     pub title: String,
     pub description: Option<String>,
     pub status: GuideStatus,
@@ -194,7 +198,7 @@ pub struct Guide {
     pub question_count: i32,
     pub max_resubmissions: i32,
     pub show_solution_after_grade: bool,
-    pub assignment_id: Option<String>,
+    pub assignment_id: Option<AssignmentId>,
     /// ISO-8601 UTC.
     pub due_at: Option<String>,
     pub published_at: Option<String>,
@@ -297,8 +301,8 @@ impl From<app::CodeName> for CodeName {
 #[derive(Debug, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct GuideQuestion {
-    pub id: String,
-    pub guide_id: String,
+    pub id: QuestionId,
+    pub guide_id: GuideId,
     pub sequence: i32,
     pub label: Option<String>,
     pub statement_latex: String,
@@ -309,13 +313,13 @@ pub struct GuideQuestion {
     pub provided_solution_latex: Option<String>,
     pub points: f64,
     pub status: GuideQuestionStatus,
-    pub topic_id: Option<String>,
+    pub topic_id: Option<TopicId>,
     pub domain_id: Option<String>,
     pub subdomain_id: Option<String>,
     pub topic_confidence: Option<f64>,
     /// `LLM`/`AI` (the AI engine) or `TEACHER`.
     pub topic_source: Option<String>,
-    pub exercise_id: Option<String>,
+    pub exercise_id: Option<ExerciseId>,
     pub created_at: String,
     pub updated_at: String,
 }
@@ -350,8 +354,8 @@ impl From<app::QuestionRow> for GuideQuestion {
 #[derive(Debug, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct GuideSolution {
-    pub id: String,
-    pub guide_question_id: String,
+    pub id: SolutionId,
+    pub guide_question_id: QuestionId,
     pub version: i32,
     pub is_current: bool,
     pub source: SolutionSource,
@@ -366,7 +370,7 @@ pub struct GuideSolution {
     pub generated_by_model: Option<String>,
     pub prompt_version: Option<String>,
     pub validation_notes: Option<String>,
-    pub created_by_teacher_id: Option<String>,
+    pub created_by_teacher_id: Option<TeacherId>,
     pub created_at: String,
 }
 
@@ -515,7 +519,7 @@ pub struct UpdateQuestion {
     /// Classify under this topic (its domain and subdomain follow).
     #[serde(default)]
     #[schemars(length(min = 1, max = 200))]
-    pub topic_id: Option<String>,
+    pub topic_id: Option<TopicId>,
     /// Classify under this subdomain (wins over `topicId`; the topic stays).
     #[serde(default)]
     #[schemars(length(min = 1, max = 200))]
@@ -675,7 +679,7 @@ pub struct RegenerateAccepted {
 #[serde(rename_all = "camelCase")]
 pub struct GuidePublished {
     pub guide: Guide,
-    pub assignment_id: String,
+    pub assignment_id: AssignmentId,
     /// Exercises made of APPROVED questions with a topic.
     pub materialized_exercises: usize,
     /// APPROVED questions without a topic (no exercise).
@@ -707,13 +711,13 @@ pub struct SourceUrl {
 #[derive(Debug, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ResultsStudent {
-    pub id: String,
+    pub id: StudentId,
     pub display_name: String,
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct ResultsQuestion {
-    pub id: String,
+    pub id: QuestionId,
     pub sequence: i32,
     pub label: Option<String>,
     pub points: f64,
@@ -723,9 +727,9 @@ pub struct ResultsQuestion {
 #[derive(Debug, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ResultsCell {
-    pub submission_id: String,
-    pub question_id: String,
-    pub student_id: String,
+    pub submission_id: SubmissionId,
+    pub question_id: QuestionId,
+    pub student_id: StudentId,
     pub status: SubmissionStatus,
     pub score: Option<f64>,
     pub is_correct: Option<bool>,
@@ -749,7 +753,7 @@ pub struct TagCount {
 #[derive(Debug, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct CommonErrors {
-    pub question_id: String,
+    pub question_id: QuestionId,
     pub tags: Vec<TagCount>,
 }
 
@@ -757,7 +761,7 @@ pub struct CommonErrors {
 #[derive(Debug, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct GuideResults {
-    pub guide_id: String,
+    pub guide_id: GuideId,
     pub due_at: Option<String>,
     /// ACTIVE students of the course by display name.
     pub students: Vec<ResultsStudent>,
@@ -837,7 +841,7 @@ impl From<app::Results> for GuideResults {
 #[derive(Debug, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SubmissionDrawer {
-    pub submission_id: String,
+    pub submission_id: SubmissionId,
     pub question_sequence: i32,
     pub question_label: Option<String>,
     pub statement_latex: String,
@@ -907,7 +911,7 @@ impl Validate for OverrideErrorTag {
 #[derive(Debug, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ErrorTagOverridden {
-    pub submission_id: String,
+    pub submission_id: SubmissionId,
     /// The effective tag: the override if any, else the attempt's tag.
     pub error_tag_code: Option<String>,
     pub error_tag_name: Option<String>,

@@ -2,6 +2,7 @@
 //! an item's IRT parameters, and AI generation queued for the AI engine.
 
 use innova_app::items as app;
+use innova_domain::ids::{ExerciseId, TeacherId, TopicId};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -31,7 +32,7 @@ pub struct ItemContentInput {
 pub struct CreateItem {
     /// The topic's id (a `Topic`, called a skill here).
     #[schemars(length(min = 1, max = 200))]
-    pub skill_id: String,
+    pub skill_id: TopicId,
     pub content: ItemContentInput,
     /// Discrimination `a` of the 2PL model: positive, at most 5 (items near 0 tell students
     /// apart no better than chance).
@@ -58,15 +59,15 @@ impl Validate for CreateItem {
     }
 }
 
-impl CreateItem {
-    /// The use case's input, authored by `teacher_id` (none for admins).
-    pub fn into_new_item(self, teacher_id: Option<&str>) -> app::NewItem {
+/// The use case's input (its author is the caller, set by the use case).
+impl From<CreateItem> for app::NewItem {
+    fn from(item: CreateItem) -> Self {
         app::NewItem {
-            topic_id: self.skill_id,
-            prompt: self.content.prompt,
-            irt_a: self.irt_a,
-            irt_b: self.irt_b,
-            created_by_teacher_id: teacher_id.map(str::to_owned),
+            topic_id: item.skill_id,
+            prompt: item.content.prompt,
+            irt_a: item.irt_a,
+            irt_b: item.irt_b,
+            created_by_teacher_id: None,
         }
     }
 }
@@ -75,11 +76,11 @@ impl CreateItem {
 #[derive(Debug, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Exercise {
-    pub id: String,
-    pub topic_id: String,
+    pub id: ExerciseId,
+    pub topic_id: TopicId,
     pub source: ExerciseSource,
     /// The author's teacher profile, when a teacher wrote it.
-    pub created_by_teacher_id: Option<String>,
+    pub created_by_teacher_id: Option<TeacherId>,
     /// Free-form: `{prompt, expectedAnswer?}` for bank items, `{statement_latex, figures,
     /// final_answer}` for guide questions.
     pub content: serde_json::Value,
@@ -186,8 +187,8 @@ pub struct ItemContent {
 #[derive(Debug, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ItemView {
-    pub id: String,
-    pub topic_id: String,
+    pub id: ExerciseId,
+    pub topic_id: TopicId,
     pub topic_code: String,
     pub topic_name: String,
     pub content: ItemContent,
@@ -228,7 +229,7 @@ impl From<app::ItemView> for ItemView {
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct ItemPath {
     /// The exercise id.
-    pub id: String,
+    pub id: ExerciseId,
 }
 
 /// An item's 2PL parameters.

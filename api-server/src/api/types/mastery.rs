@@ -2,6 +2,7 @@
 //! next exercise for a student.
 
 use innova_app::mastery as app;
+use innova_domain::ids::{AttemptId, CourseId, ExerciseId, StudentId};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -13,14 +14,14 @@ use super::enums::ClassifierSource;
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct StudentPath {
-    pub student_id: String,
+    pub student_id: StudentId,
 }
 
 /// A student's mastery of one topic.
 #[derive(Debug, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct TopicMastery {
-    pub student_id: String,
+    pub student_id: StudentId,
     pub topic_code: String,
     pub topic_name: String,
     /// P(known), 0..1.
@@ -43,14 +44,14 @@ impl From<app::MasteryRow> for TopicMastery {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct CoursePath {
-    pub course_id: String,
+    pub course_id: CourseId,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ClassroomPath {
     /// The course id.
-    pub classroom_id: String,
+    pub classroom_id: CourseId,
 }
 
 /// A student's mastery of a taxonomy subdomain.
@@ -69,7 +70,7 @@ pub struct SubdomainView {
 #[derive(Debug, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct RecentAttempt {
-    pub id: String,
+    pub id: AttemptId,
     /// The exercise's prompt, or `""`.
     pub exercise_prompt: String,
     pub is_correct: bool,
@@ -96,7 +97,7 @@ pub struct ErrorShare {
 #[derive(Debug, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct StudentCourseMastery {
-    pub student_id: String,
+    pub student_id: StudentId,
     pub display_name: String,
     pub topics: Vec<SubdomainView>,
     pub attempts: Vec<RecentAttempt>,
@@ -187,7 +188,7 @@ pub struct HeatmapTopic {
 #[derive(Debug, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct HeatmapStudent {
-    pub student_id: String,
+    pub student_id: StudentId,
     pub display_name: String,
     pub units: Vec<HeatmapCell>,
     pub topics: Vec<HeatmapTopic>,
@@ -197,13 +198,13 @@ pub struct HeatmapStudent {
 #[derive(Debug, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Heatmap {
-    pub course_id: String,
+    pub course_id: CourseId,
     pub units: Vec<HeatmapUnit>,
     pub students: Vec<HeatmapStudent>,
 }
 
 impl Heatmap {
-    pub fn new(course_id: String, h: app::Heatmap) -> Self {
+    pub fn new(course_id: CourseId, h: app::Heatmap) -> Self {
         Heatmap {
             course_id,
             units: h
@@ -253,15 +254,15 @@ impl Heatmap {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct RecommendPath {
-    pub course_id: String,
-    pub student_id: String,
+    pub course_id: CourseId,
+    pub student_id: StudentId,
 }
 
 /// The recommended exercise.
 #[derive(Debug, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct RecommendedExercise {
-    pub id: String,
+    pub id: ExerciseId,
     /// `content.prompt`, else `content.problem`, else `"—"`.
     pub problem: String,
     pub topic_code: String,

@@ -2,6 +2,7 @@
 //! numbers; no photos, no attempt steps.
 
 use innova_app::parents as app;
+use innova_domain::ids::{AlertId, GuideId, StudentId};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -12,7 +13,7 @@ use super::enums::{AlertSeverity, AlertType, GuideStatus, MasteryBand};
 #[derive(Debug, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Child {
-    pub student_id: String,
+    pub student_id: StudentId,
     pub display_name: String,
     /// As stored: `PADRE`, `MADRE`, `TUTOR`…
     pub relationship: String,
@@ -32,14 +33,14 @@ impl From<app::ChildRow> for Child {
 #[serde(rename_all = "camelCase")]
 pub struct ChildPath {
     /// The child's student id.
-    pub student_id: String,
+    pub student_id: StudentId,
 }
 
 /// Who the summary is about.
 #[derive(Debug, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ChildIdentity {
-    pub id: String,
+    pub id: StudentId,
     pub display_name: String,
 }
 
@@ -58,7 +59,7 @@ pub struct UnitStanding {
 #[derive(Debug, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ChildGuide {
-    pub id: String,
+    pub id: GuideId,
     pub title: String,
     /// `PUBLISHED`.
     pub status: GuideStatus,
@@ -74,7 +75,7 @@ pub struct ChildGuide {
 #[derive(Debug, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ChildAlert {
-    pub id: String,
+    pub id: AlertId,
     pub severity: AlertSeverity,
     pub alert_type: AlertType,
     /// ISO-8601 UTC.

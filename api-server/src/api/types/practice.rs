@@ -2,6 +2,7 @@
 
 use innova_app::assignments::AssignmentDetail;
 use innova_app::practice as app;
+use innova_domain::ids::{AssignmentId, ExerciseId, StudentId};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -19,10 +20,10 @@ const MAX_TEXT: usize = 200;
 pub struct AssignPractice {
     /// A student of the caller (ACTIVE in a course they teach).
     #[schemars(length(min = 1, max = 200))]
-    pub student_id: String,
+    pub student_id: StudentId,
     /// The exercises, in order (at most 200; may be empty, may repeat one).
     #[schemars(length(max = 200))]
-    pub item_ids: Vec<String>,
+    pub item_ids: Vec<ExerciseId>,
     /// ISO-8601: a date-time with its offset, or a date (midnight UTC).
     #[serde(default)]
     #[schemars(length(min = 1, max = 40), regex = "DUE_AT_PATTERN")]
@@ -50,17 +51,17 @@ impl AssignPractice {
 #[serde(rename_all = "camelCase")]
 pub struct PracticeAssigned {
     /// The assignment id.
-    pub id: String,
-    pub student_id: String,
+    pub id: AssignmentId,
+    pub student_id: StudentId,
     /// The exercises, in order.
-    pub item_ids: Vec<String>,
+    pub item_ids: Vec<ExerciseId>,
     /// ISO-8601 UTC; absent when there is no due date.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub due_at: Option<String>,
 }
 
 impl PracticeAssigned {
-    pub fn new(student_id: String, detail: AssignmentDetail) -> Self {
+    pub fn new(student_id: StudentId, detail: AssignmentDetail) -> Self {
         PracticeAssigned {
             id: detail.assignment.id,
             student_id,
@@ -82,7 +83,7 @@ impl PracticeAssigned {
 pub struct RecommendNextQuery {
     /// The student to recommend for.
     #[schemars(length(min = 1, max = 200))]
-    pub student_id: String,
+    pub student_id: StudentId,
     /// Only exercises whose topic is of this domain (a `domains.id`).
     #[serde(default)]
     #[schemars(length(min = 1, max = 200))]
@@ -104,7 +105,7 @@ impl Validate for RecommendNextQuery {
 #[derive(Debug, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PracticeExercise {
-    pub id: String,
+    pub id: ExerciseId,
     /// `content.prompt`, else `Ejercicio <first 8 characters of the id>`.
     pub problem: String,
     pub topic_code: String,

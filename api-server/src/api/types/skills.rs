@@ -2,6 +2,7 @@
 //! prerequisites — the error taxonomy tree, and the search of the ACTIVE error catalogue.
 
 use innova_app::skills as app;
+use innova_domain::ids::TopicId;
 use schemars::JsonSchema;
 use serde::{Deserialize, Deserializer, Serialize};
 
@@ -23,7 +24,7 @@ const MAX_ID: usize = 200;
 #[derive(Debug, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Topic {
-    pub id: String,
+    pub id: TopicId,
     pub unit_id: String,
     pub subdomain_id: Option<String>,
     pub domain_id: Option<String>,
@@ -69,7 +70,7 @@ impl From<app::TopicRow> for Topic {
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct SkillPath {
     /// The topic id.
-    pub id: String,
+    pub id: TopicId,
 }
 
 fn check_text(p: &mut Problems, field: &str, value: &str, max: usize) {
@@ -223,7 +224,7 @@ impl From<UpdateSkill> for app::TopicChanges {
 #[serde(rename_all = "camelCase")]
 pub struct Prerequisites {
     /// The topic id asked about.
-    pub skill_id: String,
+    pub skill_id: TopicId,
     /// Codes of the topics that come before it, ordered.
     pub prerequisites: Vec<String>,
 }

@@ -2,6 +2,7 @@
 //! their results and page scans.
 
 use innova_app::student_guides as app;
+use innova_domain::ids::{GuideId, QuestionId, SolutionId, SubmissionId, TeacherId};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -15,21 +16,21 @@ use innova_core::db::enums::SolutionSource;
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct StudentGuidePath {
     /// The guide id.
-    pub id: String,
+    pub id: GuideId,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct StudentQuestionPath {
     /// The guide id.
-    pub id: String,
+    pub id: GuideId,
     /// The question id.
-    pub qid: String,
+    pub qid: QuestionId,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct StudentSubmissionPath {
     /// The submission id.
-    pub id: String,
+    pub id: SubmissionId,
 }
 
 // ---- GET /student/guides ----------------------------------------------------------------------
@@ -38,7 +39,7 @@ pub struct StudentSubmissionPath {
 #[derive(Debug, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct StudentGuideSummary {
-    pub id: String,
+    pub id: GuideId,
     pub title: String,
     pub description: Option<String>,
     /// ISO-8601 UTC.
@@ -75,7 +76,7 @@ pub struct StudentQuiz {
 #[derive(Debug, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct StudentQuizGuide {
-    pub id: String,
+    pub id: GuideId,
     pub title: String,
     /// ISO-8601 UTC.
     pub due_at: Option<String>,
@@ -87,7 +88,7 @@ pub struct StudentQuizGuide {
 #[derive(Debug, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct StudentQuizQuestion {
-    pub id: String,
+    pub id: QuestionId,
     pub sequence: i32,
     pub label: Option<String>,
     pub statement_latex: String,
@@ -103,8 +104,8 @@ pub struct StudentQuizQuestion {
 #[derive(Debug, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct StudentSubmissionSummary {
-    pub id: String,
-    pub guide_question_id: String,
+    pub id: SubmissionId,
+    pub guide_question_id: QuestionId,
     pub attempt_number: i32,
     pub status: SubmissionStatus,
     /// 0..1, once graded.
@@ -188,7 +189,7 @@ impl CreateSubmission {
 #[derive(Debug, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SubmissionStarted {
-    pub submission_id: String,
+    pub submission_id: SubmissionId,
     /// One short-lived upload URL per photo.
     pub presigned_put_urls: Vec<String>,
     pub attempt_number: i32,
@@ -218,7 +219,7 @@ pub struct SubmissionCompleted {
 #[derive(Debug, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct StudentSubmissionStatus {
-    pub id: String,
+    pub id: SubmissionId,
     pub status: SubmissionStatus,
     pub score: Option<f64>,
     pub is_correct: Option<bool>,
@@ -257,7 +258,7 @@ fn non_empty(name: Option<String>) -> Option<String> {
 #[derive(Debug, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct StudentGuideResults {
-    pub guide_id: String,
+    pub guide_id: GuideId,
     /// Whether the guide shows each question's solution once the caller's latest submission is
     /// graded.
     pub show_solution: bool,
@@ -298,7 +299,7 @@ impl From<Option<SubmissionStatus>> for StudentResultStatus {
 #[derive(Debug, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct StudentQuestionResult {
-    pub question_id: String,
+    pub question_id: QuestionId,
     pub sequence: i32,
     pub label: Option<String>,
     pub points: f64,
@@ -317,8 +318,8 @@ pub struct StudentQuestionResult {
 #[derive(Debug, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct GradedSolution {
-    pub id: String,
-    pub guide_question_id: String,
+    pub id: SolutionId,
+    pub guide_question_id: QuestionId,
     pub version: i32,
     pub is_current: bool,
     pub source: SolutionSource,
@@ -331,7 +332,7 @@ pub struct GradedSolution {
     pub generated_by_model: Option<String>,
     pub prompt_version: Option<String>,
     pub validation_notes: Option<String>,
-    pub created_by_teacher_id: Option<String>,
+    pub created_by_teacher_id: Option<TeacherId>,
     /// ISO-8601 UTC.
     pub created_at: String,
 }
@@ -447,10 +448,10 @@ pub enum ScanSkipReason {
 #[derive(Debug, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ScanPageEntry {
-    pub question_id: String,
+    pub question_id: QuestionId,
     pub sequence: i32,
     /// The submission created; `null` when skipped.
-    pub submission_id: Option<String>,
+    pub submission_id: Option<SubmissionId>,
     pub skipped: bool,
     /// Present when skipped.
     #[serde(default, skip_serializing_if = "Option::is_none")]

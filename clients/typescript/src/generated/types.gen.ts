@@ -3407,6 +3407,8 @@ export type ScanPageUpload = {
 };
 
 /**
+ * Why a matched question got no submission.
+ *
  * The caller has used up the question's re-submissions.
  */
 export type ScanSkipReason = 'limit_reached';
@@ -4840,8 +4842,24 @@ export type AuthJwksData = {
     url: '/auth/v1/.well-known/jwks.json';
 };
 
+export type AuthJwksErrors = {
+    /**
+     * ErrorBody
+     */
+    '4XX': ErrorBody;
+    /**
+     * ErrorBody
+     */
+    '5XX': ErrorBody;
+};
+
+export type AuthJwksError = AuthJwksErrors[keyof AuthJwksErrors];
+
 export type AuthJwksResponses = {
-    default: unknown;
+    /**
+     * successful operation
+     */
+    200: unknown;
 };
 
 export type ClassroomsCreateData = {
@@ -5099,8 +5117,24 @@ export type DocsData = {
     url: '/docs';
 };
 
+export type DocsErrors = {
+    /**
+     * ErrorBody
+     */
+    '4XX': ErrorBody;
+    /**
+     * ErrorBody
+     */
+    '5XX': ErrorBody;
+};
+
+export type DocsError = DocsErrors[keyof DocsErrors];
+
 export type DocsResponses = {
-    default: unknown;
+    /**
+     * successful operation
+     */
+    200: unknown;
 };
 
 export type GuidesListData = {
@@ -5998,8 +6032,24 @@ export type OpenapiJsonData = {
     url: '/openapi.json';
 };
 
+export type OpenapiJsonErrors = {
+    /**
+     * ErrorBody
+     */
+    '4XX': ErrorBody;
+    /**
+     * ErrorBody
+     */
+    '5XX': ErrorBody;
+};
+
+export type OpenapiJsonError = OpenapiJsonErrors[keyof OpenapiJsonErrors];
+
 export type OpenapiJsonResponses = {
-    default: unknown;
+    /**
+     * successful operation
+     */
+    200: unknown;
 };
 
 export type OpenapiYamlData = {
@@ -6009,8 +6059,24 @@ export type OpenapiYamlData = {
     url: '/openapi.yaml';
 };
 
+export type OpenapiYamlErrors = {
+    /**
+     * ErrorBody
+     */
+    '4XX': ErrorBody;
+    /**
+     * ErrorBody
+     */
+    '5XX': ErrorBody;
+};
+
+export type OpenapiYamlError = OpenapiYamlErrors[keyof OpenapiYamlErrors];
+
 export type OpenapiYamlResponses = {
-    default: unknown;
+    /**
+     * successful operation
+     */
+    200: unknown;
 };
 
 export type ParentChildrenData = {

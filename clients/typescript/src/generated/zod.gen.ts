@@ -1489,6 +1489,8 @@ export const zEnvelopeForScanPageUpload = z.object({
 });
 
 /**
+ * Why a matched question got no submission.
+ *
  * The caller has used up the question's re-submissions.
  */
 export const zScanSkipReason = z.enum(['limit_reached']);
