@@ -310,3 +310,27 @@ mod tests {
         assert_eq!(both.difficulty, Difficulty::Easy);
     }
 }
+
+/// An exercise picked for a student (`GET /mastery/recommend/…`, `GET /practice/recommend-next`),
+/// as the API shows it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(rename = "RecommendedExercise")]
+pub struct PickedExercise {
+    pub id: ExerciseId,
+    /// The statement: `content.prompt`; else, for the mastery recommendation,
+    /// `content.problem`, else `"—"`; for practice, `Ejercicio <first 8 characters of the id>`.
+    pub problem: String,
+    pub topic_code: String,
+    pub topic_name: String,
+    pub irt_a: f64,
+    pub irt_b: f64,
+}
+
+/// A pick with the ability it was chosen at and why.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pick {
+    pub exercise: PickedExercise,
+    pub student_theta: f64,
+    pub reasoning: String,
+}

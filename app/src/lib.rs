@@ -5,7 +5,37 @@
 //! [`AppError`].
 //!
 //! ```ignore
-//! let recorded = innova_app::attempts::record(&app, attempt, &trace_id).await?;
+//! let permit = auth::admit::<op::AttemptsCreate>(&rqctx).await?;  // the API: 401, 403 (role)
+//! let recorded = innova_app::attempts::record(&app, &permit, attempt, &trace_id).await?;
+//! ```
+//!
+//! Ids are typed ([`innova_domain::ids`]), from the path or body that names them to the query that
+//! reads them: a use case called with two ids swapped does not compile.
+//!
+//! ```no_run
+//! # async fn f(app: &innova_app::App, permit: &innova_app::authz::Permit<innova_app::authz::op::GuidesSubmission>) {
+//! use innova_domain::ids::{GuideId, SubmissionId};
+//! let (guide, submission) = (GuideId::new("g-1"), SubmissionId::new("s-1"));
+//! let _ = innova_app::guides::submission(app, permit, &guide, &submission).await;
+//! # }
+//! ```
+//!
+//! ```compile_fail,E0308
+//! # async fn f(app: &innova_app::App, permit: &innova_app::authz::Permit<innova_app::authz::op::GuidesSubmission>) {
+//! use innova_domain::ids::{GuideId, SubmissionId};
+//! let (guide, submission) = (GuideId::new("g-1"), SubmissionId::new("s-1"));
+//! let _ = innova_app::guides::submission(app, permit, &submission, &guide).await;
+//! # }
+//! ```
+//!
+//! So does a permit of another operation (each use case takes its route's):
+//!
+//! ```compile_fail,E0308
+//! # async fn f(app: &innova_app::App, permit: &innova_app::authz::Permit<innova_app::authz::op::GuidesGet>) {
+//! use innova_domain::ids::{GuideId, SubmissionId};
+//! let (guide, submission) = (GuideId::new("g-1"), SubmissionId::new("s-1"));
+//! let _ = innova_app::guides::submission(app, permit, &guide, &submission).await;
+//! # }
 //! ```
 
 pub mod admin_status;

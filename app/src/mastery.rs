@@ -1,7 +1,7 @@
 //! Mastery: a student's per-topic BKT state, a course's per-student view and heatmap, and the
 //! next exercise for a student (IRT, weakest topic first). Reads only.
 
-use innova_domain::ids::{AttemptId, CourseId, ExerciseId, StudentId, TopicId};
+use innova_domain::ids::{AttemptId, CourseId, StudentId, TopicId};
 use std::collections::HashMap;
 
 use chrono::NaiveDateTime;
@@ -307,24 +307,9 @@ fn prompt_text(prompt: Option<&serde_json::Value>) -> String {
     }
 }
 
-/// The recommended exercise.
-#[derive(Debug, Clone, PartialEq)]
-pub struct RecommendedExercise {
-    pub id: ExerciseId,
-    /// `content.prompt`, else `content.problem`, else `"—"`.
-    pub problem: String,
-    pub topic_code: String,
-    pub topic_name: String,
-    pub irt_a: f64,
-    pub irt_b: f64,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct Recommendation {
-    pub exercise: RecommendedExercise,
-    pub student_theta: f64,
-    pub reasoning: String,
-}
+/// The recommended exercise, its θ (logit(clamp(pKnown, 0.01, 0.99))) and the reasoning.
+pub use crate::items::Pick as Recommendation;
+use crate::items::PickedExercise as RecommendedExercise;
 
 /// The most informative (Fisher) active exercise of the student's weakest topic that has one,
 /// skipping exercises answered correctly in the course in the last 7 days;

@@ -46,26 +46,9 @@ pub async fn assign(
     .await
 }
 
-/// The exercise picked for practice.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PracticeExercise {
-    pub id: ExerciseId,
-    /// `content.prompt` when a string, else `Ejercicio <first 8 characters of the id>`.
-    pub problem: String,
-    pub topic_code: String,
-    pub topic_name: String,
-    pub irt_a: f64,
-    pub irt_b: f64,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct PracticePick {
-    pub exercise: PracticeExercise,
-    /// θ of the chosen exercise's topic: logit(clamp(pKnown or 0.3, 0.05, 0.95)).
-    pub student_theta: f64,
-    /// `θ = <θ>, b = <b> → I(θ) = <information> (Fisher máx)`.
-    pub reasoning: String,
-}
+/// The exercise picked for practice, the θ of its topic and the reasoning.
+pub use crate::items::Pick as PracticePick;
+use crate::items::PickedExercise as PracticeExercise;
 
 /// `GET /practice/recommend-next`: among the first [`MAX_CANDIDATES`] ACTIVE exercises (oldest
 /// first; only those of the domain `domain_id` when given), the most informative at the θ of

@@ -1,5 +1,6 @@
-//! Who may call what: the scope matrix of `decisions.md` as one table, keyed by the operation id
-//! of each route of the API trait (`api-server/src/api.rs`).
+//! Who may call what: the scope matrix of `docs/decisions.md` as one table, one entry per route of
+//! the API trait (`api-server/src/api/mod.rs`), each also a type of [`op`] named after the
+//! route's operation id.
 //!
 //! Every route states two things:
 //!
@@ -7,17 +8,18 @@
 //!   API checks this before the handler runs anything (401 without a valid token, 403 for a
 //!   wrong role).
 //! * [`Grant`]s: what the caller must be to the resource the request addresses (the student,
-//!   course, guide… named by the path or the body). The handler names the resource once it
-//!   knows it (`auth.require(Target::student(id))`), and the API checks that at least one
-//!   grant holds; otherwise the answer is the route's [`Denial`]: **404** where revealing that
-//!   the resource exists would leak information (another student's attempt or submission),
-//!   **403** otherwise.
+//!   course, guide… named by the path or the body). The use case checks them on the resource it
+//!   loads (`permit.require(db, Target::student(&id))`, `innova_app::authz`): at least one
+//!   grant must hold; otherwise the answer is the route's [`Denial`]: **404** where revealing
+//!   that the resource exists would leak information (another student's attempt or
+//!   submission), **403** otherwise.
 //!
 //! A role never passes for another: an admin is not a teacher (reference §1.6), so admins are
 //! listed explicitly where the matrix lets them in.
 //!
-//! The table is pure data; `api-server` evaluates it against the database. A test there fails
-//! when an operation of `openapi.yaml` has no entry here, or when method and path disagree.
+//! The table is pure data; `innova_app::authz` evaluates it against the database. A test in
+//! `api-server` fails when an operation of `openapi.yaml` has no entry here, or when method and
+//! path disagree.
 
 use std::fmt;
 

@@ -8,12 +8,10 @@
 //! `provided_solution_latex` or a solution.
 
 use chrono::NaiveDateTime;
-use innova_domain::ids::{
-    CourseId, GuideId, QuestionId, SolutionId, StudentId, SubmissionId, TeacherId,
-};
+use innova_domain::ids::{CourseId, GuideId, QuestionId, StudentId, SubmissionId};
 use sqlx::PgExecutor;
 
-use super::enums::{SolutionSource, SubmissionStatus};
+use super::enums::SubmissionStatus;
 use super::{DbResult, PgConnection};
 
 /// A PUBLISHED guide, as far as a student may know it.
@@ -301,42 +299,5 @@ pub async fn set_solution_version(
 }
 
 /// A question's current solution, whole (shown to a student only after grading, and only when
-/// the guide allows it).
-#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
-pub struct SolutionRow {
-    pub id: SolutionId,
-    pub guide_question_id: QuestionId,
-    pub version: i32,
-    pub is_current: bool,
-    pub source: SolutionSource,
-    pub final_answer: String,
-    pub steps_json: serde_json::Value,
-    pub solution_latex: Option<String>,
-    pub expected_error_tags: Vec<String>,
-    pub generated_by_model: Option<String>,
-    pub prompt_version: Option<String>,
-    pub validation_notes: Option<String>,
-    pub created_by_teacher_id: Option<TeacherId>,
-    pub created_at: NaiveDateTime,
-}
-
-/// The current solutions of the given questions (at most one each: the highest current
-/// version).
-pub async fn current_solutions(
-    exec: impl PgExecutor<'_>,
-    question_ids: &[QuestionId],
-) -> DbResult<Vec<SolutionRow>> {
-    Ok(sqlx::query_as(
-        "SELECT DISTINCT ON (guide_question_id)
-                id, guide_question_id, version, is_current, source, final_answer, steps_json,
-                solution_latex, COALESCE(expected_error_tags, '{}') AS expected_error_tags,
-                generated_by_model, prompt_version, validation_notes, created_by_teacher_id,
-                created_at
-         FROM guide_solutions
-         WHERE guide_question_id = ANY($1) AND is_current
-         ORDER BY guide_question_id, version DESC",
-    )
-    .bind(question_ids)
-    .fetch_all(exec)
-    .await?)
-}
+/// the guide allows it): the teacher side's row and query ([`super::guides`]).
+pub use super::guides::{SolutionRow, current_solutions};

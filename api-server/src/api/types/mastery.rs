@@ -2,7 +2,7 @@
 //! next exercise for a student.
 
 use innova_app::mastery as app;
-use innova_domain::ids::{AttemptId, CourseId, ExerciseId, StudentId};
+use innova_domain::ids::{AttemptId, CourseId, StudentId};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -258,18 +258,7 @@ pub struct RecommendPath {
     pub student_id: StudentId,
 }
 
-/// The recommended exercise.
-#[derive(Debug, Serialize, JsonSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct RecommendedExercise {
-    pub id: ExerciseId,
-    /// `content.prompt`, else `content.problem`, else `"—"`.
-    pub problem: String,
-    pub topic_code: String,
-    pub topic_name: String,
-    pub irt_a: f64,
-    pub irt_b: f64,
-}
+pub use innova_app::items::PickedExercise as RecommendedExercise;
 
 #[derive(Debug, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
@@ -283,16 +272,8 @@ pub struct Recommendation {
 
 impl From<app::Recommendation> for Recommendation {
     fn from(r: app::Recommendation) -> Self {
-        let x = r.exercise;
         Recommendation {
-            exercise: RecommendedExercise {
-                id: x.id,
-                problem: x.problem,
-                topic_code: x.topic_code,
-                topic_name: x.topic_name,
-                irt_a: x.irt_a,
-                irt_b: x.irt_b,
-            },
+            exercise: r.exercise,
             student_theta: r.student_theta,
             reasoning: r.reasoning,
         }

@@ -101,24 +101,11 @@ impl Validate for RecommendNextQuery {
     }
 }
 
-/// The exercise picked for practice.
-#[derive(Debug, Serialize, JsonSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct PracticeExercise {
-    pub id: ExerciseId,
-    /// `content.prompt`, else `Ejercicio <first 8 characters of the id>`.
-    pub problem: String,
-    pub topic_code: String,
-    pub topic_name: String,
-    pub irt_a: f64,
-    pub irt_b: f64,
-}
-
 /// The next exercise for the student.
 #[derive(Debug, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PracticeRecommendation {
-    pub exercise: PracticeExercise,
+    pub exercise: innova_app::items::PickedExercise,
     /// θ of the exercise's topic: logit(clamp(pKnown, 0.05, 0.95)), pKnown 0.3 when unknown.
     pub student_theta: f64,
     /// `θ = <θ>, b = <b> → I(θ) = <information> (Fisher máx)`.
@@ -127,16 +114,8 @@ pub struct PracticeRecommendation {
 
 impl From<app::PracticePick> for PracticeRecommendation {
     fn from(p: app::PracticePick) -> Self {
-        let x = p.exercise;
         PracticeRecommendation {
-            exercise: PracticeExercise {
-                id: x.id,
-                problem: x.problem,
-                topic_code: x.topic_code,
-                topic_name: x.topic_name,
-                irt_a: x.irt_a,
-                irt_b: x.irt_b,
-            },
+            exercise: p.exercise,
             student_theta: p.student_theta,
             reasoning: p.reasoning,
         }

@@ -2,14 +2,13 @@
 //! their results and page scans.
 
 use innova_app::student_guides as app;
-use innova_domain::ids::{GuideId, QuestionId, SolutionId, SubmissionId, TeacherId};
+use innova_domain::ids::{GuideId, QuestionId, SubmissionId};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::common::iso;
 use super::enums::SubmissionStatus;
 use crate::validate::{Problems, Validate};
-use innova_core::db::enums::SolutionSource;
 
 // ---- paths ------------------------------------------------------------------------------------
 
@@ -311,51 +310,7 @@ pub struct StudentQuestionResult {
     pub error_tag_name: Option<String>,
     /// The question's current solution: only when the guide shows solutions after grading and
     /// the latest submission is GRADED; otherwise `null`.
-    pub solution: Option<GradedSolution>,
-}
-
-/// A question's answer key, as a student sees it after grading.
-#[derive(Debug, Serialize, JsonSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct GradedSolution {
-    pub id: SolutionId,
-    pub guide_question_id: QuestionId,
-    pub version: i32,
-    pub is_current: bool,
-    pub source: SolutionSource,
-    pub final_answer: String,
-    /// The canonical solution (`final_answer`, `points`, `steps`, `alt_paths`).
-    pub steps_json: serde_json::Value,
-    pub solution_latex: Option<String>,
-    /// Error-tag codes.
-    pub expected_error_tags: Vec<String>,
-    pub generated_by_model: Option<String>,
-    pub prompt_version: Option<String>,
-    pub validation_notes: Option<String>,
-    pub created_by_teacher_id: Option<TeacherId>,
-    /// ISO-8601 UTC.
-    pub created_at: String,
-}
-
-impl From<app::SolutionRow> for GradedSolution {
-    fn from(s: app::SolutionRow) -> Self {
-        GradedSolution {
-            id: s.id,
-            guide_question_id: s.guide_question_id,
-            version: s.version,
-            is_current: s.is_current,
-            source: s.source,
-            final_answer: s.final_answer,
-            steps_json: s.steps_json,
-            solution_latex: s.solution_latex,
-            expected_error_tags: s.expected_error_tags,
-            generated_by_model: s.generated_by_model,
-            prompt_version: s.prompt_version,
-            validation_notes: s.validation_notes,
-            created_by_teacher_id: s.created_by_teacher_id,
-            created_at: iso(s.created_at),
-        }
-    }
+    pub solution: Option<super::guides::GuideSolution>,
 }
 
 impl StudentGuideResults {

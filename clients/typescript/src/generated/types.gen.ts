@@ -2495,35 +2495,6 @@ export type GenerationQueued = {
 };
 
 /**
- * A question's answer key, as a student sees it after grading.
- */
-export type GradedSolution = {
-    /**
-     * ISO-8601 UTC.
-     */
-    createdAt: string;
-    createdByTeacherId?: string | null;
-    /**
-     * Error-tag codes.
-     */
-    expectedErrorTags: Array<string>;
-    finalAnswer: string;
-    generatedByModel?: string | null;
-    guideQuestionId: string;
-    id: string;
-    isCurrent: boolean;
-    promptVersion?: string | null;
-    solutionLatex?: string | null;
-    source: SolutionSource;
-    /**
-     * The canonical solution (`final_answer`, `points`, `steps`, `alt_paths`).
-     */
-    stepsJson: unknown;
-    validationNotes?: string | null;
-    version: number;
-};
-
-/**
  * A guide (the stored row).
  */
 export type Guide = {
@@ -3133,25 +3104,10 @@ export type PracticeAssigned = {
 };
 
 /**
- * The exercise picked for practice.
- */
-export type PracticeExercise = {
-    id: string;
-    irtA: number;
-    irtB: number;
-    /**
-     * `content.prompt`, else `Ejercicio <first 8 characters of the id>`.
-     */
-    problem: string;
-    topicCode: string;
-    topicName: string;
-};
-
-/**
  * The next exercise for the student.
  */
 export type PracticeRecommendation = {
-    exercise: PracticeExercise;
+    exercise: RecommendedExercise;
     /**
      * `θ = <θ>, b = <b> → I(θ) = <information> (Fisher máx)`.
      */
@@ -3251,14 +3207,14 @@ export type Recommendation = {
 };
 
 /**
- * The recommended exercise.
+ * An exercise picked for a student (`GET /mastery/recommend/…`, `GET /practice/recommend-next`), as the API shows it.
  */
 export type RecommendedExercise = {
     id: string;
     irtA: number;
     irtB: number;
     /**
-     * `content.prompt`, else `content.problem`, else `"—"`.
+     * The statement: `content.prompt`; else, for the mastery recommendation, `content.problem`, else `"—"`; for practice, `Ejercicio <first 8 characters of the id>`.
      */
     problem: string;
     topicCode: string;
@@ -3644,7 +3600,7 @@ export type StudentQuestionResult = {
     /**
      * The question's current solution: only when the guide shows solutions after grading and the latest submission is GRADED; otherwise `null`.
      */
-    solution?: GradedSolution | null;
+    solution?: GuideSolution | null;
     status: StudentResultStatus;
 };
 

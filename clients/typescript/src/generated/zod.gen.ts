@@ -1218,38 +1218,6 @@ export const zEnvelopeForPracticeAssigned = z.object({
 });
 
 /**
- * The exercise picked for practice.
- */
-export const zPracticeExercise = z.object({
-    id: z.string(),
-    irtA: z.number(),
-    irtB: z.number(),
-    problem: z.string(),
-    topicCode: z.string(),
-    topicName: z.string()
-});
-
-/**
- * The next exercise for the student.
- */
-export const zPracticeRecommendation = z.object({
-    exercise: zPracticeExercise,
-    reasoning: z.string(),
-    studentTheta: z.number()
-});
-
-/**
- * A successful response.
- */
-export const zEnvelopeForPracticeRecommendation = z.object({
-    data: zPracticeRecommendation,
-    path: z.string(),
-    statusCode: z.int().gte(0).max(65535, { error: 'Invalid value: Expected uint16 to be <= 65535' }),
-    timestamp: z.string(),
-    traceId: z.string()
-});
-
-/**
  * A topic's prerequisites.
  */
 export const zPrerequisites = z.object({
@@ -1339,7 +1307,7 @@ export const zRecentAttempt = z.object({
 });
 
 /**
- * The recommended exercise.
+ * An exercise picked for a student (`GET /mastery/recommend/…`, `GET /practice/recommend-next`), as the API shows it.
  */
 export const zRecommendedExercise = z.object({
     id: z.string(),
@@ -1348,6 +1316,26 @@ export const zRecommendedExercise = z.object({
     problem: z.string(),
     topicCode: z.string(),
     topicName: z.string()
+});
+
+/**
+ * The next exercise for the student.
+ */
+export const zPracticeRecommendation = z.object({
+    exercise: zRecommendedExercise,
+    reasoning: z.string(),
+    studentTheta: z.number()
+});
+
+/**
+ * A successful response.
+ */
+export const zEnvelopeForPracticeRecommendation = z.object({
+    data: zPracticeRecommendation,
+    path: z.string(),
+    statusCode: z.int().gte(0).max(65535, { error: 'Invalid value: Expected uint16 to be <= 65535' }),
+    timestamp: z.string(),
+    traceId: z.string()
 });
 
 export const zRecommendation = z.object({
@@ -1569,26 +1557,6 @@ export const zSolutionSource = z.enum([
     'LLM_GENERATED',
     'TEACHER_EDITED'
 ]);
-
-/**
- * A question's answer key, as a student sees it after grading.
- */
-export const zGradedSolution = z.object({
-    createdAt: z.string(),
-    createdByTeacherId: z.string().nullish(),
-    expectedErrorTags: z.array(z.string()),
-    finalAnswer: z.string(),
-    generatedByModel: z.string().nullish(),
-    guideQuestionId: z.string(),
-    id: z.string(),
-    isCurrent: z.boolean(),
-    promptVersion: z.string().nullish(),
-    solutionLatex: z.string().nullish(),
-    source: zSolutionSource,
-    stepsJson: z.unknown(),
-    validationNotes: z.string().nullish(),
-    version: z.int().min(-2147483648, { error: 'Invalid value: Expected int32 to be >= -2147483648' }).max(2147483647, { error: 'Invalid value: Expected int32 to be <= 2147483647' })
-});
 
 export const zSolutionStepSchema = z.object({
     checkpoint: z.boolean(),
@@ -1823,7 +1791,7 @@ export const zStudentQuestionResult = z.object({
     questionId: z.string(),
     score: z.number().nullish(),
     sequence: z.int().min(-2147483648, { error: 'Invalid value: Expected int32 to be >= -2147483648' }).max(2147483647, { error: 'Invalid value: Expected int32 to be <= 2147483647' }),
-    solution: zGradedSolution.nullish(),
+    solution: zGuideSolution.nullish(),
     status: zStudentResultStatus
 });
 
