@@ -7,10 +7,12 @@ use innova_domain::ids::{AttemptId, CourseId, ExerciseId, StudentId};
 use std::time::Duration;
 
 use bytes::Bytes;
+use innova_core::db::outbox::OutboxEntry;
 use innova_core::db::{self, attempts, curriculum, error_tags, mastery};
 use innova_core::messages::{AdhocSolveMessage, AttemptStreamMessage, LlmClassifyMessage};
 use innova_core::objects::Bucket;
 use innova_core::ocr::{OcrError, OcrPage};
+use innova_core::queue::QueueName;
 use innova_domain::bkt::BktParams;
 use innova_domain::grading::{StoredAnswer, stored_answer};
 use innova_domain::js::number_to_string;
@@ -125,14 +127,39 @@ pub async fn record(
         .require(&app.db, Target::student(&attempt.student_id))
         .await?;
     let digest = attempt.digest();
-    let stored = check_references(
-        app,
+    // The catalogue is in memory (`crate::catalog`): no statement on the hot path.
+    let topic = app
+        .catalog
+        .topic_by_code(&app.db, &attempt.topic_code, attempt.course_id.as_ref())
+        .await?;
+    let attempt_id = AttemptId::new(db::new_id());
+    let now = db::now();
+
+    // Four round trips: BEGIN, open (key, references, locked mastery row), store, COMMIT.
+    let mut tx = db::begin(&app.db).await?;
+    let opened = attempts::open(
+        &mut tx,
         &attempt.student_id,
+        trace_id,
+        &attempt_id,
+        &digest,
+        topic.as_ref().map(|t| &t.topic.id),
         attempt.exercise_id.as_ref(),
         attempt.course_id.as_ref(),
     )
     .await?;
-    match stored {
+    if !opened.claimed {
+        drop(tx);
+        let claimed = attempts::claimed_key(&app.db, &attempt.student_id, trace_id)
+            .await?
+            .ok_or_else(|| AppError::internal("a claimed retry key vanished"))?;
+        same_request(&claimed, &digest, trace_id)?;
+        let stored = attempts::view(&app.db, &claimed.attempt_id)
+            .await?
+            .ok_or_else(|| not_found(&claimed.attempt_id))?;
+        return Ok(replay(app, &attempt, stored, trace_id).await);
+    }
+    match check_references(&attempt, &opened.references)? {
         StoredAnswer::None => {}
         StoredAnswer::Number(answer) => attempt.expected_answer = answer,
         StoredAnswer::Text(answer) => {
@@ -143,8 +170,6 @@ pub async fn record(
             )));
         }
     }
-    let topic =
-        curriculum::topic_by_code(&app.db, &attempt.topic_code, attempt.course_id.as_ref()).await?;
     let key = topic
         .as_ref()
         .map(|t| rules::strategy_key(t.domain_code.as_deref(), t.subdomain_code.as_deref()));
@@ -155,23 +180,51 @@ pub async fn record(
     } else {
         (ClassifierSource::Rule, AttemptStatus::Classified)
     };
-
-    let attempt_id = AttemptId::new(db::new_id());
-    let mut tx = db::begin(&app.db).await?;
-    if let Some(claimed) =
-        attempts::claim_trace(&mut tx, &attempt.student_id, trace_id, &attempt_id, &digest).await?
-    {
-        drop(tx);
-        same_request(&claimed, &digest, trace_id)?;
-        let stored = attempts::view(&app.db, &claimed.attempt_id)
-            .await?
-            .ok_or_else(|| not_found(&claimed.attempt_id))?;
-        return Ok(replay(app, &attempt, stored, trace_id).await);
-    }
-
-    let error_tag_id = error_tags::id_by_code(&mut *tx, verdict.error_type).await?;
-    attempts::insert(
-        &mut *tx,
+    let error_tag_id = app
+        .catalog
+        .error_tag_id(&app.db, verdict.error_type)
+        .await?;
+    let steps: Vec<attempts::NewStep> = attempt
+        .raw_steps
+        .iter()
+        .map(|s| attempts::NewStep {
+            content_latex: &s.expression,
+            is_correct: s.is_final.then_some(verdict.is_correct),
+        })
+        .collect();
+    // UNCLASSIFIED counts as a wrong answer (decision 16): the answer is wrong.
+    let params = topic.as_ref().map(|t| BktParams {
+        p_l0: t.topic.bkt_p_l0,
+        p_transit: t.topic.bkt_p_transit,
+        p_slip: t.topic.bkt_p_slip,
+        p_guess: t.topic.bkt_p_guess,
+    });
+    let mastery = topic.as_ref().zip(params.as_ref()).map(|(t, params)| {
+        let p_known = innova_domain::bkt::apply_attempt(opened.p_known, params, verdict.is_correct);
+        attempts::MasteryWrite {
+            topic_id: &t.topic.id,
+            p_known,
+            existed: opened.p_known.is_some(),
+            now,
+            window_start: now - chrono::Duration::milliseconds(innova_domain::bkt::TREND_WINDOW_MS),
+        }
+    });
+    let message = if unclassified {
+        let prompt = opened
+            .references
+            .exercise_content
+            .as_ref()
+            .and_then(|c| c.get("prompt"))
+            .and_then(|p| p.as_str())
+            .map(str::to_owned);
+        let message = llm_message(&attempt, &attempt_id, topic.as_ref(), prompt);
+        Some(serde_json::to_string(&message).map_err(AppError::internal)?)
+    } else {
+        None
+    };
+    let outbox_queue = QueueName::LlmClassify.suffix();
+    let stored = attempts::store(
+        &mut tx,
         &attempts::NewAttempt {
             id: &attempt_id,
             student_id: &attempt.student_id,
@@ -185,41 +238,34 @@ pub async fn record(
             status,
             trace_id,
         },
+        &steps,
+        mastery,
+        message.as_deref().map(|body| (outbox_queue, body)),
     )
     .await?;
-    let steps: Vec<attempts::NewStep> = attempt
-        .raw_steps
-        .iter()
-        .map(|s| attempts::NewStep {
-            content_latex: &s.expression,
-            is_correct: s.is_final.then_some(verdict.is_correct),
-        })
-        .collect();
-    attempts::insert_steps(&mut *tx, &attempt_id, &steps).await?;
-    if let Some(topic) = &topic {
-        let t = &topic.topic;
-        let params = BktParams {
-            p_l0: t.bkt_p_l0,
-            p_transit: t.bkt_p_transit,
-            p_slip: t.bkt_p_slip,
-            p_guess: t.bkt_p_guess,
-        };
-        // UNCLASSIFIED counts as a wrong answer (decision 16): the answer is wrong.
+    if let (Some(t), Some(params), None) = (&topic, &params, stored.attempts_count) {
+        // The row appeared since `open` (a concurrent first attempt): apply under its lock.
         mastery::apply_attempt(
             &mut tx,
             &attempt.student_id,
-            &t.id,
-            &params,
+            &t.topic.id,
+            params,
             verdict.is_correct,
         )
         .await?;
     }
-    let mut work = Vec::new();
-    if unclassified {
-        let message = llm_message(&mut tx, &attempt, &attempt_id, topic.as_ref()).await?;
-        work.push(outbox::enqueue(&mut tx, &message).await?);
-    }
     tx.commit().await.map_err(db::DbError::from)?;
+    let work: Vec<OutboxEntry> = stored
+        .outbox_id
+        .zip(message)
+        .map(|(id, body)| OutboxEntry {
+            id,
+            queue: QueueName::LlmClassify,
+            body,
+            group_id: None,
+        })
+        .into_iter()
+        .collect();
 
     publish_stream(app, &attempt, &attempt_id, trace_id).await;
     outbox::publish(app, work).await;
@@ -234,18 +280,12 @@ pub async fn record(
 }
 
 /// Checks what an attempt names (see [`record`]) and returns the named exercise's stored answer.
-async fn check_references(
-    app: &App,
-    student_id: &StudentId,
-    exercise_id: Option<&ExerciseId>,
-    course_id: Option<&CourseId>,
+fn check_references(
+    attempt: &DigitalAttempt,
+    refs: &attempts::AttemptReferences,
 ) -> AppResult<StoredAnswer> {
-    if exercise_id.is_none() && course_id.is_none() {
-        return Ok(StoredAnswer::None);
-    }
-    let refs = attempts::references(&app.db, student_id, exercise_id, course_id).await?;
     let mut problems = Vec::new();
-    if let Some(exercise) = exercise_id {
+    if let Some(exercise) = &attempt.exercise_id {
         if !refs.exercise_found {
             problems.push(format!("exerciseId: no exercise has the id {exercise}"));
         } else if refs.exercise_from_guide {
@@ -255,9 +295,10 @@ async fn check_references(
             ));
         }
     }
-    if let (Some(course), Some(false)) = (course_id, refs.enrolled) {
+    if let (Some(course), Some(false)) = (&attempt.course_id, refs.enrolled) {
         problems.push(format!(
-            "courseId: student {student_id} is not enrolled in course {course}"
+            "courseId: student {} is not enrolled in course {course}",
+            attempt.student_id
         ));
     }
     if !problems.is_empty() {
@@ -267,6 +308,24 @@ async fn check_references(
         .exercise_content
         .as_ref()
         .map_or(StoredAnswer::None, stored_answer))
+}
+
+/// The course of an ad-hoc problem, if named, must have the student ACTIVE in it (one statement).
+async fn check_enrollment(
+    app: &App,
+    student_id: &StudentId,
+    course_id: Option<&CourseId>,
+) -> AppResult<()> {
+    let Some(course) = course_id else {
+        return Ok(());
+    };
+    let refs = attempts::references(&app.db, student_id, None, Some(course)).await?;
+    if refs.enrolled == Some(false) {
+        return Err(AppError::Unprocessable(format!(
+            "courseId: student {student_id} is not enrolled in course {course}"
+        )));
+    }
+    Ok(())
 }
 
 /// A retry key already claimed: the same request (or one claimed before digests were kept) is
@@ -302,18 +361,15 @@ async fn replay(
     }
 }
 
-/// The LLM classifier's message for an UNCLASSIFIED attempt.
-async fn llm_message(
-    conn: &mut db::PgConnection,
+/// The LLM classifier's message for an UNCLASSIFIED attempt (`prompt`: the exercise's
+/// `content.prompt`, when a string).
+fn llm_message(
     attempt: &DigitalAttempt,
     attempt_id: &AttemptId,
     topic: Option<&curriculum::TopicWithCodes>,
-) -> AppResult<LlmClassifyMessage> {
-    let prompt = match attempt.exercise_id.as_ref() {
-        Some(exercise_id) => attempts::exercise_prompt(&mut *conn, exercise_id).await?,
-        None => None,
-    };
-    Ok(LlmClassifyMessage {
+    prompt: Option<String>,
+) -> LlmClassifyMessage {
+    LlmClassifyMessage {
         id: attempt_id.to_owned(),
         topic: Some(attempt.topic_code.clone()),
         domain_id: topic.and_then(|t| t.topic.domain_id.clone()),
@@ -323,7 +379,7 @@ async fn llm_message(
         raw_steps: attempt.raw_steps.clone(),
         final_answer: number_to_string(attempt.student_answer),
         student_id: attempt.student_id.clone(),
-    })
+    }
 }
 
 /// Publishes a stored attempt's telemetry, fire-and-forget (decision 22: it asks for no work;
@@ -394,7 +450,7 @@ pub async fn solve_adhoc(
     permit
         .require(&app.db, Target::student(&problem.student_id))
         .await?;
-    check_references(app, &problem.student_id, None, problem.course_id.as_ref()).await?;
+    check_enrollment(app, &problem.student_id, problem.course_id.as_ref()).await?;
     let digest = problem.digest();
     let attempt_id = AttemptId::new(db::new_id());
     let mut tx = db::begin(&app.db).await?;

@@ -265,19 +265,9 @@ impl<O: Operation> Permit<O> {
             Actor::User(_) if policy.role_only() => return Ok(()),
             Actor::User(caller) => caller,
         };
-        let mut pooled;
-        let conn: &mut PgConnection = match db {
-            Db::Pool(pool) => {
-                pooled = pool
-                    .acquire()
-                    .await
-                    .map_err(innova_core::db::DbError::from)?;
-                &mut pooled
-            }
-            Db::Locked(conn) => conn,
-        };
+        let mut conn = Lazy { db, pooled: None };
         for grant in policy.grants {
-            if grant_holds(conn, caller, *grant, target).await? {
+            if grant_holds_lazily(&mut conn, caller, *grant, target).await? {
                 return Ok(());
             }
         }
@@ -309,9 +299,47 @@ impl<'a> From<&'a mut PgConnection> for Db<'a> {
     }
 }
 
+/// A connection taken from the pool only when a grant needs the database (the caller's own
+/// profile, the admin role and the shared bank are decided without one).
+struct Lazy<'a> {
+    db: Db<'a>,
+    pooled: Option<innova_core::db::PoolConnection>,
+}
+
+impl Lazy<'_> {
+    async fn get(&mut self) -> AppResult<&mut PgConnection> {
+        match &mut self.db {
+            Db::Locked(conn) => Ok(conn),
+            Db::Pool(pool) => {
+                if self.pooled.is_none() {
+                    let conn = pool
+                        .acquire()
+                        .await
+                        .map_err(innova_core::db::DbError::from)?;
+                    self.pooled = Some(conn);
+                }
+                Ok(self.pooled.as_mut().expect("just acquired"))
+            }
+        }
+    }
+}
+
 /// Whether one grant holds for `caller` on `target`.
 pub async fn grant_holds(
     conn: &mut PgConnection,
+    caller: &Caller,
+    grant: Grant,
+    target: Target<'_>,
+) -> AppResult<bool> {
+    let mut lazy = Lazy {
+        db: Db::Locked(conn),
+        pooled: None,
+    };
+    grant_holds_lazily(&mut lazy, caller, grant, target).await
+}
+
+async fn grant_holds_lazily(
+    conn: &mut Lazy<'_>,
     caller: &Caller,
     grant: Grant,
     target: Target<'_>,
@@ -324,31 +352,31 @@ pub async fn grant_holds(
         }
         Grant::TheStudentEnrolled => match (p.student_id(), target.student, target.course) {
             (Some(me), Some(s), Some(course)) if me == s => {
-                users::is_enrolled(&mut *conn, me, course, true).await?
+                users::is_enrolled(conn.get().await?, me, course, true).await?
             }
             _ => false,
         },
         Grant::TeacherOfStudent => match (p.teacher_id(), target.student) {
             (Some(teacher), Some(student)) => {
-                users::teaches_student(&mut *conn, teacher, student).await?
+                users::teaches_student(conn.get().await?, teacher, student).await?
             }
             _ => false,
         },
         Grant::ConfirmedParent => match (p.parent_id(), target.student) {
             (Some(parent), Some(student)) => {
-                users::has_confirmed_link(&mut *conn, parent, student).await?
+                users::has_confirmed_link(conn.get().await?, parent, student).await?
             }
             _ => false,
         },
         Grant::CourseTeacher => match (p.teacher_id(), target.course) {
             (Some(teacher), Some(course)) => {
-                users::is_course_teacher(&mut *conn, teacher, course).await?
+                users::is_course_teacher(conn.get().await?, teacher, course).await?
             }
             _ => false,
         },
         Grant::EnrolledStudent => match (p.student_id(), target.course) {
             (Some(student), Some(course)) => {
-                users::is_enrolled(&mut *conn, student, course, true).await?
+                users::is_enrolled(conn.get().await?, student, course, true).await?
             }
             _ => false,
         },
@@ -358,15 +386,15 @@ pub async fn grant_holds(
         Grant::SharedBank => target.shared,
         Grant::CourseTeacherOfEnrolled => match (p.teacher_id(), target.student, target.course) {
             (Some(teacher), Some(student), Some(course)) => {
-                users::is_course_teacher(&mut *conn, teacher, course).await?
-                    && users::is_enrolled(&mut *conn, student, course, true).await?
+                users::is_course_teacher(conn.get().await?, teacher, course).await?
+                    && users::is_enrolled(conn.get().await?, student, course, true).await?
             }
             _ => false,
         },
         Grant::OwnCourses => match (p.teacher_id(), target.course) {
             (_, None) => true,
             (Some(teacher), Some(course)) => {
-                users::is_course_teacher(&mut *conn, teacher, course).await?
+                users::is_course_teacher(conn.get().await?, teacher, course).await?
             }
             (None, Some(_)) => false,
         },

@@ -62,6 +62,18 @@ pub async fn browse(
 /// `Error tag <code> not found` for an unknown code, with nothing written.
 pub async fn set_status(
     app: &App,
+    permit: &Permit<op::AdminErrorTagsSetStatus>,
+    code: &str,
+    status: ErrorStatus,
+) -> AppResult<AdminTagRow> {
+    let result = set_status_uncached(app, permit, code, status).await;
+    // The catalogue of this process reflects the change at once (others within its TTL).
+    app.catalog.invalidate();
+    result
+}
+
+async fn set_status_uncached(
+    app: &App,
     _: &Permit<op::AdminErrorTagsSetStatus>,
     code: &str,
     status: ErrorStatus,

@@ -44,9 +44,11 @@ pub mod alerts;
 pub mod attempts;
 pub mod auth;
 pub mod authz;
+pub mod catalog;
 mod digest;
 pub mod error;
 pub mod error_tags;
+pub mod maintenance;
 pub mod mastery;
 pub mod outbox;
 // --- Items, assignments, practice
@@ -85,6 +87,8 @@ pub struct App {
     pub config: Arc<Config>,
     pub db: PgPool,
     pub services: Services,
+    /// The catalogue, cached ([`catalog`]).
+    pub catalog: catalog::Catalog,
 }
 
 impl App {
@@ -93,6 +97,7 @@ impl App {
             config,
             db,
             services,
+            catalog: catalog::Catalog::default(),
         }
     }
 }

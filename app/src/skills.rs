@@ -46,7 +46,22 @@ fn or_duplicate(e: DbError, code: &str, unit_id: &str) -> AppError {
 /// Creates a topic with the schema's BKT priors. An unknown unit or subdomain is
 /// [`AppError::Unprocessable`] naming `unitId` / `subdomainId`; a database without units
 /// [`AppError::NotFound`]; a code already used in the unit [`AppError::Conflict`].
-pub async fn create(app: &App, _: &Permit<op::SkillsCreate>, new: NewSkill) -> AppResult<TopicRow> {
+pub async fn create(
+    app: &App,
+    permit: &Permit<op::SkillsCreate>,
+    new: NewSkill,
+) -> AppResult<TopicRow> {
+    let result = create_uncached(app, permit, new).await;
+    // The catalogue of this process reflects the change at once (others within its TTL).
+    app.catalog.invalidate();
+    result
+}
+
+async fn create_uncached(
+    app: &App,
+    _: &Permit<op::SkillsCreate>,
+    new: NewSkill,
+) -> AppResult<TopicRow> {
     let unit = match &new.unit_id {
         Some(id) => repo::unit_by_id(&app.db, id)
             .await?
@@ -103,6 +118,18 @@ fn topic_not_found(id: &str) -> AppError {
 /// code already used in the topic's unit [`AppError::Conflict`].
 pub async fn update(
     app: &App,
+    permit: &Permit<op::SkillsUpdate>,
+    id: &TopicId,
+    changes: TopicChanges,
+) -> AppResult<TopicRow> {
+    let result = update_uncached(app, permit, id, changes).await;
+    // The catalogue of this process reflects the change at once (others within its TTL).
+    app.catalog.invalidate();
+    result
+}
+
+async fn update_uncached(
+    app: &App,
     _: &Permit<op::SkillsUpdate>,
     id: &TopicId,
     changes: TopicChanges,
@@ -135,7 +162,22 @@ pub enum Deleted {
 /// Deletes a topic with its own prerequisite links, in one transaction. A topic that exercises,
 /// students' estimates or other topics' prerequisites still reference is [`AppError::Conflict`]
 /// saying which, and nothing is deleted.
-pub async fn delete(app: &App, _: &Permit<op::SkillsDelete>, id: &TopicId) -> AppResult<Deleted> {
+pub async fn delete(
+    app: &App,
+    permit: &Permit<op::SkillsDelete>,
+    id: &TopicId,
+) -> AppResult<Deleted> {
+    let result = delete_uncached(app, permit, id).await;
+    // The catalogue of this process reflects the change at once (others within its TTL).
+    app.catalog.invalidate();
+    result
+}
+
+async fn delete_uncached(
+    app: &App,
+    _: &Permit<op::SkillsDelete>,
+    id: &TopicId,
+) -> AppResult<Deleted> {
     let mut tx = db::begin(&app.db).await?;
     let Some(topic) = repo::topic_by_id(&mut *tx, id).await? else {
         return Ok(Deleted::Absent);

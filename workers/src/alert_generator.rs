@@ -19,6 +19,15 @@ pub async fn run_scheduled(app: &App) -> AppResult<Option<RunReport>> {
     if let Err(e) = innova_app::guides::fail_stuck(app, innova_core::db::now()).await {
         tracing::error!(error = %e, "sweeping stuck guides failed");
     }
+    // Retry keys and mastery-history points past their use (logs its own failure).
+    match innova_app::maintenance::prune(app, innova_core::db::now()).await {
+        Ok(p) => tracing::info!(
+            attempt_requests = p.attempt_requests,
+            mastery_history = p.mastery_history,
+            "pruned"
+        ),
+        Err(e) => tracing::error!(error = %e, "pruning failed"),
+    }
     crate::reenqueue::run_scheduled(app).await; // --- LLM classifier: its own killswitch; never fails this cycle
     crate::telemetry_archive::run_scheduled(app).await; // --- OCR / archive (logs its own failure)
     if app

@@ -375,7 +375,7 @@ async fn a_student_submits_two_photos_is_graded_and_sees_the_solution_only_when_
         ),
         ("35", 1, "q-1")
     );
-    assert_eq!(solution.steps_json["steps"][0]["checkpoint"], true);
+    assert!(solution.steps_json.steps[0].checkpoint);
     assert!(
         results.questions[1].solution.is_none(),
         "not submitted: hidden"

@@ -218,6 +218,52 @@ pub async fn topic_by_code(
     .await?)
 }
 
+/// A topic of the catalogue with what [`topic_by_code`] orders candidates by: the subject and
+/// country of its curriculum.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct CatalogTopic {
+    #[sqlx(flatten)]
+    pub topic: TopicWithCodes,
+    pub subject_id: String,
+    pub country: String,
+}
+
+/// Every topic, in [`topic_by_code`]'s teaching order (the unit's grade level, sequence and code,
+/// then the topic id — ordered by the database, so its collation decides as it does there), for
+/// a cache that resolves codes without a query ([`topic_by_code`] is the reference).
+pub async fn topic_catalog(exec: impl PgExecutor<'_>) -> DbResult<Vec<CatalogTopic>> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {TOPIC_COLUMNS}, d.code AS domain_code, s.code AS subdomain_code,
+                cu.subject_id, cu.country
+         FROM topics t
+         JOIN units u ON u.id = t.unit_id
+         JOIN curricula cu ON cu.id = u.curriculum_id
+         LEFT JOIN domains d ON d.id = t.domain_id
+         LEFT JOIN subdomains s ON s.id = t.subdomain_id
+         ORDER BY u.grade_level, u.sequence, u.code, t.id"
+    ))
+    .fetch_all(exec)
+    .await?)
+}
+
+/// The subject and country of a course's curriculum (what [`topic_by_code`] prefers), if the
+/// course exists.
+pub async fn course_scope(
+    exec: impl PgExecutor<'_>,
+    course_id: &CourseId,
+) -> DbResult<Option<(String, String)>> {
+    Ok(sqlx::query_as(
+        "SELECT c.subject_id, o.country
+         FROM courses c
+         JOIN schools sc ON sc.id = c.school_id
+         JOIN organizations o ON o.id = sc.organization_id
+         WHERE c.id = $1",
+    )
+    .bind(course_id)
+    .fetch_optional(exec)
+    .await?)
+}
+
 /// Inserts a topic; an unknown `unit_id` is [`super::DbError::MissingReference`] `unitId`, a
 /// code already used in the unit is a conflict on `unitId, code`.
 pub async fn insert_topic(exec: impl PgExecutor<'_>, topic: &NewTopic) -> DbResult<TopicRow> {

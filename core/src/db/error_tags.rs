@@ -76,6 +76,13 @@ pub async fn by_id(exec: impl PgExecutor<'_>, id: &str) -> DbResult<Option<Error
 }
 
 /// The id of the tag with this code (how classifications are stored: `error_tag_id`).
+/// Every tag's code and id (any status), for the catalogue cache.
+pub async fn codes_and_ids(exec: impl PgExecutor<'_>) -> DbResult<Vec<(String, String)>> {
+    Ok(sqlx::query_as("SELECT code, id FROM error_tags")
+        .fetch_all(exec)
+        .await?)
+}
+
 pub async fn id_by_code(exec: impl PgExecutor<'_>, code: &str) -> DbResult<Option<String>> {
     Ok(
         sqlx::query_scalar("SELECT id FROM error_tags WHERE code = $1")

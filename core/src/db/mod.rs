@@ -40,6 +40,7 @@ pub mod curriculum;
 pub mod enums;
 pub mod error;
 pub mod error_tags;
+pub mod maintenance;
 pub mod mastery;
 pub mod migrate;
 pub mod outbox;
@@ -76,6 +77,8 @@ use crate::services::Runtime;
 
 pub use error::{DbError, DbResult};
 pub use sqlx::{PgConnection, PgExecutor, PgPool, Postgres};
+/// A connection taken from the pool.
+pub type PoolConnection = sqlx::pool::PoolConnection<Postgres>;
 
 /// A transaction on the pool.
 pub type Tx = sqlx::Transaction<'static, Postgres>;

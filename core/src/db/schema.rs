@@ -730,8 +730,19 @@ impl fmt::Display for SchemaDiff {
     }
 }
 
+/// The prefix of the project's own indexes on reference tables (`migrations/`, after the
+/// initial one): additions the reference system never reads, so a database with them still has
+/// the reference's schema (and one without them, the reference's own, still baselines).
+pub const OWN_INDEX_PREFIX: &str = "innova_";
+
+/// Whether `key` is one of the project's own indexes ([`OWN_INDEX_PREFIX`]).
+pub fn is_own_index(key: &Key) -> bool {
+    key.kind == Kind::Index && key.name.starts_with(OWN_INDEX_PREFIX)
+}
+
 /// Compares two descriptions. Functions are only checked for presence: a database may hold
-/// functions of its own (Supabase projects often do).
+/// functions of its own (Supabase projects often do); the project's own indexes
+/// ([`is_own_index`]) are not differences.
 pub fn compare(expected: &SchemaDescription, actual: &SchemaDescription) -> SchemaDiff {
     let mut differences = Vec::new();
     let missing_table = |d: &SchemaDescription, key: &Key| {
@@ -755,6 +766,7 @@ pub fn compare(expected: &SchemaDescription, actual: &SchemaDescription) -> Sche
     for key in actual.items.keys() {
         if !expected.items.contains_key(key)
             && key.kind != Kind::Function
+            && !is_own_index(key)
             && !missing_table(expected, key)
         {
             differences.push(format!("unexpected {key}"));

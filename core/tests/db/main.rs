@@ -12,6 +12,7 @@ mod curriculum;
 mod error_tags;
 mod errors;
 mod exercises;
+mod maintenance;
 mod mastery;
 mod schema_compat;
 mod seed;
