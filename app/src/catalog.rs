@@ -1,5 +1,5 @@
 //! The catalogue in memory: topics (with their BKT parameters, domain and subdomain codes),
-//! error-tag ids, and the curriculum scope of the courses asked about — read on almost every
+//! error-tag ids, the taxonomy's subdomains, and the curriculum scope of the courses asked about — read on almost every
 //! attempt and changed a few times a year. One snapshot per process, loaded on first use (never
 //! at start-up: a Lambda cold start does not pay for it), reloaded when older than [`TTL`], and
 //! dropped at once by the use cases of this process that change it ([`Catalog::invalidate`]:
@@ -15,6 +15,7 @@ use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 use innova_core::db::curriculum::{self, CatalogTopic, TopicWithCodes};
+use innova_core::db::mastery::{self, SubdomainWithDomain};
 use innova_core::db::{PgPool, error_tags};
 use innova_domain::ids::CourseId;
 
@@ -33,6 +34,8 @@ struct Snapshot {
     /// Topics by code, each list in teaching order.
     topics: HashMap<String, Vec<CatalogTopic>>,
     error_tags: HashMap<String, String>,
+    /// Every subdomain with its domain (domain code, subdomain code order).
+    subdomains: Arc<Vec<SubdomainWithDomain>>,
     /// `(subject, country)` of courses seen (`None`: no such course).
     courses: RwLock<HashMap<CourseId, Option<(String, String)>>>,
 }
@@ -70,10 +73,12 @@ impl Catalog {
                 .push(t);
         }
         let error_tags = error_tags::codes_and_ids(db).await?.into_iter().collect();
+        let subdomains = Arc::new(mastery::subdomains_with_domains(db).await?);
         let snapshot = Arc::new(Snapshot {
             loaded_at,
             topics,
             error_tags,
+            subdomains,
             courses: RwLock::default(),
         });
         if let Ok(mut current) = self.current.write() {
@@ -104,6 +109,11 @@ impl Catalog {
                 .find(|t| &t.subject_id == subject && &t.country == country)
         });
         Ok(preferred.or(candidates.first()).map(|t| t.topic.clone()))
+    }
+
+    /// Every subdomain with its domain, in domain code then subdomain code order.
+    pub async fn subdomains(&self, db: &PgPool) -> AppResult<Arc<Vec<SubdomainWithDomain>>> {
+        Ok(self.snapshot(db).await?.subdomains.clone())
     }
 
     /// The id of the error tag with this code (any status).

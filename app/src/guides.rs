@@ -717,15 +717,9 @@ pub async fn results(
     guide_id: &GuideId,
 ) -> AppResult<Results> {
     let guide = owned(app, permit, guide_id).await?;
-    let students = guides::active_students(&app.db, &guide.course_id).await?;
-    let questions: Vec<QuestionRow> = guides::questions_of(&app.db, &guide.id)
-        .await?
-        .into_iter()
-        .map(|q| q.question)
-        .filter(|q| q.status == GuideQuestionStatus::Approved)
-        .collect();
-    let cells: Vec<Cell> = guides::latest_submissions(&app.db, &guide.id)
-        .await?
+    let (students, questions, submissions) =
+        guides::results_data(&app.db, &guide.id, &guide.course_id).await?;
+    let cells: Vec<Cell> = submissions
         .into_iter()
         .map(|s| Cell {
             is_late: guide.due_at.is_some_and(|due| s.created_at > due),

@@ -209,27 +209,34 @@ struct CourseData {
     students: Vec<CourseStudent>,
     attempts: HashMap<StudentId, Vec<CourseAttempt>>,
     mastery: HashMap<StudentId, Vec<MasteryRow>>,
-    subdomains: Vec<SubdomainWithDomain>,
+    subdomains: std::sync::Arc<Vec<SubdomainWithDomain>>,
 }
 
 impl CourseData {
     async fn load(app: &App, course_id: &CourseId, per_student: usize) -> AppResult<Self> {
+        // Two statements (the students with their mastery rows, their attempts); the taxonomy
+        // is the catalogue's.
         let db = &app.db;
-        let students = mastery::course_students(db, course_id).await?;
-        let ids: Vec<StudentId> = students.iter().map(|s| s.student_id.clone()).collect();
-        let mut attempts: HashMap<StudentId, Vec<CourseAttempt>> = HashMap::new();
-        for a in mastery::course_attempts(db, course_id, &ids, per_student as i64).await? {
-            attempts.entry(a.student_id.clone()).or_default().push(a);
-        }
+        let mut students: Vec<CourseStudent> = Vec::new();
         let mut rows: HashMap<StudentId, Vec<MasteryRow>> = HashMap::new();
-        for m in mastery::of_students(db, &ids).await? {
-            rows.entry(m.student_id.clone()).or_default().push(m);
+        for (student, mastery) in mastery::course_students_with_mastery(db, course_id).await? {
+            if students
+                .last()
+                .is_none_or(|s| s.student_id != student.student_id)
+            {
+                students.push(student);
+            }
+            if let Some(m) = mastery {
+                rows.entry(m.student_id.clone()).or_default().push(m);
+            }
         }
-        let subdomains = if students.is_empty() {
-            Vec::new()
-        } else {
-            mastery::subdomains_with_domains(db).await?
-        };
+        let mut attempts: HashMap<StudentId, Vec<CourseAttempt>> = HashMap::new();
+        if !students.is_empty() {
+            for a in mastery::course_attempts(db, course_id, per_student as i64).await? {
+                attempts.entry(a.student_id.clone()).or_default().push(a);
+            }
+        }
+        let subdomains = app.catalog.subdomains(db).await?;
         Ok(CourseData {
             students,
             attempts,

@@ -60,7 +60,7 @@ pg_start() {
   fi
   if pg_user_run "$bin/pg_ctl" -D "$dir/data" status >/dev/null 2>&1; then return 0; fi
   pg_user_run "$bin/pg_ctl" -D "$dir/data" -l "$dir/log" -w -t 60 start -o \
-    "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300 -c shared_buffers=256MB" >/dev/null \
+    "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300 -c shared_buffers=256MB -c shared_preload_libraries=pg_stat_statements" >/dev/null \
     || { cat "$dir/log" >&2; die "PostgreSQL did not start"; }
 }
 

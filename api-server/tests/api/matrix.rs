@@ -1676,3 +1676,175 @@ async fn every_json_body_must_be_an_object() {
         }
     }
 }
+
+// ---- statement budgets ----------------------------------------------------------------------
+
+/// The most statements one successful request of each operation may issue, on the matrix's
+/// world (BEGIN and COMMIT count: each statement is a round trip to PostgreSQL). The caller is
+/// already provisioned and the catalogue loaded (both happen once per process). A route that
+/// starts reading per row (an N+1) exceeds its budget; a budget is lowered when a route gets
+/// cheaper, never raised to let a change land without saying why here.
+#[rustfmt::skip]
+const BUDGETS: &[(&str, u32)] = &[
+    // Public, and the caller's own.
+    ("root", 0), ("health", 1), ("openapi_yaml", 0), ("openapi_json", 0), ("docs", 0),
+    ("auth_jwks", 0), ("auth_register", 8), ("auth_login", 4), ("auth_refresh", 9),
+    ("auth_forgot_password", 2), ("auth_confirm_forgot_password", 6), ("auth_me", 0),
+    ("auth_logout", 1),
+    // POST /attempts: BEGIN, open, store, COMMIT (issue 27).
+    ("attempts_create", 4), ("attempts_solve_adhoc", 6), ("attempts_ocr_extract", 0),
+    ("attempts_status", 1), ("attempts_detail", 3), ("attempts_report", 3),
+    // The routes the apps poll (mastery, the course heatmap, alerts, guide results, student
+    // guides): 1–3.
+    ("mastery_student", 1), ("mastery_course", 3), ("mastery_course_heatmap", 3),
+    ("mastery_classroom", 3), ("mastery_recommend", 4),
+    ("items_create", 2), ("items_list", 1), ("items_get", 2), ("items_irt", 1),
+    ("items_generate", 3),
+    ("skills_create", 2), ("skills_list", 1), ("skills_taxonomy", 2), ("skills_error_tags", 1),
+    ("skills_get", 1), ("skills_update", 1), ("skills_delete", 6), ("skills_prerequisites", 2),
+    ("guides_create", 2), ("guides_ingest", 8), ("guides_list", 3), ("guides_get", 4),
+    ("guides_update", 3), ("guides_update_question", 4), ("guides_update_solution", 7),
+    ("guides_regenerate_solution", 5), ("guides_publish", 13), ("guides_archive", 5),
+    ("guides_source_url", 2), ("guides_results", 3), ("guides_submission", 4),
+    ("guides_submission_error_tag", 6),
+    ("student_guides_list", 1), ("student_guides_get", 4), ("student_submissions_create", 7),
+    ("student_submissions_complete", 8), ("student_submissions_status", 1),
+    ("student_guides_results", 4), ("student_guides_scan_page_url", 2),
+    ("student_guides_scan_page", 11),
+    ("assignments_create", 10), ("assignments_recommend", 12), ("assignments_student", 5),
+    ("practice_assign", 10), ("practice_recommend_next", 3),
+    ("alerts_list", 2), ("alerts_create", 3), ("alerts_resolve", 2),
+    ("classrooms_create", 6), ("classrooms_mine", 1), ("classrooms_student_mine", 1),
+    ("classrooms_get", 2), ("classrooms_invite", 3), ("classrooms_join", 7),
+    ("classrooms_archive", 2),
+    ("parent_children", 1), ("parent_child", 5),
+    ("admin_error_tags_list", 7), ("admin_error_tags_set_status", 1), ("admin_status", 4),
+    ("admin_killswitch_set", 0),
+];
+
+/// Statements the database has counted for this database since the last reset. Left out: the
+/// reading and resetting statements themselves; PostgreSQL's own foreign-key checks (a deferred
+/// constraint checks at COMMIT: no statement of ours, no round trip); and sqlx's look-ups of a
+/// custom type (`pg_type`, `pg_enum`), made once per connection and then cached by it.
+async fn statements(pool: &sqlx::PgPool) -> i64 {
+    sqlx::query_scalar(
+        "SELECT COALESCE(sum(calls), 0)::bigint FROM pg_stat_statements
+         WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+           AND query NOT LIKE '%pg_stat_statements%' 
+           AND query NOT LIKE 'SELECT % FROM ONLY %FOR KEY SHARE OF x'
+           AND query NOT LIKE '%pg_catalog.pg_type%' AND query NOT LIKE '%pg_catalog.pg_enum%'
+           AND query NOT LIKE 'SELECT $1::regtype::oid'",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap()
+}
+
+async fn reset_statements(pool: &sqlx::PgPool) {
+    sqlx::query(
+        "SELECT pg_stat_statements_reset(0, (SELECT oid FROM pg_database
+                                              WHERE datname = current_database()), 0)",
+    )
+    .execute(pool)
+    .await
+    .unwrap();
+}
+
+#[tokio::test]
+async fn every_operation_stays_within_its_statement_budget() {
+    let world = matrix_world();
+    let run = Run::start(&world).await;
+    let made = run.make().await;
+    let pool = run.app.pool().clone();
+    sqlx::query("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+        .execute(&pool)
+        .await
+        .expect("pg_stat_statements (scripts/lib/services.sh preloads it)");
+    let identities = identities(&world);
+    // Once per process, not per request: each caller provisioned, the catalogue loaded.
+    for who in identities.iter().filter(|w| w.email.is_some()) {
+        run.send(&get("auth_me", "/auth/me"), who).await;
+    }
+    let cases = cases(&made);
+    for case in cases.iter().filter(|c| c.operation == "attempts_create") {
+        for who in &identities {
+            if expected(&world, who, case) == case.success {
+                run.send(case, who).await;
+            }
+        }
+    }
+
+    let mut worst = std::collections::BTreeMap::<&str, (u32, &str)>::new();
+    let mut unmeasured = Vec::new();
+    for case in &cases {
+        let Some(who) = identities
+            .iter()
+            .find(|w| expected(&world, w, case) == case.success)
+        else {
+            continue;
+        };
+        // Requests in flight from the previous case are over: the count is this request's.
+        reset_statements(&pool).await;
+        let (status, body, _) = run.send(case, who).await;
+        let n = statements(&pool).await as u32;
+        if std::env::var("INNOVA_BUDGET_QUERIES").is_ok_and(|o| o == case.operation) {
+            let queries: Vec<(i64, String)> = sqlx::query_as(
+                "SELECT calls, left(regexp_replace(query, '\\s+', ' ', 'g'), 160) FROM pg_stat_statements
+                 WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+                   AND query NOT LIKE '%pg_stat_statements%' 
+           AND query NOT LIKE 'SELECT % FROM ONLY %FOR KEY SHARE OF x'
+           AND query NOT LIKE '%pg_catalog.pg_type%' AND query NOT LIKE '%pg_catalog.pg_enum%'
+           AND query NOT LIKE 'SELECT $1::regtype::oid'",
+            )
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+            let _ = writeln!(
+                std::io::stderr(),
+                "{} ({}): {queries:#?}",
+                case.operation,
+                case.about
+            );
+        }
+        if !(200..300).contains(&status) {
+            unmeasured.push(format!(
+                "{} ({}): {status} {body}",
+                case.operation, case.about
+            ));
+            continue;
+        }
+        let entry = worst.entry(case.operation).or_insert((0, case.about));
+        if n >= entry.0 {
+            *entry = (n, case.about);
+        }
+    }
+    let mut report = String::from("statements per request (the case that issued most):\n");
+    let mut problems = Vec::new();
+    for (operation, (n, about)) in &worst {
+        let budget = BUDGETS
+            .iter()
+            .find(|(o, _)| o == operation)
+            .map(|(_, b)| *b);
+        report.push_str(&format!(
+            "  {operation:<32} {n:>3} / {:>3}  {about}\n",
+            budget.map_or("?".into(), |b| b.to_string())
+        ));
+        match budget {
+            None => problems.push(format!("{operation}: no budget in BUDGETS")),
+            Some(b) if *n > b => problems.push(format!("{operation}: {n} statements, budget {b}")),
+            Some(_) => {}
+        }
+    }
+    for (operation, _) in BUDGETS {
+        if !worst.contains_key(operation) {
+            problems.push(format!("{operation}: not measured (no successful case)"));
+        }
+    }
+    let _ = writeln!(std::io::stderr(), "{report}");
+    assert!(
+        problems.is_empty(),
+        "{report}\n{}\nunmeasured cases:\n{}",
+        problems.join("\n"),
+        unmeasured.join("\n")
+    );
+}

@@ -280,7 +280,7 @@ pub async fn course_grade_level(exec: impl PgExecutor<'_>, course_id: &CourseId)
 // ---- questions ---------------------------------------------------------------------------------
 
 /// A stored question (the reference's raw `GuideQuestion` row).
-#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow, serde::Deserialize)]
 pub struct QuestionRow {
     pub id: QuestionId,
     pub guide_id: GuideId,
@@ -574,7 +574,7 @@ pub async fn insert_teacher_version(
 // ---- publishing --------------------------------------------------------------------------------
 
 /// The students with an ACTIVE enrollment in the course, by display name (ties: id).
-#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow, serde::Deserialize)]
 pub struct StudentName {
     pub id: StudentId,
     pub display_name: String,
@@ -619,7 +619,7 @@ pub async fn insert_assignment(
 
 /// A submission as the teacher sees it, with its effective error tag: the teacher's override
 /// if any, else the linked attempt's tag.
-#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow, serde::Deserialize)]
 pub struct SubmissionRow {
     pub id: SubmissionId,
     pub guide_id: GuideId,
@@ -670,6 +670,52 @@ pub async fn latest_submissions(
     .bind(guide_id)
     .fetch_all(exec)
     .await?)
+}
+
+/// What the results matrix of a guide shows, in one statement: the course's ACTIVE students (as
+/// [`active_students`]), the guide's APPROVED questions (in [`questions_of`]'s order), and the
+/// latest try of each student on each question (as [`latest_submissions`]).
+pub async fn results_data(
+    exec: impl PgExecutor<'_>,
+    guide_id: &GuideId,
+    course_id: &CourseId,
+) -> DbResult<(Vec<StudentName>, Vec<QuestionRow>, Vec<SubmissionRow>)> {
+    let latest = SUBMISSION_SELECT.replacen(
+        "SELECT",
+        "SELECT DISTINCT ON (s.guide_question_id, s.student_id)",
+        1,
+    );
+    let (students, questions, submissions): (
+        serde_json::Value,
+        serde_json::Value,
+        serde_json::Value,
+    ) = sqlx::query_as(&format!(
+        "SELECT
+           (SELECT COALESCE(json_agg(x ORDER BY x.display_name, x.id), '[]')
+            FROM (SELECT s.id, s.display_name FROM enrollments e
+                  JOIN students s ON s.id = e.student_id
+                  WHERE e.course_id = $2 AND e.status = 'ACTIVE') x),
+           (SELECT COALESCE(json_agg(x ORDER BY x.sequence, x.id), '[]')
+            FROM (SELECT {QUESTION_COLUMNS} FROM guide_questions q
+                  WHERE q.guide_id = $1 AND q.status = 'APPROVED') x),
+           (SELECT COALESCE(json_agg(x ORDER BY x.attempt_number DESC, x.created_at, x.id), '[]')
+            FROM ({latest} WHERE s.guide_id = $1
+                  ORDER BY s.guide_question_id, s.student_id, s.attempt_number DESC) x)"
+    ))
+    .bind(guide_id)
+    .bind(course_id)
+    .fetch_one(exec)
+    .await?;
+    let decode = |e: serde_json::Error| {
+        super::DbError::Other(sqlx::Error::Decode(
+            format!("the results of guide {guide_id} do not read back: {e}").into(),
+        ))
+    };
+    Ok((
+        serde_json::from_value(students).map_err(decode)?,
+        serde_json::from_value(questions).map_err(decode)?,
+        serde_json::from_value(submissions).map_err(decode)?,
+    ))
 }
 
 /// The submission if it belongs to the guide.

@@ -251,6 +251,74 @@ pub async fn course_students(
     .await?)
 }
 
+/// A course's ACTIVE students (joining order) with their mastery rows (topic code order), in
+/// one statement: a student without rows appears once, with `None`.
+pub async fn course_students_with_mastery(
+    exec: impl PgExecutor<'_>,
+    course_id: &CourseId,
+) -> DbResult<Vec<(CourseStudent, Option<MasteryRow>)>> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        #[sqlx(flatten)]
+        student: CourseStudent,
+        topic_id: Option<TopicId>,
+        topic_code: Option<String>,
+        topic_name: Option<String>,
+        subdomain_id: Option<String>,
+        p_known: Option<f64>,
+        attempts_count: Option<i32>,
+        last_attempt_at: Option<NaiveDateTime>,
+        trend_7d: Option<f64>,
+    }
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT s.id AS student_id, s.display_name, u.email,
+                m.topic_id, t.code AS topic_code, t.name AS topic_name, t.subdomain_id,
+                m.p_known, m.attempts_count, m.last_attempt_at, m.trend_7d
+         FROM enrollments e
+         JOIN students s ON s.id = e.student_id
+         LEFT JOIN users u ON u.id = s.user_id
+         LEFT JOIN student_topic_mastery m ON m.student_id = s.id
+         LEFT JOIN topics t ON t.id = m.topic_id
+         WHERE e.course_id = $1 AND e.status = 'ACTIVE'
+         ORDER BY e.joined_at, e.student_id, t.code, m.topic_id",
+    )
+    .bind(course_id)
+    .fetch_all(exec)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let mastery = match (
+                r.topic_id,
+                r.topic_code,
+                r.topic_name,
+                r.p_known,
+                r.attempts_count,
+            ) {
+                (
+                    Some(topic_id),
+                    Some(topic_code),
+                    Some(topic_name),
+                    Some(p_known),
+                    Some(attempts_count),
+                ) => Some(MasteryRow {
+                    student_id: r.student.student_id.clone(),
+                    topic_id,
+                    topic_code,
+                    topic_name,
+                    subdomain_id: r.subdomain_id,
+                    p_known,
+                    attempts_count,
+                    last_attempt_at: r.last_attempt_at,
+                    trend_7d: r.trend_7d,
+                }),
+                _ => None,
+            };
+            (r.student, mastery)
+        })
+        .collect())
+}
+
 /// An attempt as the course views use it: outcome, tag, and what places it in a subdomain.
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct CourseAttempt {
@@ -274,14 +342,14 @@ pub struct CourseAttempt {
 pub async fn course_attempts(
     exec: impl PgExecutor<'_>,
     course_id: &CourseId,
-    student_ids: &[StudentId],
     per_student: i64,
 ) -> DbResult<Vec<CourseAttempt>> {
     Ok(sqlx::query_as(
         "SELECT st.student_id, a.id, a.exercise_prompt, a.is_correct, a.error_tag_code,
                 a.error_tag_name, a.tag_domain_id, a.tag_subdomain_code, a.exercise_subdomain_id,
                 a.classifier_source, a.confidence, a.created_at
-         FROM UNNEST($2::text[]) AS st(student_id)
+         FROM (SELECT student_id FROM enrollments
+               WHERE course_id = $1 AND status = 'ACTIVE') AS st
          CROSS JOIN LATERAL (
              SELECT a.id, x.content->'prompt' AS exercise_prompt, a.is_correct,
                     t.code AS error_tag_code, t.name AS error_tag_name,
@@ -294,11 +362,10 @@ pub async fn course_attempts(
              LEFT JOIN topics tp ON tp.id = x.topic_id
              WHERE a.student_id = st.student_id AND a.course_id = $1
              ORDER BY a.created_at DESC, a.id DESC
-             LIMIT $3
+             LIMIT $2
          ) a",
     )
     .bind(course_id)
-    .bind(student_ids)
     .bind(per_student)
     .fetch_all(exec)
     .await?)
