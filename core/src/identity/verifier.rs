@@ -46,6 +46,9 @@ pub const INITIAL_RETRY_INTERVAL: Duration = Duration::from_secs(1);
 pub const MAX_KEY_AGE: Duration = Duration::from_secs(600);
 /// Clock skew tolerated on `exp` and `nbf`.
 pub const LEEWAY_SECS: u64 = 30;
+/// Verified tokens kept (by SHA-256 of the whole token) so that a client's next requests skip
+/// the signature check; emptied when full.
+pub const MAX_VERIFIED: usize = 10_000;
 
 /// Why a token was refused. Every variant is a 401 for the client; the variant is for logs
 /// and tests.
@@ -168,6 +171,11 @@ pub struct Verifier {
     source: Arc<dyn JwksSource>,
     issuer: String,
     cache: RwLock<Arc<KeyCache>>,
+    /// Tokens already verified, by the SHA-256 of the token: the same bytes verify the same way
+    /// until they expire (checked again on every hit), so only their first request pays for
+    /// the signature check. A key rotated out of the set keeps its tokens valid until they
+    /// expire, as it would for a client holding them.
+    verified: RwLock<HashMap<[u8; 32], VerifiedToken>>,
     refresh: tokio::sync::Mutex<RefreshState>,
     refetch_interval: Duration,
 }
@@ -178,6 +186,7 @@ impl Verifier {
             source,
             issuer,
             cache: RwLock::new(Arc::new(KeyCache::default())),
+            verified: RwLock::default(),
             refresh: tokio::sync::Mutex::new(RefreshState::default()),
             refetch_interval: REFETCH_INTERVAL,
         }
@@ -195,6 +204,37 @@ impl Verifier {
 
     /// Verifies a bearer token (without the `Bearer ` prefix).
     pub async fn verify(&self, token: &str) -> Result<VerifiedToken, VerifyError> {
+        let digest: [u8; 32] =
+            aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, token.as_bytes())
+                .as_ref()
+                .try_into()
+                .expect("SHA-256 is 32 bytes");
+        let known = self
+            .verified
+            .read()
+            .ok()
+            .and_then(|v| v.get(&digest).cloned());
+        if let Some(known) = known {
+            if known.expires_at + LEEWAY_SECS >= jsonwebtoken::get_current_timestamp() {
+                return Ok(known);
+            }
+            if let Ok(mut v) = self.verified.write() {
+                v.remove(&digest);
+            }
+            return Err(VerifyError::Expired);
+        }
+        let verified = self.verify_signature(token).await?;
+        if let Ok(mut v) = self.verified.write() {
+            if v.len() >= MAX_VERIFIED {
+                v.clear();
+            }
+            v.insert(digest, verified.clone());
+        }
+        Ok(verified)
+    }
+
+    /// [`Self::verify`] without the cache: the signature and the claims.
+    async fn verify_signature(&self, token: &str) -> Result<VerifiedToken, VerifyError> {
         // header.payload.signature, nothing more.
         let mut parts = token.split('.');
         let (Some(header), Some(payload), Some(signature), None) =
@@ -755,5 +795,39 @@ mod tests {
         // With no interval, the unknown kid triggers one refetch and then verifies.
         let v = Verifier::new(source.clone(), ISS.into()).with_refetch_interval(Duration::ZERO);
         assert!(v.verify(&new.sign(&claims()).unwrap()).await.is_ok());
+    }
+
+    #[tokio::test]
+    async fn a_verified_token_is_remembered_until_it_expires() {
+        let key = rsa_key();
+        let v = verifier_for(&key);
+        let token = key.sign(&claims()).unwrap();
+        let first = v.verify(&token).await.unwrap();
+        assert_eq!(v.verified.read().unwrap().len(), 1);
+        assert_eq!(v.verify(&token).await.unwrap(), first, "served from memory");
+        assert_eq!(v.verified.read().unwrap().len(), 1);
+        // Another token is another entry; a bad one is never remembered.
+        let mut c = claims();
+        c["sub"] = json!("u-2");
+        v.verify(&key.sign(&c).unwrap()).await.unwrap();
+        let mid = token.len() - 10;
+        let swap = if &token[mid..=mid] == "A" { "B" } else { "A" };
+        let tampered = format!("{}{swap}{}", &token[..mid], &token[mid + 1..]);
+        assert!(v.verify(&tampered).await.is_err());
+        assert_eq!(v.verified.read().unwrap().len(), 2);
+        // A remembered token past its expiry (and leeway) is refused and forgotten.
+        let digest: [u8; 32] =
+            aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, token.as_bytes())
+                .as_ref()
+                .try_into()
+                .unwrap();
+        v.verified
+            .write()
+            .unwrap()
+            .get_mut(&digest)
+            .unwrap()
+            .expires_at = now() - LEEWAY_SECS - 5;
+        assert_eq!(v.verify(&token).await, Err(VerifyError::Expired));
+        assert_eq!(v.verified.read().unwrap().len(), 1);
     }
 }
