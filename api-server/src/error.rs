@@ -250,8 +250,13 @@ impl From<HttpError> for ApiError {
     }
 }
 
-/// Database errors: client-caused ones become 4xx naming the field (decision 5), the rest a
-/// 500 whose cause is logged, never sent.
+/// `Retry-After` of a 503 for a database that did not answer in time (its acquire and statement
+/// timeouts, docs/architecture.md "Timeouts"): long enough for a pool to free a connection.
+pub const DATABASE_RETRY_AFTER_SECS: u64 = 5;
+
+/// Database errors: client-caused ones become 4xx naming the field (decision 5); a database
+/// that does not answer in time (or cannot be reached) a 503 with `Retry-After`; the rest a 500
+/// whose cause is logged, never sent.
 impl From<innova_core::db::DbError> for ApiError {
     fn from(e: innova_core::db::DbError) -> Self {
         use innova_core::db::DbError;
@@ -275,6 +280,13 @@ impl From<innova_core::db::DbError> for ApiError {
                 ApiError::validation(vec![format!("{field} {message}")])
             }
             DbError::Precondition(message) => ApiError::conflict(message),
+            DbError::Unavailable(cause) => {
+                tracing::error!(error = %cause, "database unavailable");
+                ApiError::unavailable("The database is unavailable, try again later").with_header(
+                    http::header::RETRY_AFTER,
+                    &DATABASE_RETRY_AFTER_SECS.to_string(),
+                )
+            }
             other => ApiError::internal(other),
         }
     }
@@ -361,6 +373,39 @@ fn backticked<'a>(s: &'a str, start: &str) -> Option<&'a str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_database_that_does_not_answer_in_time_is_503_with_retry_after() {
+        use innova_core::db::DbError;
+        for cause in [
+            sqlx::Error::PoolTimedOut,
+            sqlx::Error::Io(std::io::ErrorKind::TimedOut.into()),
+        ] {
+            let e = ApiError::from(DbError::Unavailable(cause));
+            assert_eq!(e.status(), ErrorStatusCode::SERVICE_UNAVAILABLE);
+            assert_eq!(e.code(), "Service Unavailable");
+            assert_eq!(
+                e.headers,
+                [(
+                    http::header::RETRY_AFTER,
+                    http::HeaderValue::from_static("5")
+                )]
+            );
+            // The cause is logged, never sent.
+            assert_eq!(
+                e.message(),
+                &ErrorMessage::One("The database is unavailable, try again later".into())
+            );
+        }
+        // Through the use cases' error too.
+        let e = ApiError::from(innova_app::AppError::Db(DbError::Unavailable(
+            sqlx::Error::PoolTimedOut,
+        )));
+        assert_eq!(e.status(), ErrorStatusCode::SERVICE_UNAVAILABLE);
+        // Other database failures stay a 500.
+        let e = ApiError::from(DbError::Other(sqlx::Error::RowNotFound));
+        assert_eq!(e.status(), ErrorStatusCode::INTERNAL_SERVER_ERROR);
+    }
 
     #[test]
     fn json_errors_name_the_field() {

@@ -3,7 +3,8 @@
 use innova_core::db::{self, migrate::BaselineOutcome};
 
 pub async fn run(database_url: &str, baseline: bool) -> anyhow::Result<()> {
-    let pool = db::connect(database_url).await?;
+    // Maintenance: no statement timeout (a migration or an import may run long).
+    let pool = db::connect_with(database_url, &db::PoolConfig::maintenance()).await?;
     if baseline {
         match db::migrate::baseline(&pool).await? {
             BaselineOutcome::Baselined { version } => {

@@ -3,7 +3,8 @@
 use innova_core::db;
 
 pub async fn run(database_url: &str) -> anyhow::Result<()> {
-    let pool = db::connect(database_url).await?;
+    // Maintenance: no statement timeout (a migration or an import may run long).
+    let pool = db::connect_with(database_url, &db::PoolConfig::maintenance()).await?;
     db::seed::run(&pool).await?;
     let counts = db::seed::row_counts(&pool).await?;
     let seeded: Vec<String> = counts

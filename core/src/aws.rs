@@ -16,6 +16,27 @@ use tokio::sync::OnceCell;
 
 use crate::config::AwsSettings;
 
+// The AWS calls' timeouts, stated once for SQS, S3 and SSM (docs/architecture.md, "Timeouts").
+// Their callers: the API inside API Gateway's 29 s (SQS publish after the commit, S3 existence
+// checks), the workers inside their Lambda timeouts (60 s, 120 s).
+
+/// Opening a connection to an AWS endpoint: 3 s (same-region endpoints answer in milliseconds).
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
+/// One attempt of a call (request sent, response headers received): 5 s, so a request that
+/// publishes after its commit still answers well inside API Gateway's 29 s.
+pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(5);
+/// A whole call, the SDK's retries included: 10 s (a failed attempt and one retry).
+pub const OPERATION_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The timeouts of every AWS client.
+pub fn timeout_config() -> aws_config::timeout::TimeoutConfig {
+    aws_config::timeout::TimeoutConfig::builder()
+        .connect_timeout(CONNECT_TIMEOUT)
+        .operation_attempt_timeout(ATTEMPT_TIMEOUT)
+        .operation_timeout(OPERATION_TIMEOUT)
+        .build()
+}
+
 /// Lazily loaded SDK configuration; cheap to share behind an `Arc`.
 #[derive(Debug)]
 pub struct Aws {
@@ -62,13 +83,9 @@ impl Aws {
 
 /// Builds the SDK configuration from our settings (see the module documentation).
 pub async fn load_sdk_config(settings: &AwsSettings) -> SdkConfig {
-    let timeouts = aws_config::timeout::TimeoutConfig::builder()
-        .connect_timeout(Duration::from_secs(5))
-        .operation_timeout(Duration::from_secs(30))
-        .build();
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .region(Region::new(settings.region.clone()))
-        .timeout_config(timeouts);
+        .timeout_config(timeout_config());
     if let Some(endpoint) = &settings.endpoint_url {
         let var = |name: &str, default: &str| {
             std::env::var(name)

@@ -7,7 +7,8 @@
 //! takes `student_id` from the record's `MessageGroupId` (the student id), or the attempt row;
 //! `classroom_id` is the attempt's `course_id` (null without one), looked up for the whole batch
 //! in one query. `events` is empty and `summary` zero: the API receives no keystroke events.
-//! A store failure fails that record; a lookup failure fails the whole batch.
+//! The batch's documents are stored in one call (`record_attempt_events`: one append in the
+//! local store). A store failure fails that record; a lookup failure fails the whole batch.
 //!
 //! Not done here yet: archiving old events to S3 (`archived_to_s3_at`).
 
@@ -76,6 +77,8 @@ impl SqsHandler for TelemetryHandler {
             }
         };
 
+        let mut message_ids: Vec<&str> = Vec::with_capacity(parsed.len());
+        let mut docs: Vec<AttemptEventDoc> = Vec::with_capacity(parsed.len());
         for p in parsed {
             let row = attempts.get(&p.message.attempt_id);
             let student_id = match (p.group_id, row) {
@@ -108,14 +111,25 @@ impl SqsHandler for TelemetryHandler {
                 created_at: now,
                 updated_at: now,
             };
-            match self.store.record_attempt_event(&doc).await {
+            message_ids.push(p.message_id);
+            docs.push(doc);
+        }
+        if docs.is_empty() {
+            return response;
+        }
+
+        // The whole batch at once: the local store appends it in one write; a store that is
+        // down costs one timeout, not one per record.
+        let results = self.store.record_attempt_events(&docs).await;
+        for ((message_id, doc), result) in message_ids.iter().zip(&docs).zip(results) {
+            match result {
                 Ok(recorded) => tracing::info!(
                     attempt_id = %doc.attempt_id, trace_id = %doc.trace_id, inserted = recorded.inserted,
                     "attempt event recorded"
                 ),
                 Err(e) => {
                     tracing::error!(attempt_id = %doc.attempt_id, error = %e, "attempt event not stored: will be retried");
-                    response.add_failure(p.message_id);
+                    response.add_failure(message_id);
                 }
             }
         }

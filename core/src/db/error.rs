@@ -44,6 +44,12 @@ pub enum DbError {
     },
     #[error(transparent)]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    /// The database did not answer in time or cannot be reached: no pooled connection within
+    /// the acquire timeout, a statement cancelled by `statement_timeout`, a lost connection, a
+    /// server shutting down or full. Retrying later may succeed (the API answers 503 with
+    /// `Retry-After`; a worker lets the message be redelivered). Never shown verbatim.
+    #[error("database unavailable: {0}")]
+    Unavailable(sqlx::Error),
     /// Anything else (connection lost, timeout, SQL bug). Never shown verbatim to API clients.
     #[error("database error: {0}")]
     Other(sqlx::Error),
@@ -76,6 +82,7 @@ impl From<sqlx::Error> for DbError {
                 entity: "row",
                 id: String::new(),
             },
+            sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) => DbError::Unavailable(error),
             sqlx::Error::Database(db) => match db.try_downcast::<PgDatabaseError>() {
                 Ok(pg) => map_pg_error(*pg),
                 Err(db) => DbError::Other(sqlx::Error::Database(db)),
@@ -139,6 +146,11 @@ fn map_pg_error(pg: PgDatabaseError) -> DbError {
             field: "value".into(),
             message: "must not contain NUL characters".into(),
         },
+        // query_canceled (`statement_timeout`), admin_shutdown, crash_shutdown,
+        // cannot_connect_now, too_many_connections: the server, not the statement.
+        "57014" | "57P01" | "57P02" | "57P03" | "53300" => {
+            DbError::Unavailable(sqlx::Error::Database(Box::new(pg)))
+        }
         _ => DbError::Other(sqlx::Error::Database(Box::new(pg))),
     }
 }

@@ -89,15 +89,36 @@ pub const LAMBDA_POOL_MAX: u32 = 1;
 /// Connections per pool of a local, long-running process (`innova-api`, workers run locally).
 pub const LOCAL_POOL_MAX: u32 = 10;
 
+// The database's timeouts, stated once (docs/architecture.md, "Timeouts"). Every caller has a
+// limit of its own: API Gateway answers 504 after 29 s, the workers' Lambdas stop after 60 s
+// (120 s for the LLM classifier); these leave room for the rest of the work.
+
+/// Waiting for a pooled connection, opening it included (TCP, TLS, authentication): 5 s, so a
+/// request that cannot get a connection answers 503 well inside API Gateway's 29 s.
+pub const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
+/// PostgreSQL's `statement_timeout` on every connection of a serving process: 10 s, so one
+/// statement plus the acquire (15 s) stays inside the 29 s; no query of the API or the workers
+/// needs more than a fraction of it.
+pub const STATEMENT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Idle connections are closed after 5 minutes (the pooler or the server would anyway).
+pub const IDLE_TIMEOUT: Duration = Duration::from_secs(300);
+
 /// Pool sizing and timeouts.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PoolConfig {
     pub max_connections: u32,
     pub min_connections: u32,
-    /// How long a request waits for a free connection before failing.
+    /// How long a request waits for a free connection (connecting included) before failing
+    /// with [`DbError::Unavailable`].
     pub acquire_timeout: Duration,
     /// Idle connections are closed after this long (the pooler or the server would anyway).
     pub idle_timeout: Option<Duration>,
+    /// PostgreSQL's `statement_timeout`, sent when the connection opens (the `options` startup
+    /// parameter); a statement cancelled by it fails with [`DbError::Unavailable`]. Zero turns
+    /// it off (maintenance: migrations may run long); `None` leaves the server's or the role's.
+    /// Not sent through the transaction pooler (`pgbouncer=true`), which refuses or drops
+    /// per-client startup settings: there the database role carries it (docs/deploy.md).
+    pub statement_timeout: Option<Duration>,
 }
 
 impl Default for PoolConfig {
@@ -105,8 +126,20 @@ impl Default for PoolConfig {
         PoolConfig {
             max_connections: LOCAL_POOL_MAX,
             min_connections: 0,
-            acquire_timeout: Duration::from_secs(5),
-            idle_timeout: Some(Duration::from_secs(300)),
+            acquire_timeout: ACQUIRE_TIMEOUT,
+            idle_timeout: Some(IDLE_TIMEOUT),
+            statement_timeout: Some(STATEMENT_TIMEOUT),
+        }
+    }
+}
+
+impl PoolConfig {
+    /// For maintenance (migrations, the seed, the catalog import): no statement timeout, even
+    /// where the role sets one.
+    pub fn maintenance() -> Self {
+        PoolConfig {
+            statement_timeout: Some(Duration::ZERO),
+            ..PoolConfig::default()
         }
     }
 }
@@ -221,15 +254,27 @@ pub async fn connect(url: &str) -> DbResult<PgPool> {
 
 pub async fn connect_with(url: &str, config: &PoolConfig) -> DbResult<PgPool> {
     let parsed = parse_url(url)?;
-    Ok(pool_options(&parsed, config)
-        .connect_with(parsed.options)
-        .await?)
+    let options = connect_options(&parsed, config);
+    Ok(pool_options(&parsed, config).connect_with(options).await?)
 }
 
 /// A pool that connects on first use (Lambda cold starts should not block on the database).
 pub fn connect_lazy(url: &str, config: &PoolConfig) -> DbResult<PgPool> {
     let parsed = parse_url(url)?;
-    Ok(pool_options(&parsed, config).connect_lazy_with(parsed.options))
+    let options = connect_options(&parsed, config);
+    Ok(pool_options(&parsed, config).connect_lazy_with(options))
+}
+
+/// The connection options of a parsed URL under `config`: `statement_timeout` as a startup
+/// parameter (direct connections only, see [`PoolConfig::statement_timeout`]).
+pub fn connect_options(parsed: &ParsedUrl, config: &PoolConfig) -> PgConnectOptions {
+    match config.statement_timeout {
+        Some(timeout) if !parsed.pgbouncer => parsed
+            .options
+            .clone()
+            .options([("statement_timeout", format!("{}ms", timeout.as_millis()))]),
+        _ => parsed.options.clone(),
+    }
 }
 
 /// Starts a transaction.
@@ -304,11 +349,31 @@ mod tests {
                 ),
                 (0, Duration::from_secs(5), Some(Duration::from_secs(300)))
             );
+            assert_eq!(pool.statement_timeout, Some(Duration::from_secs(10)));
         }
         // Through the Supabase pooler the URL carries no limit of its own: the runtime's applies.
         let url = parse_url("postgres://u:p@h:6543/postgres?pgbouncer=true").unwrap();
         let options = pool_options(&url, &pool_config(&unset, Runtime::Lambda));
         assert_eq!(options.get_max_connections(), 1);
+    }
+
+    #[test]
+    fn the_statement_timeout_is_a_startup_option_of_direct_connections_only() {
+        let config = PoolConfig::default();
+        let direct = parse_url("postgres://u@localhost/innova").unwrap();
+        assert_eq!(
+            connect_options(&direct, &config).get_options(),
+            Some("-c statement_timeout=10000ms")
+        );
+        let pooled = parse_url("postgres://u:p@h:6543/postgres?pgbouncer=true").unwrap();
+        assert_eq!(connect_options(&pooled, &config).get_options(), None);
+        let maintenance = connect_options(&direct, &PoolConfig::maintenance());
+        assert_eq!(maintenance.get_options(), Some("-c statement_timeout=0ms"));
+        let unset = PoolConfig {
+            statement_timeout: None,
+            ..PoolConfig::default()
+        };
+        assert_eq!(connect_options(&direct, &unset).get_options(), None);
     }
 
     #[test]

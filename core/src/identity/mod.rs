@@ -204,11 +204,22 @@ impl Identity {
     }
 }
 
-/// The HTTP client of the identity adapters: rustls, short timeouts.
+// The identity provider's timeouts (Supabase Auth and its JWKS), stated once
+// (docs/architecture.md, "Timeouts"). Their caller is the API: sign-in, sign-up, refresh and
+// logout wait on Supabase Auth, and a token signed by a key not cached yet waits on the JWKS,
+// inside API Gateway's 29 s.
+
+/// Opening a connection to the provider: 5 s.
+pub const HTTP_CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+/// One request, answer included: 10 s, leaving the route the rest of the 29 s.
+pub const HTTP_REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// The HTTP client of the identity adapters: rustls, [`HTTP_CONNECT_TIMEOUT`],
+/// [`HTTP_REQUEST_TIMEOUT`].
 pub fn http_client() -> Result<reqwest::Client, IdentityError> {
     reqwest::Client::builder()
-        .connect_timeout(std::time::Duration::from_secs(5))
-        .timeout(std::time::Duration::from_secs(10))
+        .connect_timeout(HTTP_CONNECT_TIMEOUT)
+        .timeout(HTTP_REQUEST_TIMEOUT)
         .build()
         .map_err(|e| IdentityError::Internal(format!("cannot build the HTTP client: {e}")))
 }

@@ -40,6 +40,17 @@ that show it as evidence. Use UNCLASSIFIED when no tag of the catalog explains t
 Confidence is how sure you are, from 0 to 1. Answer only through the tool, with one \
 classification per attempt id.";
 
+// Anthropic's timeouts, stated once (docs/architecture.md, "Timeouts"). The caller is the LLM
+// classifier worker, whose Lambda stops after 120 s; a batch's calls run concurrently.
+
+/// Opening a connection to the API: 5 s.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// One request, answer included: 25 s (a batch of attempts with the catalog takes a few).
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(25);
+/// A whole call, retries and their waits included: 90 s, leaving 30 s of the worker's 120 s for
+/// its reads and writes. Four requests of 25 s plus the backoff would not fit without it.
+pub const CALL_BUDGET: Duration = Duration::from_secs(90);
+
 /// How calls are retried and bounded.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RetryPolicy {
@@ -51,17 +62,19 @@ pub struct RetryPolicy {
     pub max_delay: Duration,
     /// Limit of one HTTP request.
     pub timeout: Duration,
+    /// Limit of the whole call, retries and waits included: past it the call is
+    /// [`LlmError::Unavailable`].
+    pub budget: Duration,
 }
 
 impl Default for RetryPolicy {
-    /// Four requests of at most 25 s plus ~7 s of backoff stay within the worker's 120 s
-    /// Lambda timeout.
     fn default() -> Self {
         RetryPolicy {
             max_retries: 3,
             min_delay: Duration::from_secs(1),
             max_delay: Duration::from_secs(20),
-            timeout: Duration::from_secs(25),
+            timeout: REQUEST_TIMEOUT,
+            budget: CALL_BUDGET,
         }
     }
 }
@@ -88,7 +101,7 @@ impl std::fmt::Debug for AnthropicClassifier {
 impl AnthropicClassifier {
     pub fn new(settings: &AnthropicSettings, policy: RetryPolicy) -> Self {
         let http = reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(5))
+            .connect_timeout(CONNECT_TIMEOUT)
             .build()
             .expect("the HTTP client builds with static settings");
         AnthropicClassifier {
@@ -179,7 +192,7 @@ impl LlmClassifier for AnthropicClassifier {
             .with_max_times(self.policy.max_retries)
             .with_jitter();
         let mut retries = 0u32;
-        let outcome = (|| self.send_once(&body))
+        let call = (|| self.send_once(&body))
             .retry(backoff)
             .when(CallError::is_retryable)
             // `None` means "no retry left": keep it; otherwise the provider's wait wins.
@@ -195,8 +208,16 @@ impl LlmClassifier for AnthropicClassifier {
             .notify(|e, delay| {
                 retries += 1;
                 tracing::warn!(error = %e, ?delay, "anthropic call failed: retrying");
-            })
-            .await;
+            });
+        let budget = self.policy.budget;
+        let outcome = tokio::time::timeout(budget, call)
+            .await
+            .unwrap_or_else(|_| {
+                Err(CallError::Retryable {
+                    message: format!("no answer within the call's budget of {budget:?}"),
+                    retry_after: None,
+                })
+            });
         let answer = outcome.map_err(|e| e.into_llm_error(retries))?;
         parse_answer(answer, retries)
     }

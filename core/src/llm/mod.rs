@@ -20,7 +20,9 @@ use innova_domain::pricing::Usage;
 use crate::config::Config;
 use crate::messages::RawStep;
 
-pub use anthropic::{AnthropicClassifier, RetryPolicy, TOOL_NAME};
+pub use anthropic::{
+    AnthropicClassifier, CALL_BUDGET, CONNECT_TIMEOUT, REQUEST_TIMEOUT, RetryPolicy, TOOL_NAME,
+};
 
 /// The tag the model answers when no catalog entry explains the error. Always allowed.
 pub const UNCLASSIFIED: &str = "UNCLASSIFIED";

@@ -5,6 +5,7 @@
 //! [`password_reset_email`] is the reference's Spanish password-reset message (api.md R5).
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use async_trait::async_trait;
 use serde_json::json;
@@ -37,6 +38,14 @@ pub fn from_config(config: &Config) -> Result<Arc<dyn Mailer>, MailError> {
     })
 }
 
+// Resend's timeouts, stated once (docs/architecture.md, "Timeouts"). The caller is the API's
+// forgot-password route, inside API Gateway's 29 s; a failure is logged, never told.
+
+/// Opening a connection to the API: 5 s.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// One request, answer included: 10 s, so the route still answers well inside the 29 s.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// Resend: `POST <RESEND_BASE_URL>/emails` with the API key as a bearer token.
 pub struct ResendMailer {
     http: reqwest::Client,
@@ -46,8 +55,8 @@ pub struct ResendMailer {
 impl ResendMailer {
     pub fn new(settings: ResendSettings) -> Result<Self, MailError> {
         let http = reqwest::Client::builder()
-            .connect_timeout(std::time::Duration::from_secs(5))
-            .timeout(std::time::Duration::from_secs(15))
+            .connect_timeout(CONNECT_TIMEOUT)
+            .timeout(REQUEST_TIMEOUT)
             .build()
             .map_err(|e| MailError(e.to_string()))?;
         Ok(ResendMailer { http, settings })
@@ -74,7 +83,13 @@ impl Mailer for ResendMailer {
             }))
             .send()
             .await
-            .map_err(|e| MailError(format!("POST {url}: {e}")))?;
+            .map_err(|e| {
+                MailError(if e.is_timeout() {
+                    format!("POST {url}: timed out")
+                } else {
+                    format!("POST {url}: {e}")
+                })
+            })?;
         if resp.status().is_success() {
             Ok(())
         } else {

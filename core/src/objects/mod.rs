@@ -25,7 +25,7 @@ use crate::config::Buckets;
 pub use local::LocalStore;
 // --- OCR / archive
 pub use local::StoredHook;
-pub use s3::S3Store;
+pub use s3::{BODY_TIMEOUT as S3_BODY_TIMEOUT, S3Store};
 
 /// The buckets of this stack.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

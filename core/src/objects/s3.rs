@@ -14,6 +14,10 @@ use super::{Bucket, ObjectError, ObjectStore, check_ttl, validate_key};
 use crate::aws::Aws;
 use crate::config::Buckets;
 
+/// Reading an object's body once its headers came (the SDK's timeouts, `crate::aws`, end with
+/// the headers): 10 s, for photos of at most 20 MB, leaving the OCR worker's 60 s room for Gemini.
+pub const BODY_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// Objects in the configured S3 buckets.
 pub struct S3Store {
     aws: Arc<Aws>,
@@ -145,10 +149,13 @@ impl ObjectStore for S3Store {
                     storage_error(e)
                 }
             })?;
-        let body = out
-            .body
-            .collect()
+        let body = tokio::time::timeout(BODY_TIMEOUT, out.body.collect())
             .await
+            .map_err(|_| {
+                ObjectError::Storage(format!(
+                    "reading the object timed out after {BODY_TIMEOUT:?}"
+                ))
+            })?
             .map_err(|e| ObjectError::Storage(e.to_string()))?;
         Ok(body.into_bytes())
     }

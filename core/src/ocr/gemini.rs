@@ -16,8 +16,14 @@ use crate::messages::RawStep;
 /// Gemini's limit for a request with inline data.
 const MAX_IMAGE_BYTES: usize = 20 * 1024 * 1024;
 
-/// The API Lambda answers within 30 s (API Gateway: 29 s); leave room for the rest.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(25);
+// Gemini's timeouts, stated once (docs/architecture.md, "Timeouts"). Its callers: the API's photo
+// routes inside API Gateway's 29 s, and the OCR worker inside its 60 s.
+
+/// Opening a connection to the API: 5 s.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// One request, answer included: 20 s, leaving 9 s of API Gateway's 29 s for the route's S3
+/// check and its transaction.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(20);
 
 const SYSTEM_INSTRUCTION: &str = "You transcribe handwritten math from photos of worksheets \
 done by Chilean students in grades 3 to 6. A photo may contain several exercises: return each \
@@ -67,7 +73,7 @@ impl GeminiOcr {
         }
         let http = reqwest::Client::builder()
             .timeout(timeout)
-            .connect_timeout(Duration::from_secs(5))
+            .connect_timeout(CONNECT_TIMEOUT)
             .build()
             .expect("the HTTP client builds with static settings");
         GeminiOcr {

@@ -19,7 +19,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::messages::RawStep;
 
-pub use gemini::GeminiOcr;
+pub use gemini::{
+    CONNECT_TIMEOUT as GEMINI_CONNECT_TIMEOUT, DEFAULT_TIMEOUT as GEMINI_TIMEOUT, GeminiOcr,
+};
 
 /// What the OCR read on one photo.
 #[derive(Debug, Clone, PartialEq)]

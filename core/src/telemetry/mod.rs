@@ -33,7 +33,11 @@ pub use attempts::{AttemptRef, attempt_refs};
 pub use bson::DateTime as BsonDateTime;
 pub use local::LocalTelemetry;
 #[cfg(feature = "mongodb")]
-pub use mongo::MongoTelemetry;
+pub use mongo::{
+    CONNECT_TIMEOUT as MONGO_CONNECT_TIMEOUT, MongoTelemetry,
+    OPERATION_TIMEOUT as MONGO_OPERATION_TIMEOUT,
+    SERVER_SELECTION_TIMEOUT as MONGO_SERVER_SELECTION_TIMEOUT,
+};
 
 /// Collection names.
 pub const ATTEMPT_EVENTS: &str = "attempt_events";
@@ -256,6 +260,31 @@ pub trait TelemetryStore: Send + Sync {
     /// Inserts the attempt's document unless one with its `attempt_id` exists.
     async fn record_attempt_event(&self, doc: &AttemptEventDoc)
     -> Result<Recorded, TelemetryError>;
+
+    /// Inserts each document unless one with its `attempt_id` exists: one result per document,
+    /// in order (the telemetry worker stores a batch at once). This default calls
+    /// [`record_attempt_event`](Self::record_attempt_event) per document and, once the store is
+    /// [`TelemetryError::Unavailable`], fails the rest without waiting on it again (a batch
+    /// costs one timeout, not one per record). The local store appends the batch in one write.
+    async fn record_attempt_events(
+        &self,
+        docs: &[AttemptEventDoc],
+    ) -> Vec<Result<Recorded, TelemetryError>> {
+        let mut results = Vec::with_capacity(docs.len());
+        let mut down: Option<String> = None;
+        for doc in docs {
+            if let Some(reason) = &down {
+                results.push(Err(TelemetryError::Unavailable(reason.clone())));
+                continue;
+            }
+            let result = self.record_attempt_event(doc).await;
+            if let Err(TelemetryError::Unavailable(reason)) = &result {
+                down = Some(reason.clone());
+            }
+            results.push(result);
+        }
+        results
+    }
 
     /// The attempt's document, if any.
     async fn attempt_event(

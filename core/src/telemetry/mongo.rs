@@ -26,6 +26,31 @@ use super::{
 /// The database used when the URI names none.
 pub const DEFAULT_DATABASE: &str = "innova";
 
+// MongoDB's timeouts, stated once (docs/architecture.md, "Timeouts"). Its callers are the
+// workers (60 s Lambdas): a call must fail within seconds so the batch is reported failed and
+// redelivered, not time out. A URI's own `connectTimeoutMS`/`serverSelectionTimeoutMS` win.
+
+/// Opening a connection (TCP, TLS): 5 s, not the driver's 10 s.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// Finding a server to send an operation to: 5 s, not the driver's 30 s.
+pub const SERVER_SELECTION_TIMEOUT: Duration = Duration::from_secs(5);
+/// One call of the store, whatever the driver waits on (the first call's connection and index
+/// creation included; the Rust driver has no per-operation socket timeout): 10 s.
+pub const OPERATION_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// `call` bounded by [`OPERATION_TIMEOUT`]: past it, [`TelemetryError::Unavailable`].
+async fn bounded<T>(
+    call: impl std::future::Future<Output = Result<T, TelemetryError>>,
+) -> Result<T, TelemetryError> {
+    tokio::time::timeout(OPERATION_TIMEOUT, call)
+        .await
+        .unwrap_or_else(|_| {
+            Err(TelemetryError::Unavailable(format!(
+                "MongoDB did not answer within {OPERATION_TIMEOUT:?}"
+            )))
+        })
+}
+
 /// Telemetry in MongoDB.
 pub struct MongoTelemetry {
     uri: String,
@@ -59,14 +84,10 @@ async fn connect(uri: &str) -> Result<Database, TelemetryError> {
         .await
         .map_err(|e| TelemetryError::Unavailable(e.to_string()))?;
     options.app_name.get_or_insert_with(|| "innova".to_string());
-    // Fail a call within seconds rather than the driver's 30 s when the server is down: a Lambda
-    // batch should be reported failed and retried, not time out.
     options
         .server_selection_timeout
-        .get_or_insert(Duration::from_secs(5));
-    options
-        .connect_timeout
-        .get_or_insert(Duration::from_secs(5));
+        .get_or_insert(SERVER_SELECTION_TIMEOUT);
+    options.connect_timeout.get_or_insert(CONNECT_TIMEOUT);
     let client =
         Client::with_options(options).map_err(|e| TelemetryError::Unavailable(e.to_string()))?;
     let db = client
@@ -122,9 +143,12 @@ async fn create_indexes(db: &Database) -> Result<(), TelemetryError> {
         if missing.is_empty() {
             continue;
         }
-        coll.create_indexes(missing).await.map_err(|e| {
-            TelemetryError::Store(format!("creating the indexes of {collection}: {e}"))
-        })?;
+        coll.create_indexes(missing)
+            .await
+            .map_err(|e| match store_error(e) {
+                TelemetryError::Unavailable(e) => TelemetryError::Unavailable(e),
+                e => TelemetryError::Store(format!("creating the indexes of {collection}: {e}")),
+            })?;
     }
     Ok(())
 }
@@ -180,58 +204,71 @@ async fn insert_once(
 #[async_trait]
 impl TelemetryStore for MongoTelemetry {
     async fn ensure_ready(&self) -> Result<(), TelemetryError> {
-        self.database().await.map(|_| ())
+        bounded(async { self.database().await.map(|_| ()) }).await
     }
 
     async fn record_attempt_event(
         &self,
         doc: &AttemptEventDoc,
     ) -> Result<Recorded, TelemetryError> {
-        let db = self.database().await?;
-        insert_once(db, ATTEMPT_EVENTS, encode(doc)?).await
+        bounded(async {
+            let db = self.database().await?;
+            insert_once(db, ATTEMPT_EVENTS, encode(doc)?).await
+        })
+        .await
     }
 
     async fn attempt_event(
         &self,
         attempt_id: &str,
     ) -> Result<Option<AttemptEventDoc>, TelemetryError> {
-        let db = self.database().await?;
-        let found = db
-            .collection::<Document>(ATTEMPT_EVENTS)
-            .find_one(doc! {"attempt_id": attempt_id})
-            .await
-            .map_err(store_error)?;
-        found
-            .map(|d| bson::from_document(d).map_err(|e| TelemetryError::Encode(e.to_string())))
-            .transpose()
+        bounded(async {
+            let db = self.database().await?;
+            let found = db
+                .collection::<Document>(ATTEMPT_EVENTS)
+                .find_one(doc! {"attempt_id": attempt_id})
+                .await
+                .map_err(store_error)?;
+            found.map(decode).transpose()
+        })
+        .await
     }
 
     async fn insert_llm_classification_job(
         &self,
         doc: &LlmClassificationJobDoc,
     ) -> Result<(), TelemetryError> {
-        let db = self.database().await?;
-        db.collection::<Document>(LLM_CLASSIFICATION_JOBS)
-            .insert_one(encode(doc)?)
-            .await
-            .map_err(store_error)?;
-        Ok(())
+        bounded(async {
+            let db = self.database().await?;
+            db.collection::<Document>(LLM_CLASSIFICATION_JOBS)
+                .insert_one(encode(doc)?)
+                .await
+                .map_err(store_error)?;
+            Ok(())
+        })
+        .await
     }
 
     async fn record_ocr_job(&self, doc: &OcrJobDoc) -> Result<Recorded, TelemetryError> {
-        let db = self.database().await?;
-        insert_once(db, OCR_JOBS, encode(doc)?).await
+        bounded(async {
+            let db = self.database().await?;
+            insert_once(db, OCR_JOBS, encode(doc)?).await
+        })
+        .await
     }
 
     // --- OCR / archive
     async fn ocr_job(&self, upload_id: &str) -> Result<Option<OcrJobDoc>, TelemetryError> {
-        let db = self.database().await?;
-        let found = db
-            .collection::<Document>(OCR_JOBS)
-            .find_one(doc! {"upload_id": upload_id})
-            .await
-            .map_err(store_error)?;
-        found.map(decode).transpose()
+        bounded(async {
+            let db = self.database().await?;
+            let found = db
+                .collection::<Document>(OCR_JOBS)
+                .find_one(doc! {"upload_id": upload_id})
+                .await
+                .map_err(store_error)?;
+            found.map(decode).transpose()
+        })
+        .await
     }
 
     async fn unarchived_attempt_events(
@@ -240,19 +277,22 @@ impl TelemetryStore for MongoTelemetry {
         limit: usize,
     ) -> Result<Vec<AttemptEventDoc>, TelemetryError> {
         use futures::TryStreamExt;
-        let db = self.database().await?;
-        // Served by the (createdAt, archived_to_s3_at) index. `null` matches a missing field.
-        let docs: Vec<Document> = db
-            .collection::<Document>(ATTEMPT_EVENTS)
-            .find(doc! {"createdAt": {"$lt": before}, "archived_to_s3_at": null})
-            .sort(doc! {"createdAt": 1, "attempt_id": 1})
-            .limit(i64::try_from(limit).unwrap_or(i64::MAX))
-            .await
-            .map_err(store_error)?
-            .try_collect()
-            .await
-            .map_err(store_error)?;
-        docs.into_iter().map(decode).collect()
+        bounded(async {
+            let db = self.database().await?;
+            // Served by the (createdAt, archived_to_s3_at) index. `null` matches a missing field.
+            let docs: Vec<Document> = db
+                .collection::<Document>(ATTEMPT_EVENTS)
+                .find(doc! {"createdAt": {"$lt": before}, "archived_to_s3_at": null})
+                .sort(doc! {"createdAt": 1, "attempt_id": 1})
+                .limit(i64::try_from(limit).unwrap_or(i64::MAX))
+                .await
+                .map_err(store_error)?
+                .try_collect()
+                .await
+                .map_err(store_error)?;
+            docs.into_iter().map(decode).collect()
+        })
+        .await
     }
 
     async fn mark_attempt_events_archived(
@@ -263,15 +303,18 @@ impl TelemetryStore for MongoTelemetry {
         if attempt_ids.is_empty() {
             return Ok(0);
         }
-        let db = self.database().await?;
-        let result = db
-            .collection::<Document>(ATTEMPT_EVENTS)
-            .update_many(
-                doc! {"attempt_id": {"$in": attempt_ids}, "archived_to_s3_at": null},
-                doc! {"$set": {"archived_to_s3_at": at, "updatedAt": at}},
-            )
-            .await
-            .map_err(store_error)?;
-        Ok(result.modified_count)
+        bounded(async {
+            let db = self.database().await?;
+            let result = db
+                .collection::<Document>(ATTEMPT_EVENTS)
+                .update_many(
+                    doc! {"attempt_id": {"$in": attempt_ids}, "archived_to_s3_at": null},
+                    doc! {"$set": {"archived_to_s3_at": at, "updatedAt": at}},
+                )
+                .await
+                .map_err(store_error)?;
+            Ok(result.modified_count)
+        })
+        .await
     }
 }

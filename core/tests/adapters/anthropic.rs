@@ -35,6 +35,7 @@ fn quick(max_retries: usize) -> RetryPolicy {
         min_delay: Duration::from_millis(5),
         max_delay: Duration::from_millis(50),
         timeout: Duration::from_secs(5),
+        budget: Duration::from_secs(30),
     }
 }
 

@@ -10,6 +10,7 @@ mod ocr;
 mod queue;
 mod smoke;
 mod telemetry;
+mod timeouts;
 // --- LLM classifier
 mod anthropic;
 

@@ -85,6 +85,7 @@ pub fn classifier(settings: &AnthropicSettings) -> AnthropicClassifier {
             min_delay: Duration::from_millis(5),
             max_delay: Duration::from_millis(50),
             timeout: Duration::from_secs(5),
+            budget: Duration::from_secs(30),
         },
     )
 }
