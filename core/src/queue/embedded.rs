@@ -8,7 +8,8 @@
 //!   ([`QueueName::spec`]). `md5OfBody` is not filled in.
 //! * **FIFO**: order per message group; a group whose next message waits for a retry is held
 //!   back (later messages of that group are not delivered before it); content-based
-//!   deduplication over 5 minutes.
+//!   deduplication over 5 minutes, remembering a 64-bit digest of each body (not the body), at
+//!   most [`EmbeddedOptions::dedup_capacity`] of them.
 //! * **Partial batch failures**: the records listed in `batch_item_failures` are redelivered
 //!   with exponential backoff until the queue's `maxReceiveCount`, then dead-lettered (logged and
 //!   kept in a list tests can read). A handler that panics or exceeds the queue's Lambda timeout,
@@ -16,7 +17,12 @@
 //!   without a DLQ are retried [`EmbeddedOptions::retry_cap_without_dlq`] times (SQS would retry
 //!   for the 1-day retention).
 //!
-//! One batch at a time per queue (a Lambda with reserved concurrency 1). A queue without a
+//! One batch at a time per queue (a Lambda with reserved concurrency 1). **Backpressure**: a
+//! queue whose consumer runs here holds at most [`EmbeddedOptions::max_backlog`] messages; a
+//! send beyond waits for room (the publishing request slows down to the consumer's pace), up to
+//! [`EmbeddedOptions::backlog_wait`], then fails like an unreachable SQS would (an outbox message
+//! stays for the relay; telemetry, fire-and-forget, is logged and lost). So neither the backlog nor the memory grows without bound when
+//! the API publishes faster than a consumer stores. A queue without a
 //! registered handler (consumed by the external AI engine) keeps its messages in a bounded
 //! buffer and says so in the log. Everything lives in memory: a restart loses what was queued.
 
@@ -46,6 +52,15 @@ pub struct EmbeddedOptions {
     pub unconsumed_capacity: usize,
     /// Receives before a message of a queue without DLQ is given up.
     pub retry_cap_without_dlq: u32,
+    /// Messages a queue with a consumer here may hold (waiting or being handled); a send beyond
+    /// waits for room.
+    pub max_backlog: usize,
+    /// How long a send waits for room before failing ([`QueueError::Send`]): as long as an SQS
+    /// call may take (`aws::ATTEMPT_TIMEOUT`).
+    pub backlog_wait: Duration,
+    /// Body digests a FIFO queue remembers for deduplication; beyond, the oldest is forgotten
+    /// before its 5 minutes (at 1,000 messages a second, 5 minutes is 300,000).
+    pub dedup_capacity: usize,
 }
 
 impl Default for EmbeddedOptions {
@@ -56,7 +71,59 @@ impl Default for EmbeddedOptions {
             max_backoff: Duration::from_secs(60),
             unconsumed_capacity: 1000,
             retry_cap_without_dlq: 10,
+            max_backlog: 1000,
+            backlog_wait: crate::aws::ATTEMPT_TIMEOUT,
+            dedup_capacity: 300_000,
         }
+    }
+}
+
+/// FIFO content-based deduplication: the 64-bit digests (the first 8 bytes of the body's
+/// SHA-256) of the bodies sent within [`DEDUP_WINDOW`], oldest first, at most `capacity`.
+/// About 40 bytes a message, whatever the body's size; expiring is amortised O(1) per send.
+#[derive(Debug, Default)]
+struct DedupDigests {
+    seen: HashSet<u64>,
+    order: VecDeque<(Instant, u64)>,
+    capacity: usize,
+}
+
+impl DedupDigests {
+    fn new(capacity: usize) -> Self {
+        DedupDigests {
+            capacity: capacity.max(1),
+            ..Default::default()
+        }
+    }
+
+    /// The digest of a body.
+    fn digest(sha256: &[u8]) -> u64 {
+        let mut first = [0u8; 8];
+        first.copy_from_slice(&sha256[..8]);
+        u64::from_be_bytes(first)
+    }
+
+    /// Remembers `digest` at `now`; false when it was already seen within the window (the
+    /// message is a duplicate).
+    fn insert(&mut self, digest: u64, now: Instant) -> bool {
+        while let Some((at, old)) = self.order.front().copied() {
+            if now.duration_since(at) < DEDUP_WINDOW && self.order.len() < self.capacity {
+                break;
+            }
+            self.order.pop_front();
+            self.seen.remove(&old);
+        }
+        if !self.seen.insert(digest) {
+            return false;
+        }
+        self.order.push_back((now, digest));
+        true
+    }
+
+    /// Digests remembered.
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        self.order.len()
     }
 }
 
@@ -89,6 +156,8 @@ struct Inner {
     state: Mutex<State>,
     /// Signalled whenever `outstanding` drops to zero.
     idle: Notify,
+    /// Signalled whenever a batch is settled (room for waiting sends).
+    room: Notify,
 }
 
 #[derive(Default)]
@@ -105,9 +174,11 @@ struct QueueState {
     unconsumed: VecDeque<BufferedMessage>,
     dead: Vec<DeadLetter>,
     draining: bool,
+    /// Messages of the batch being handled.
+    in_flight: usize,
     /// Wakes a drain that waits for a retry when a new message arrives.
     wake: Arc<Notify>,
-    dedup: HashMap<String, Instant>,
+    dedup: DedupDigests,
     sequence: u64,
 }
 
@@ -137,8 +208,18 @@ impl EmbeddedQueue {
                 options,
                 state: Mutex::default(),
                 idle: Notify::new(),
+                room: Notify::new(),
             }),
         }
+    }
+
+    /// Messages of `queue` waiting for or being handled by its consumer here.
+    pub fn backlog(&self, queue: QueueName) -> usize {
+        self.inner
+            .lock()
+            .queues
+            .get(&queue)
+            .map_or(0, |q| q.pending.len() + q.in_flight)
     }
 
     /// Makes `handler` the consumer of `queue` (replacing any previous one). Messages buffered
@@ -221,6 +302,65 @@ impl EmbeddedQueue {
         }
     }
 
+    /// Adds a message to `queue` (deduplicated for FIFO queues, whose `sha256` of the body is
+    /// given); the caller checked there is room.
+    fn enqueue(
+        &self,
+        state: &mut State,
+        queue: QueueName,
+        body: String,
+        group_id: Option<String>,
+        sha256: Option<&[u8]>,
+    ) {
+        let capacity = self.inner.options.unconsumed_capacity;
+        let q = state.queues.entry(queue).or_default();
+        let now = Instant::now();
+        let mut dedup_id = None;
+        let mut sequence = None;
+        if let Some(sha256) = sha256 {
+            if q.dedup.capacity == 0 {
+                q.dedup = DedupDigests::new(self.inner.options.dedup_capacity);
+            }
+            if !q.dedup.insert(DedupDigests::digest(sha256), now) {
+                tracing::debug!(%queue, "duplicate body within 5 minutes: deduplicated");
+                return;
+            }
+            q.sequence += 1;
+            dedup_id = Some(hex::encode(sha256));
+            sequence = Some(q.sequence);
+        }
+        let message_id = uuid::Uuid::new_v4().to_string();
+        let sent_at = Utc::now();
+        if q.handler.is_none() {
+            if q.unconsumed.len() >= capacity {
+                q.unconsumed.pop_front();
+                tracing::warn!(%queue, capacity, "embedded queue buffer full: dropped the oldest message");
+            }
+            tracing::info!(%queue, %message_id, "no local consumer for this queue: message kept in memory");
+            q.unconsumed.push_back(BufferedMessage {
+                message_id,
+                body,
+                group_id,
+                sent_at,
+            });
+            return;
+        }
+        q.pending.push_back(Pending {
+            id: message_id,
+            body,
+            group_id,
+            dedup_id,
+            sequence,
+            sent_at,
+            first_received_at: None,
+            receive_count: 0,
+            visible_at: now,
+        });
+        q.wake.notify_one();
+        state.outstanding += 1;
+        self.start_drain(state, queue);
+    }
+
     fn start_drain(&self, state: &mut State, queue: QueueName) {
         let q = state.queues.entry(queue).or_default();
         if q.draining {
@@ -271,56 +411,39 @@ impl Queue for EmbeddedQueue {
             return Err(QueueError::MissingGroupId(queue));
         }
         let group_id = if fifo { group_id } else { None };
-        let mut state = self.inner.lock();
-        let capacity = self.inner.options.unconsumed_capacity;
-        let q = state.queues.entry(queue).or_default();
-        let now = Instant::now();
-        let mut dedup_id = None;
-        let mut sequence = None;
-        if fifo {
-            let id = hex::encode(Sha256::digest(body.as_bytes()));
-            q.dedup
-                .retain(|_, at| now.duration_since(*at) < DEDUP_WINDOW);
-            if q.dedup.contains_key(&id) {
-                tracing::debug!(%queue, "duplicate body within 5 minutes: deduplicated");
-                return Ok(());
+        // Hashed once, outside the lock.
+        let sha256 = fifo.then(|| Sha256::digest(body.as_bytes()));
+        let deadline = tokio::time::Instant::now() + self.inner.options.backlog_wait;
+        let mut body = Some(body);
+        let mut group_id = group_id;
+        loop {
+            // Registered before the check, so a batch settled in between is not missed.
+            let room = self.inner.room.notified();
+            tokio::pin!(room);
+            room.as_mut().enable();
+            {
+                let mut state = self.inner.lock();
+                let q = state.queues.entry(queue).or_default();
+                let full = q.handler.is_some()
+                    && q.pending.len() + q.in_flight >= self.inner.options.max_backlog;
+                if !full {
+                    let body = body.take().expect("sent once");
+                    self.enqueue(&mut state, queue, body, group_id.take(), sha256.as_deref());
+                    return Ok(());
+                }
             }
-            q.dedup.insert(id.clone(), now);
-            q.sequence += 1;
-            dedup_id = Some(id);
-            sequence = Some(q.sequence);
-        }
-        let message_id = uuid::Uuid::new_v4().to_string();
-        let sent_at = Utc::now();
-        if q.handler.is_none() {
-            if q.unconsumed.len() >= capacity {
-                q.unconsumed.pop_front();
-                tracing::warn!(%queue, capacity, "embedded queue buffer full: dropped the oldest message");
+            if tokio::time::timeout_at(deadline, room).await.is_err() {
+                tracing::warn!(%queue, max_backlog = self.inner.options.max_backlog,
+                    "embedded queue full: the consumer does not keep up, message not sent");
+                return Err(QueueError::Send {
+                    queue,
+                    message: format!(
+                        "the embedded queue holds {} messages and its consumer made no room within {:?}",
+                        self.inner.options.max_backlog, self.inner.options.backlog_wait
+                    ),
+                });
             }
-            tracing::info!(%queue, %message_id, "no local consumer for this queue: message kept in memory");
-            q.unconsumed.push_back(BufferedMessage {
-                message_id,
-                body,
-                group_id,
-                sent_at,
-            });
-            return Ok(());
         }
-        q.pending.push_back(Pending {
-            id: message_id,
-            body,
-            group_id,
-            dedup_id,
-            sequence,
-            sent_at,
-            first_received_at: None,
-            receive_count: 0,
-            visible_at: now,
-        });
-        q.wake.notify_one();
-        state.outstanding += 1;
-        self.start_drain(&mut state, queue);
-        Ok(())
     }
 
     async fn approximate_depth(&self, queue: QueueName) -> Result<u64, QueueError> {
@@ -408,6 +531,7 @@ fn next_batch(inner: &Inner, queue: QueueName) -> Next {
         Instant::now(),
     );
     if !batch.is_empty() {
+        q.in_flight = batch.len();
         return Next::Deliver(handler, batch);
     }
     match q.pending.iter().map(|p| p.visible_at).min() {
@@ -462,10 +586,12 @@ fn settle(inner: &Inner, queue: QueueName, batch: Vec<Pending>, failed: &HashSet
     for m in retry.into_iter().rev() {
         q.pending.push_front(m);
     }
+    q.in_flight = 0;
     state.outstanding -= done;
     if state.outstanding == 0 {
         inner.idle.notify_waiters();
     }
+    inner.room.notify_waiters();
 }
 
 /// Takes up to `size` visible messages in queue order. For FIFO, a group stops at its first
@@ -476,21 +602,23 @@ fn take_batch(
     fifo: bool,
     now: Instant,
 ) -> Vec<Pending> {
-    let mut batch = Vec::new();
-    let mut kept = VecDeque::with_capacity(pending.len());
+    // Stops at a full batch: the cost is the batch's (plus the messages waiting for a retry
+    // ahead of it), not the backlog's.
+    let mut batch = Vec::with_capacity(size.min(pending.len()));
     let mut held_groups: HashSet<Option<String>> = HashSet::new();
-    for m in pending.drain(..) {
+    let mut i = 0;
+    while i < pending.len() && batch.len() < size {
+        let m = &pending[i];
         let held = fifo && held_groups.contains(&m.group_id);
-        if batch.len() < size && !held && m.visible_at <= now {
-            batch.push(m);
+        if !held && m.visible_at <= now {
+            batch.extend(pending.remove(i));
         } else {
             if fifo {
                 held_groups.insert(m.group_id.clone());
             }
-            kept.push_back(m);
+            i += 1;
         }
     }
-    *pending = kept;
     batch
 }
 
@@ -608,6 +736,55 @@ mod tests {
     }
 
     #[test]
+    fn dedup_keeps_64_bit_digests_for_five_minutes_and_at_most_its_capacity() {
+        let digest = |body: &str| DedupDigests::digest(&Sha256::digest(body.as_bytes()));
+        let t0 = Instant::now();
+        let mut dedup = DedupDigests::new(3);
+        assert!(dedup.insert(digest("a"), t0));
+        assert!(
+            !dedup.insert(digest("a"), t0 + Duration::from_secs(299)),
+            "a duplicate"
+        );
+        assert!(dedup.insert(digest("b"), t0 + Duration::from_secs(1)));
+        // After the window the body is new again (and the expired digest is gone).
+        assert!(dedup.insert(digest("a"), t0 + DEDUP_WINDOW));
+        assert_eq!(dedup.len(), 2);
+        // Bounded: the oldest digest is forgotten first.
+        let t1 = t0 + DEDUP_WINDOW;
+        for body in ["c", "d", "e"] {
+            assert!(dedup.insert(digest(body), t1));
+        }
+        assert_eq!(dedup.len(), 3);
+        assert!(dedup.insert(digest("a"), t1), "forgotten: over capacity");
+        assert!(!dedup.insert(digest("e"), t1), "still remembered");
+        // What is kept per message: 8 bytes of digest and an instant, whatever the body's size.
+        let big = "x".repeat(1 << 20);
+        let mut one = DedupDigests::new(10);
+        assert!(one.insert(digest(&big), t0));
+        assert_eq!(
+            std::mem::size_of_val(&one.order[0]),
+            std::mem::size_of::<(Instant, u64)>()
+        );
+        assert_eq!(
+            DedupDigests::digest(&Sha256::digest(b"a")),
+            0xca97_8112_ca1b_bdca
+        );
+    }
+
+    #[test]
+    fn taking_a_batch_stops_at_its_size() {
+        let now = Instant::now();
+        let mut q: VecDeque<_> = (0..10_000)
+            .map(|i| pending(&i.to_string(), &format!("g{}", i % 7), 0, now))
+            .collect();
+        let batch = take_batch(&mut q, 10, true, now);
+        let ids: Vec<_> = batch.iter().map(|m| m.id.as_str()).collect();
+        assert_eq!(ids, ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"]);
+        assert_eq!(q.len(), 9_990);
+        assert_eq!(q[0].id, "10", "the rest keeps its order");
+    }
+
+    #[test]
     fn backoff_doubles_up_to_the_cap() {
         let inner = Inner {
             options: EmbeddedOptions {
@@ -617,6 +794,7 @@ mod tests {
             },
             state: Mutex::default(),
             idle: Notify::new(),
+            room: Notify::new(),
         };
         let delays: Vec<_> = (1..=4).map(|n| inner.backoff(n).as_millis()).collect();
         assert_eq!(delays, [100, 200, 350, 350]);

@@ -305,23 +305,58 @@ impl Keyed {
 
     /// Appends `line` unless `key` is indexed.
     fn insert(&self, key: &str, created: DateTime, line: &[u8]) -> Result<bool, TelemetryError> {
-        if self.find(key)?.is_some() {
-            return Ok(false);
+        let inserted = self.insert_many(&[(key.to_string(), created, line.to_vec())])?;
+        Ok(inserted[0])
+    }
+
+    /// Appends the lines whose key is neither indexed nor earlier in `items`, in order: **one**
+    /// write of the documents, one append per index shard touched, one update of `covered`.
+    /// Returns, per item, whether it was inserted.
+    fn insert_many(
+        &self,
+        items: &[(String, DateTime, Vec<u8>)],
+    ) -> Result<Vec<bool>, TelemetryError> {
+        let mut inserted = Vec::with_capacity(items.len());
+        let mut batch_keys = std::collections::HashSet::with_capacity(items.len());
+        for (key, _, _) in items {
+            let new = !batch_keys.contains(key.as_str()) && self.find(key)?.is_none();
+            if new {
+                batch_keys.insert(key.as_str());
+            }
+            inserted.push(new);
+        }
+        if batch_keys.is_empty() {
+            return Ok(inserted);
         }
         let mut file = OpenOptions::new()
             .create(true)
             .append(true)
             .open(&self.data)?;
-        let offset = file.seek(SeekFrom::End(0))?;
-        file.write_all(line)?;
-        self.append_entry(&Entry {
-            key: key.to_string(),
-            offset,
-            created_ms: created.timestamp_millis(),
-            archived_ms: None,
-        })?;
-        self.set_covered(offset + line.len() as u64)?;
-        Ok(true)
+        let start = file.seek(SeekFrom::End(0))?;
+        let mut buffer = Vec::new();
+        let mut by_shard: std::collections::BTreeMap<u64, String> = Default::default();
+        for ((key, created, line), new) in items.iter().zip(&inserted) {
+            if !new {
+                continue;
+            }
+            let entry = Entry {
+                key: key.clone(),
+                offset: start + buffer.len() as u64,
+                created_ms: created.timestamp_millis(),
+                archived_ms: None,
+            };
+            by_shard
+                .entry(shard_of(key))
+                .or_default()
+                .push_str(&entry.line());
+            buffer.extend_from_slice(line);
+        }
+        file.write_all(&buffer)?;
+        for (shard, lines) in by_shard {
+            append_line(&self.shard_file(shard), lines.as_bytes())?;
+        }
+        self.set_covered(start + buffer.len() as u64)?;
+        Ok(inserted)
     }
 
     /// The document at an index entry.
@@ -420,6 +455,54 @@ impl TelemetryStore for LocalTelemetry {
             Ok(Recorded { inserted })
         })
         .await
+    }
+
+    /// The batch in one blocking task and one append (see `Keyed::insert_many`). A document
+    /// that cannot be encoded fails alone; a failed write fails the batch.
+    async fn record_attempt_events(
+        &self,
+        docs: &[AttemptEventDoc],
+    ) -> Vec<Result<Recorded, TelemetryError>> {
+        let mut results: Vec<Option<Result<Recorded, TelemetryError>>> =
+            Vec::with_capacity(docs.len());
+        let mut items = Vec::with_capacity(docs.len());
+        for doc in docs {
+            match encode_line(doc) {
+                Ok(line) => {
+                    items.push((doc.attempt_id.clone(), doc.created_at, line));
+                    results.push(None);
+                }
+                Err(e) => results.push(Some(Err(e))),
+            }
+        }
+        let written = if items.is_empty() {
+            Ok(Vec::new())
+        } else {
+            self.with_state(move |state, _| state.attempts.insert_many(&items))
+                .await
+        };
+        match written {
+            Ok(inserted) => {
+                let mut inserted = inserted.into_iter();
+                results
+                    .into_iter()
+                    .map(|r| {
+                        r.unwrap_or_else(|| {
+                            Ok(Recorded {
+                                inserted: inserted.next().unwrap_or(false),
+                            })
+                        })
+                    })
+                    .collect()
+            }
+            Err(e) => {
+                let message = e.to_string();
+                results
+                    .into_iter()
+                    .map(|r| r.unwrap_or_else(|| Err(TelemetryError::Store(message.clone()))))
+                    .collect()
+            }
+        }
     }
 
     async fn attempt_event(

@@ -400,6 +400,81 @@ async fn embedded_failures_are_retried_then_dead_lettered() {
     );
 }
 
+/// Holds every batch until the test opens the gate; counts the records it stored.
+struct Gate {
+    open: tokio::sync::Semaphore,
+    stored: Mutex<usize>,
+    batch_sizes: Mutex<Vec<usize>>,
+}
+
+#[async_trait]
+impl SqsHandler for Gate {
+    async fn handle(&self, event: SqsEvent) -> SqsBatchResponse {
+        self.open.acquire().await.unwrap().forget();
+        *self.stored.lock().unwrap() += event.records.len();
+        self.batch_sizes.lock().unwrap().push(event.records.len());
+        SqsBatchResponse::default()
+    }
+}
+
+/// Backpressure: while the consumer is stuck, sends beyond `max_backlog` wait (the publisher
+/// slows down to the consumer's pace) and fail after `backlog_wait`; once it stores again, the
+/// waiting send goes through and the backlog empties. Time bounds are generous guards only.
+#[tokio::test]
+async fn embedded_sends_wait_for_room_when_the_consumer_falls_behind() {
+    let queue = EmbeddedQueue::new(EmbeddedOptions {
+        max_backlog: 15,
+        backlog_wait: Duration::from_millis(300),
+        ..fast()
+    });
+    let gate = Arc::new(Gate {
+        open: tokio::sync::Semaphore::new(0),
+        stored: Mutex::new(0),
+        batch_sizes: Mutex::new(Vec::new()),
+    });
+    queue.register(QueueName::AttemptStream, gate.clone());
+    let send = |i: usize| {
+        let queue = queue.clone();
+        async move {
+            queue
+                .send(
+                    QueueName::AttemptStream,
+                    format!("{{\"n\":{i}}}"),
+                    Some(format!("g{}", i % 3)),
+                )
+                .await
+        }
+    };
+    for i in 0..15 {
+        send(i).await.expect("room for the first 15");
+    }
+    assert_eq!(queue.backlog(QueueName::AttemptStream), 15);
+    // Full: the 16th waits, then fails like an unreachable SQS (the outbox keeps the message).
+    let err = tokio::time::timeout(Duration::from_secs(30), send(15))
+        .await
+        .expect("a full queue answers within its backlog_wait")
+        .unwrap_err();
+    assert!(matches!(err, QueueError::Send { .. }), "{err}");
+    assert_eq!(queue.backlog(QueueName::AttemptStream), 15, "nothing added");
+
+    // A send waiting for room goes through once the consumer stores a batch.
+    let waiting = tokio::spawn(send(16));
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert!(!waiting.is_finished(), "no room yet: the send waits");
+    gate.open.add_permits(1_000);
+    tokio::time::timeout(Duration::from_secs(30), waiting)
+        .await
+        .expect("room is made within the guard")
+        .unwrap()
+        .expect("sent once there is room");
+    idle(&queue).await;
+    assert_eq!(*gate.stored.lock().unwrap(), 16);
+    assert_eq!(queue.backlog(QueueName::AttemptStream), 0);
+    // Delivered in SQS-sized batches (FIFO: up to 10).
+    let sizes = gate.batch_sizes.lock().unwrap().clone();
+    assert!(sizes.iter().all(|n| (1..=10).contains(n)), "{sizes:?}");
+}
+
 /// Reports an id that is not in the batch on the first call, then succeeds.
 struct Liar(Mutex<u32>);
 

@@ -254,6 +254,54 @@ async fn local_store_is_idempotent_across_restarts() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+/// A batch is stored at once (the telemetry worker's path): one result per document, in order;
+/// a key already stored or repeated within the batch is not written twice; every document is
+/// readable by key and the file holds one line per inserted document. Mongo stores the same
+/// batch with the same results.
+#[tokio::test]
+async fn a_batch_of_attempt_events_is_stored_at_once_and_idempotently() {
+    let dir = std::env::temp_dir().join(crate::unique("innova-telemetry"));
+    let local = LocalTelemetry::new(&dir);
+    let (uri, _) = mongo_uri_with_fresh_database();
+    let mongo = MongoTelemetry::new(uri);
+    let stores: [&dyn TelemetryStore; 2] = [&local, &mongo];
+    for store in stores {
+        assert!(
+            store
+                .record_attempt_event(&attempt_doc("b-0"))
+                .await
+                .unwrap()
+                .inserted
+        );
+        let batch: Vec<_> = ["b-1", "b-0", "b-2", "b-1", "b-3"]
+            .into_iter()
+            .map(attempt_doc)
+            .collect();
+        let inserted: Vec<bool> = store
+            .record_attempt_events(&batch)
+            .await
+            .into_iter()
+            .map(|r| r.unwrap().inserted)
+            .collect();
+        assert_eq!(inserted, [true, false, true, false, true]);
+        for id in ["b-0", "b-1", "b-2", "b-3"] {
+            let doc = store.attempt_event(id).await.unwrap().expect(id);
+            assert_eq!(doc.attempt_id, id);
+        }
+        assert!(store.record_attempt_events(&[]).await.is_empty());
+    }
+    let file = std::fs::read_to_string(local.file(telemetry::ATTEMPT_EVENTS)).unwrap();
+    assert_eq!(file.lines().count(), 4, "one line per document");
+    // The index survives a restart: a new process finds the batch's documents.
+    let reopened = LocalTelemetry::new(&dir);
+    let again = reopened
+        .record_attempt_events(&[attempt_doc("b-2"), attempt_doc("b-4")])
+        .await;
+    let inserted: Vec<bool> = again.into_iter().map(|r| r.unwrap().inserted).collect();
+    assert_eq!(inserted, [false, true]);
+    std::fs::remove_dir_all(&dir).ok();
+}
+
 // --- OCR / archive
 
 fn attempt_doc_at(attempt_id: &str, created_ms: i64) -> AttemptEventDoc {
