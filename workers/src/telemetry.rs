@@ -129,7 +129,7 @@ impl SqsHandler for TelemetryHandler {
                 ),
                 Err(e) => {
                     tracing::error!(attempt_id = %doc.attempt_id, error = %e, "attempt event not stored: will be retried");
-                    response.add_failure(message_id);
+                    response.add_failure(*message_id);
                 }
             }
         }
