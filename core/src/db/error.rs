@@ -82,7 +82,11 @@ impl From<sqlx::Error> for DbError {
                 entity: "row",
                 id: String::new(),
             },
-            sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) => DbError::Unavailable(error),
+            sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::Io(_)
+            | sqlx::Error::Tls(_)
+            | sqlx::Error::WorkerCrashed => DbError::Unavailable(error),
             sqlx::Error::Database(db) => match db.try_downcast::<PgDatabaseError>() {
                 Ok(pg) => map_pg_error(*pg),
                 Err(db) => DbError::Other(sqlx::Error::Database(db)),
@@ -148,9 +152,11 @@ fn map_pg_error(pg: PgDatabaseError) -> DbError {
         },
         // query_canceled (`statement_timeout`), admin_shutdown, crash_shutdown,
         // cannot_connect_now, too_many_connections: the server, not the statement.
+        // Class 08 (connection exception) too.
         "57014" | "57P01" | "57P02" | "57P03" | "53300" => {
             DbError::Unavailable(sqlx::Error::Database(Box::new(pg)))
         }
+        code if code.starts_with("08") => DbError::Unavailable(sqlx::Error::Database(Box::new(pg))),
         _ => DbError::Other(sqlx::Error::Database(Box::new(pg))),
     }
 }
@@ -220,6 +226,26 @@ pub fn camel_case(snake: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn connection_failures_are_unavailable_client_and_sql_errors_are_not() {
+        let io = std::io::Error::new(std::io::ErrorKind::ConnectionReset, "reset");
+        for unavailable in [
+            sqlx::Error::PoolTimedOut,
+            sqlx::Error::PoolClosed,
+            sqlx::Error::Io(io),
+            sqlx::Error::WorkerCrashed,
+        ] {
+            let e = DbError::from(unavailable);
+            assert!(matches!(e, DbError::Unavailable(_)), "{e:?}");
+        }
+        for other in [
+            DbError::from(sqlx::Error::RowNotFound),
+            DbError::from(sqlx::Error::ColumnNotFound("x".into())),
+        ] {
+            assert!(!matches!(other, DbError::Unavailable(_)), "{other:?}");
+        }
+    }
 
     #[test]
     fn camel_case_converts_snake_case() {
