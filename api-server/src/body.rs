@@ -31,7 +31,7 @@ use serde::de::DeserializeOwned;
 
 use crate::error::{ApiError, describe_json_error};
 use crate::strict::Strict;
-use crate::validate::{Validate, validated};
+use crate::validate::{Valid, Validate, validated};
 
 /// Largest JSON body accepted, as the reference's body parser (100 kB). Routes taking uploads
 /// raise it for themselves.
@@ -48,7 +48,7 @@ pub struct JsonBody<T> {
 
 impl<T: DeserializeOwned + Validate> JsonBody<T> {
     /// Parses and validates the body: 400 naming the offending field, as for every body.
-    pub fn parse(&self) -> Result<T, ApiError> {
+    pub fn parse(&self) -> Result<Valid<T>, ApiError> {
         let bytes = self.bytes.as_ref().map_err(Clone::clone)?;
         if let Some(ct) = &self.content_type {
             let mime = ct
@@ -83,7 +83,7 @@ impl<T: DeserializeOwned + Validate> JsonBody<T> {
 
     /// [`Self::parse`] for a route whose body is optional: no body at all (or only whitespace)
     /// reads as `{}`, so clients that send nothing get the defaults.
-    pub fn parse_or_empty(&self) -> Result<T, ApiError> {
+    pub fn parse_or_empty(&self) -> Result<Valid<T>, ApiError> {
         let blank = matches!(&self.bytes, Ok(b) if b.iter().all(u8::is_ascii_whitespace));
         if blank {
             return JsonBody {

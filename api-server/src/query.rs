@@ -19,7 +19,7 @@ use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
 
 use crate::error::{ApiError, describe_json_error};
-use crate::validate::{Validate, validated};
+use crate::validate::{Valid, Validate, validated};
 
 /// The raw query string of a request whose parameters are `T`.
 #[derive(Debug)]
@@ -30,7 +30,7 @@ pub struct QueryParams<T> {
 
 impl<T: DeserializeOwned + Validate> QueryParams<T> {
     /// Parses and validates the parameters: 400 naming the offending one.
-    pub fn parse(&self) -> Result<T, ApiError> {
+    pub fn parse(&self) -> Result<Valid<T>, ApiError> {
         let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(self.raw.as_bytes()));
         let value: T = serde_path_to_error::deserialize(de)
             .map_err(|e| ApiError::validation(vec![describe_query_error(&e)]))?;
@@ -74,7 +74,7 @@ mod tests {
     use super::*;
     use crate::api::types::alerts::AlertsQuery;
 
-    fn parse(raw: &str) -> Result<AlertsQuery, ApiError> {
+    fn parse(raw: &str) -> Result<Valid<AlertsQuery>, ApiError> {
         QueryParams::<AlertsQuery> {
             raw: raw.into(),
             _type: PhantomData,

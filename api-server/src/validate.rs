@@ -105,10 +105,46 @@ pub fn is_code(value: &str) -> bool {
 }
 
 /// Runs `value`'s rules.
-pub fn validated<T: Validate>(value: T) -> Result<T, ApiError> {
+pub fn validated<T: Validate>(value: T) -> Result<Valid<T>, ApiError> {
     let mut problems = Problems::default();
     value.validate(&mut problems);
-    problems.finish().map(|()| value)
+    problems.finish().map(|()| Valid(value))
+}
+
+/// A request body or query whose rules held: built only by [`validated`] (so only by the
+/// extractors' `parse`), and what the conversions into the use cases' inputs take — a value that
+/// was not checked cannot reach a use case, and the use cases re-check nothing.
+///
+/// ```
+/// use innova_api_server::api::types::classrooms::CreateInvite;
+/// use innova_api_server::validate::validated;
+/// let body = CreateInvite { expires_in_days: Some(3), max_uses: None };
+/// let terms = innova_app::classrooms::InviteTerms::from(validated(body).unwrap());
+/// assert!(validated(CreateInvite { expires_in_days: Some(0), max_uses: None }).is_err());
+/// ```
+///
+/// An unchecked body does not convert:
+///
+/// ```compile_fail
+/// use innova_api_server::api::types::classrooms::CreateInvite;
+/// let body = CreateInvite { expires_in_days: Some(0), max_uses: None };
+/// let terms = innova_app::classrooms::InviteTerms::from(body);
+/// ```
+#[derive(Debug)]
+pub struct Valid<T>(T);
+
+impl<T> Valid<T> {
+    /// The checked value, to take apart (in a conversion into a use case's input).
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T> std::ops::Deref for Valid<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
 }
 
 #[cfg(test)]

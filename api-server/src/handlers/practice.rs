@@ -19,7 +19,7 @@ pub async fn assign(
     body: JsonBody<AssignPractice>,
 ) -> ApiCreated<PracticeAssigned> {
     let permit = auth::admit::<op::PracticeAssign>(&rqctx).await?;
-    let body = body.parse()?;
+    let body = body.parse()?.into_inner();
     let due_at = body.due_at();
     let detail = practice::assign(
         rqctx.context(),

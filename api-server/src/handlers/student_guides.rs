@@ -102,7 +102,7 @@ pub async fn scan_page(
 ) -> ApiOk<ScanPageResult> {
     let permit = auth::admit::<op::StudentGuidesScanPage>(&rqctx).await?;
     let id = path.into_inner().id;
-    let key = body.parse()?.photo_key;
+    let key = body.parse()?.into_inner().photo_key;
     let trace_id = envelope::trace_id(&rqctx);
     let entries = student_guides::scan_page(rqctx.context(), &permit, &id, &key, &trace_id).await?;
     envelope::ok(&rqctx, ScanPageResult::new(key, entries))

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::common::iso;
 use super::enums::{AlertSeverity, AlertType};
 use crate::error::ApiError;
-use crate::validate::{Problems, Validate};
+use crate::validate::{Problems, Valid, Validate};
 
 // ---- GET /alerts ------------------------------------------------------------------------------
 
@@ -99,8 +99,9 @@ impl Validate for CreateAlert {
 
 /// The use case's input (the alert's teacher is the caller; a `teacherId` naming another is
 /// refused by the use case).
-impl From<CreateAlert> for app::NewAlert {
-    fn from(alert: CreateAlert) -> Self {
+impl From<Valid<CreateAlert>> for app::NewAlert {
+    fn from(alert: Valid<CreateAlert>) -> Self {
+        let alert = alert.into_inner();
         app::NewAlert {
             teacher_id: alert.teacher_id,
             course_id: alert.course_id,

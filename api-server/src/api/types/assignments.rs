@@ -13,7 +13,7 @@ use super::enums::{
 };
 use super::items::Exercise;
 use super::skills::Topic;
-use crate::validate::{Problems, Validate};
+use crate::validate::{Problems, Valid, Validate};
 
 /// Longest id or title accepted.
 const MAX_TEXT: usize = 200;
@@ -134,8 +134,9 @@ impl Validate for CreateAssignment {
     }
 }
 
-impl From<CreateAssignment> for app::NewAssignment {
-    fn from(body: CreateAssignment) -> Self {
+impl From<Valid<CreateAssignment>> for app::NewAssignment {
+    fn from(body: Valid<CreateAssignment>) -> Self {
+        let body = body.into_inner();
         app::NewAssignment {
             due_at: body.due_at.as_deref().and_then(parse_due_at),
             course_id: body.course_id,

@@ -8,7 +8,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Deserializer, Serialize};
 
 use super::enums::{AttemptStatus, ClassifierSource};
-use crate::validate::{Problems, Validate};
+use crate::validate::{Problems, Valid, Validate};
 
 // ---- POST /attempts ---------------------------------------------------------------------------
 
@@ -75,8 +75,9 @@ impl Validate for CreateAttempt {
     }
 }
 
-impl From<CreateAttempt> for innova_app::attempts::DigitalAttempt {
-    fn from(body: CreateAttempt) -> Self {
+impl From<Valid<CreateAttempt>> for innova_app::attempts::DigitalAttempt {
+    fn from(body: Valid<CreateAttempt>) -> Self {
+        let body = body.into_inner();
         innova_app::attempts::DigitalAttempt {
             student_id: body.student_id,
             topic_code: body.topic_code,
@@ -160,8 +161,9 @@ impl Validate for SolveAdhoc {
     }
 }
 
-impl From<SolveAdhoc> for innova_app::attempts::AdhocProblem {
-    fn from(body: SolveAdhoc) -> Self {
+impl From<Valid<SolveAdhoc>> for innova_app::attempts::AdhocProblem {
+    fn from(body: Valid<SolveAdhoc>) -> Self {
+        let body = body.into_inner();
         innova_app::attempts::AdhocProblem {
             student_id: body.student_id,
             problem_latex: body.problem_latex,

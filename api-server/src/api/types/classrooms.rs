@@ -9,7 +9,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::common::iso;
-use crate::validate::{Problems, Validate};
+use crate::validate::{Problems, Valid, Validate};
 
 /// Longest course name accepted.
 pub const MAX_NAME: usize = 200;
@@ -120,9 +120,10 @@ impl Validate for CreateClassroom {
     }
 }
 
-impl From<CreateClassroom> for app::NewClassroom {
+impl From<Valid<CreateClassroom>> for app::NewClassroom {
     /// After [`Validate`]: the grade is 1–12.
-    fn from(body: CreateClassroom) -> Self {
+    fn from(body: Valid<CreateClassroom>) -> Self {
+        let body = body.into_inner();
         app::NewClassroom {
             name: body.name,
             grade_level: body.grade_level.map(|g| g.clamp(1, 12) as i32),
@@ -199,9 +200,10 @@ impl Validate for CreateInvite {
     }
 }
 
-impl From<CreateInvite> for app::InviteTerms {
+impl From<Valid<CreateInvite>> for app::InviteTerms {
     /// After [`Validate`]: both numbers are in range.
-    fn from(body: CreateInvite) -> Self {
+    fn from(body: Valid<CreateInvite>) -> Self {
+        let body = body.into_inner();
         app::InviteTerms {
             valid_for: body
                 .expires_in_days
@@ -288,12 +290,15 @@ mod tests {
 
     #[test]
     fn invitation_terms_have_defaults_and_bounds() {
-        let terms = app::InviteTerms::from(CreateInvite::default());
+        let terms = app::InviteTerms::from(validated(CreateInvite::default()).unwrap());
         assert_eq!(terms, app::InviteTerms::default());
-        let terms = app::InviteTerms::from(CreateInvite {
-            expires_in_days: Some(2),
-            max_uses: Some(30),
-        });
+        let terms = app::InviteTerms::from(
+            validated(CreateInvite {
+                expires_in_days: Some(2),
+                max_uses: Some(30),
+            })
+            .unwrap(),
+        );
         assert_eq!(terms.valid_for, Some(Duration::from_secs(2 * 86_400)));
         assert_eq!(terms.max_uses, Some(30));
         for (days, uses) in [(Some(0), None), (Some(366), None), (None, Some(0))] {

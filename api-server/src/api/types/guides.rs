@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use super::assignments::{DUE_AT_PATTERN, check_due_at, parse_due_at};
 use super::common::iso;
 use super::enums::{GuideQuestionStatus, GuideStatus, SubmissionStatus};
-use crate::validate::{Problems, Validate};
+use crate::validate::{Problems, Valid, Validate};
 use innova_core::db::enums::SolutionSource;
 
 /// Longest title, label or id accepted.
@@ -90,8 +90,9 @@ impl Validate for CreateGuide {
     }
 }
 
-impl From<CreateGuide> for app::NewGuide {
-    fn from(b: CreateGuide) -> Self {
+impl From<Valid<CreateGuide>> for app::NewGuide {
+    fn from(b: Valid<CreateGuide>) -> Self {
+        let b = b.into_inner();
         app::NewGuide {
             due_at: b.due_at.as_deref().and_then(parse_due_at),
             course_id: b.course_id,
@@ -472,8 +473,9 @@ impl Validate for UpdateGuide {
     }
 }
 
-impl From<UpdateGuide> for app::GuideChanges {
-    fn from(b: UpdateGuide) -> Self {
+impl From<Valid<UpdateGuide>> for app::GuideChanges {
+    fn from(b: Valid<UpdateGuide>) -> Self {
+        let b = b.into_inner();
         app::GuideChanges {
             due_at: b.due_at.as_deref().and_then(parse_due_at),
             title: b.title,
@@ -547,8 +549,9 @@ impl Validate for UpdateQuestion {
     }
 }
 
-impl From<UpdateQuestion> for app::QuestionChanges {
-    fn from(b: UpdateQuestion) -> Self {
+impl From<Valid<UpdateQuestion>> for app::QuestionChanges {
+    fn from(b: Valid<UpdateQuestion>) -> Self {
+        let b = b.into_inner();
         app::QuestionChanges {
             statement_latex: b.statement_latex,
             label: b.label,
@@ -655,8 +658,9 @@ impl Validate for UpdateSolution {
     }
 }
 
-impl From<UpdateSolution> for app::SolutionEdit {
-    fn from(b: UpdateSolution) -> Self {
+impl From<Valid<UpdateSolution>> for app::SolutionEdit {
+    fn from(b: Valid<UpdateSolution>) -> Self {
+        let b = b.into_inner();
         app::SolutionEdit {
             final_answer: b.final_answer,
             steps_json: serde_json::Value::Object(b.steps_json),

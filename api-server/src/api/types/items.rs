@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::common::iso;
 use super::enums::{Difficulty, ExerciseSource, ExerciseStatus};
-use crate::validate::{Problems, Validate};
+use crate::validate::{Problems, Valid, Validate};
 
 /// Longest id, code or topic key accepted.
 const MAX_KEY: usize = 200;
@@ -60,8 +60,9 @@ impl Validate for CreateItem {
 }
 
 /// The use case's input (its author is the caller, set by the use case).
-impl From<CreateItem> for app::NewItem {
-    fn from(item: CreateItem) -> Self {
+impl From<Valid<CreateItem>> for app::NewItem {
+    fn from(item: Valid<CreateItem>) -> Self {
+        let item = item.into_inner();
         app::NewItem {
             topic_id: item.skill_id,
             prompt: item.content.prompt,
@@ -295,9 +296,10 @@ impl Validate for GenerateItems {
     }
 }
 
-impl From<GenerateItems> for app::GenerationRequest {
+impl From<Valid<GenerateItems>> for app::GenerationRequest {
     /// After [`Validate`]: the numbers are in range, so they fit.
-    fn from(body: GenerateItems) -> Self {
+    fn from(body: Valid<GenerateItems>) -> Self {
+        let body = body.into_inner();
         app::GenerationRequest {
             subdomain_code: body.subdomain_code,
             grade_level: body.grade_level.clamp(1, 12) as i32,

@@ -7,7 +7,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Deserializer, Serialize};
 
 use super::common::iso;
-use crate::validate::{Problems, Validate};
+use crate::validate::{Problems, Valid, Validate};
 
 /// Longest topic code accepted.
 pub const MAX_KEY: usize = 100;
@@ -120,8 +120,9 @@ impl Validate for CreateSkill {
     }
 }
 
-impl From<CreateSkill> for app::NewSkill {
-    fn from(b: CreateSkill) -> Self {
+impl From<Valid<CreateSkill>> for app::NewSkill {
+    fn from(b: Valid<CreateSkill>) -> Self {
+        let b = b.into_inner();
         app::NewSkill {
             key: b.key,
             name: b.name,
@@ -207,8 +208,9 @@ impl Validate for UpdateSkill {
     }
 }
 
-impl From<UpdateSkill> for app::TopicChanges {
-    fn from(b: UpdateSkill) -> Self {
+impl From<Valid<UpdateSkill>> for app::TopicChanges {
+    fn from(b: Valid<UpdateSkill>) -> Self {
+        let b = b.into_inner();
         app::TopicChanges {
             code: b.key,
             name: b.name,
@@ -312,8 +314,9 @@ impl Validate for ErrorTagSearchQuery {
     }
 }
 
-impl From<ErrorTagSearchQuery> for app::TagSearch {
-    fn from(q: ErrorTagSearchQuery) -> Self {
+impl From<Valid<ErrorTagSearchQuery>> for app::TagSearch {
+    fn from(q: Valid<ErrorTagSearchQuery>) -> Self {
+        let q = q.into_inner();
         app::TagSearch {
             q: q.q,
             domain_code: q.domain_code,
@@ -357,7 +360,8 @@ mod tests {
             parse(r#"{"description": "x"}"#).description,
             Some(Some("x".into()))
         );
-        let changes = app::TopicChanges::from(parse(r#"{"key": "K", "name": null}"#));
+        let changes =
+            app::TopicChanges::from(validated(parse(r#"{"key": "K", "name": null}"#)).unwrap());
         assert_eq!(
             (changes.code.as_deref(), changes.name, changes.description),
             (Some("K"), None, None)
@@ -372,7 +376,10 @@ mod tests {
             domain_code: None,
             limit,
         };
-        assert_eq!(app::TagSearch::from(search(None)).limit, 20);
+        assert_eq!(
+            app::TagSearch::from(validated(search(None)).unwrap()).limit,
+            20
+        );
         assert!(validated(search(Some(51))).is_err());
         assert!(validated(search(Some(0))).is_err());
         assert!(validated(search(Some(50))).is_ok());
