@@ -251,7 +251,9 @@ impl From<HttpError> for ApiError {
 }
 
 /// `Retry-After` of a 503 for a database that did not answer in time (its acquire and statement
-/// timeouts, docs/architecture.md "Timeouts"): long enough for a pool to free a connection.
+/// timeouts, docs/architecture.md "Timeouts"): long enough for a pool to free a connection. Every
+/// other 503 of a use case (`AppError::Unavailable`: photo storage, identity provider, OCR down)
+/// carries it too.
 pub const DATABASE_RETRY_AFTER_SECS: u64 = 5;
 
 /// Database errors: client-caused ones become 4xx naming the field (decision 5); a database
@@ -304,7 +306,12 @@ impl From<innova_app::AppError> for ApiError {
             AppError::NotFound(message) => ApiError::not_found(message),
             AppError::Unprocessable(message) => ApiError::unprocessable(message),
             AppError::Conflict(message) => ApiError::conflict(message),
-            AppError::Unavailable(message) => ApiError::unavailable(message),
+            // A dependency down (photo storage, the identity provider, OCR…): the client may
+            // try again, and is told when, as for the database.
+            AppError::Unavailable(message) => ApiError::unavailable(message).with_header(
+                http::header::RETRY_AFTER,
+                &DATABASE_RETRY_AFTER_SECS.to_string(),
+            ),
             AppError::Upstream(message) => ApiError::new(ErrorStatusCode::BAD_GATEWAY, message),
             AppError::Db(e) => e.into(),
             AppError::Internal(cause) => ApiError::internal(cause),
@@ -402,6 +409,18 @@ mod tests {
             sqlx::Error::PoolTimedOut,
         )));
         assert_eq!(e.status(), ErrorStatusCode::SERVICE_UNAVAILABLE);
+        // Another dependency down: 503 with Retry-After as well.
+        let e = ApiError::from(innova_app::AppError::Unavailable(
+            "Photo storage is unavailable, try again later".into(),
+        ));
+        assert_eq!(e.status(), ErrorStatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(
+            e.headers,
+            [(
+                http::header::RETRY_AFTER,
+                http::HeaderValue::from_static("5")
+            )]
+        );
         // Other database failures stay a 500.
         let e = ApiError::from(DbError::Other(sqlx::Error::RowNotFound));
         assert_eq!(e.status(), ErrorStatusCode::INTERNAL_SERVER_ERROR);

@@ -242,7 +242,13 @@ pub async fn complete(
     submissions_bucket_ready(app)?;
     check_completable(submission.status)?;
     for key in &submission.photo_keys {
-        if !app.services.objects.exists(Bucket::Submissions, key).await {
+        let uploaded = app
+            .services
+            .objects
+            .exists(Bucket::Submissions, key)
+            .await
+            .map_err(object_error)?;
+        if !uploaded {
             return Err(AppError::invalid(
                 "Not all photos were uploaded — finish the uploads before completing",
             ));
@@ -446,6 +452,7 @@ pub async fn scan_page(
         .objects
         .exists(Bucket::Submissions, photo_key)
         .await
+        .map_err(object_error)?
     {
         return Err(AppError::invalid(
             "Photo not found in storage — upload it first",

@@ -1,6 +1,7 @@
 //! Test support shared by the integration tests of every crate: per-test databases (below), the
-//! other test services ([`services`]: moto queues, FerretDB databases) and test worlds ([`world`]:
-//! teachers, students, parents, courses, enrollments and parent links, declared then inserted).
+//! other test services ([`services`]: moto queues, FerretDB databases), test worlds ([`world`]:
+//! teachers, students, parents, courses, enrollments and parent links, declared then inserted)
+//! and a fault-injecting TCP proxy ([`proxy`]: cut, delay, reset the connections to a service).
 //!
 //! # Per-test databases
 //!
@@ -31,6 +32,7 @@
 //!   `INNOVA_TEST_KEEP_DB=1` to keep it for inspection; its name is printed.
 
 pub mod guides;
+pub mod proxy;
 pub mod services;
 pub mod world;
 
@@ -297,12 +299,35 @@ async fn build_template(admin: &mut PgConnection, template: Template, name: &str
         }
     }
     pool.close().await;
-
-    exec(
-        admin,
-        &format!("ALTER DATABASE {} RENAME TO {}", ident(&build), ident(name)),
-    )
-    .await;
+    // Another session may still be on the build database for a moment: the backend of the
+    // connection just closed exits asynchronously, and autovacuum may visit a freshly written
+    // database. The rename fails while it is there (55006, "being accessed by other users"),
+    // so it is tried again until that session is gone.
+    let rename = format!("ALTER DATABASE {} RENAME TO {}", ident(&build), ident(name));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        match admin.execute(sqlx::raw_sql(&rename)).await {
+            Ok(_) => break,
+            Err(sqlx::Error::Database(e))
+                if e.code().as_deref() == Some("55006") && std::time::Instant::now() < deadline =>
+            {
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+            Err(e) => {
+                // Who is still there (to find out why it did not leave).
+                let sessions: Vec<(Option<String>, Option<String>, Option<String>)> =
+                    sqlx::query_as(
+                        "SELECT backend_type, state, left(query, 200) FROM pg_stat_activity
+                         WHERE datname = $1",
+                    )
+                    .bind(&build)
+                    .fetch_all(&mut *admin)
+                    .await
+                    .unwrap_or_default();
+                panic!("{rename}: {e}; sessions on it: {sessions:?}")
+            }
+        }
+    }
     exec(
         admin,
         &format!("ALTER DATABASE {} IS_TEMPLATE true", ident(name)),

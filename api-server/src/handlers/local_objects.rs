@@ -165,7 +165,7 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(ok.status(), 200, "{}", ok.text().await.unwrap());
-        assert!(store.exists(Bucket::Submissions, key).await);
+        assert!(store.exists(Bucket::Submissions, key).await.unwrap());
 
         let get = store
             .presign_get(Bucket::Submissions, key, TTL)

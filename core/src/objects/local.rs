@@ -205,10 +205,15 @@ impl ObjectStore for LocalStore {
         self.sign("PUT", bucket, key, content_type, ttl)
     }
 
-    async fn exists(&self, bucket: Bucket, key: &str) -> bool {
-        match self.path(bucket, key) {
-            Ok(path) => tokio::fs::metadata(path).await.is_ok_and(|m| m.is_file()),
-            Err(_) => false,
+    async fn exists(&self, bucket: Bucket, key: &str) -> Result<bool, ObjectError> {
+        let Ok(path) = self.path(bucket, key) else {
+            return Ok(false);
+        };
+        match tokio::fs::metadata(path).await {
+            Ok(m) => Ok(m.is_file()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+            Err(e) if e.kind() == std::io::ErrorKind::NotADirectory => Ok(false),
+            Err(e) => Err(e.into()),
         }
     }
 

@@ -123,8 +123,12 @@ pub trait ObjectStore: Send + Sync {
         ttl: Duration,
     ) -> Result<String, ObjectError>;
 
-    /// Whether the object exists; any error counts as "no" (as the reference's HeadObject).
-    async fn exists(&self, bucket: Bucket, key: &str) -> bool;
+    /// Whether the object exists: `Ok(false)` when the store says it is not there (an invalid
+    /// key, an unconfigured bucket, S3's 404 — or 403, its answer for a missing key without
+    /// `s3:ListBucket`). A store that cannot be asked (unreachable, timed out, a 5xx) is an
+    /// error, not a "no": a client must not be told its upload is missing because the store is
+    /// down.
+    async fn exists(&self, bucket: Bucket, key: &str) -> Result<bool, ObjectError>;
 
     /// The whole object in memory.
     async fn get(&self, bucket: Bucket, key: &str) -> Result<Bytes, ObjectError>;
@@ -230,10 +234,10 @@ impl ObjectStore for RoutedStore {
             .await
     }
 
-    async fn exists(&self, bucket: Bucket, key: &str) -> bool {
+    async fn exists(&self, bucket: Bucket, key: &str) -> Result<bool, ObjectError> {
         match self.route(bucket) {
             Ok(store) => store.exists(bucket, key).await,
-            Err(_) => false,
+            Err(_) => Ok(false),
         }
     }
 

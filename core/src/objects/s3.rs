@@ -60,6 +60,14 @@ where
     ObjectError::Storage(DisplayErrorContext(e).to_string())
 }
 
+/// An answer of S3 saying the object is not there (404, or 403 without `s3:ListBucket`), as
+/// opposed to no answer (a dispatch failure, a timeout) or a failure of S3 itself (5xx).
+fn is_missing<E>(e: &aws_sdk_s3::error::SdkError<E>) -> bool {
+    matches!(e, aws_sdk_s3::error::SdkError::ServiceError(_))
+        && e.raw_response()
+            .is_some_and(|r| matches!(r.status().as_u16(), 403 | 404))
+}
+
 #[async_trait]
 impl ObjectStore for S3Store {
     async fn presign_get(
@@ -102,12 +110,12 @@ impl ObjectStore for S3Store {
         Ok(request.uri().to_string())
     }
 
-    async fn exists(&self, bucket: Bucket, key: &str) -> bool {
+    async fn exists(&self, bucket: Bucket, key: &str) -> Result<bool, ObjectError> {
         let Ok(name) = self.name(bucket) else {
-            return false;
+            return Ok(false);
         };
         if validate_key(key).is_err() {
-            return false;
+            return Ok(false);
         }
         match self
             .client()
@@ -118,12 +126,14 @@ impl ObjectStore for S3Store {
             .send()
             .await
         {
-            Ok(_) => true,
-            Err(e) => {
-                // Without s3:ListBucket a missing key is a 403: every error means "no".
-                tracing::debug!(%bucket, key, error = %DisplayErrorContext(e), "HeadObject failed");
-                false
+            Ok(_) => Ok(true),
+            Err(e) if is_missing(&e) => {
+                // Without s3:ListBucket a missing key is a 403: both mean "no".
+                tracing::debug!(%bucket, key, error = %DisplayErrorContext(e), "HeadObject: no such object");
+                Ok(false)
             }
+            // Unreachable, timed out, a 5xx: S3 was not asked, the answer is unknown.
+            Err(e) => Err(storage_error(e)),
         }
     }
 

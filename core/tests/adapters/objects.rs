@@ -51,11 +51,12 @@ async fn s3_presigned_urls_work_and_sign_the_content_type() {
         .await
         .unwrap();
     assert!(response.status().is_success(), "{}", response.status());
-    assert!(store.exists(Bucket::Submissions, key).await);
+    assert!(store.exists(Bucket::Submissions, key).await.unwrap());
     assert!(
         !store
             .exists(Bucket::Submissions, "submissions/s1/missing.jpg")
             .await
+            .unwrap()
     );
 
     let get = store
@@ -104,7 +105,12 @@ async fn s3_presigned_urls_work_and_sign_the_content_type() {
             ..
         }
     ));
-    assert!(!store.exists(Bucket::Guides, "guides/uploads/x.pdf").await);
+    assert!(
+        !store
+            .exists(Bucket::Guides, "guides/uploads/x.pdf")
+            .await
+            .unwrap()
+    );
     assert!(matches!(
         store
             .presign_get(Bucket::Submissions, "../etc/passwd", TTL)
@@ -211,7 +217,7 @@ async fn local_store_signs_urls_for_the_api_and_verifies_them() {
     assert!(expired.to_string().contains("expired"), "{expired}");
 
     // The API's PUT route writes the body; GET serves it.
-    assert!(!store.exists(Bucket::Submissions, key).await);
+    assert!(!store.exists(Bucket::Submissions, key).await.unwrap());
     store
         .put(
             Bucket::Submissions,
@@ -221,7 +227,7 @@ async fn local_store_signs_urls_for_the_api_and_verifies_them() {
         )
         .await
         .unwrap();
-    assert!(store.exists(Bucket::Submissions, key).await);
+    assert!(store.exists(Bucket::Submissions, key).await.unwrap());
     assert_eq!(
         store.get(Bucket::Submissions, key).await.unwrap(),
         Bytes::from_static(b"scan")
@@ -292,7 +298,7 @@ async fn local_store_signs_urls_for_the_api_and_verifies_them() {
                 .await
                 .is_err()
         );
-        assert!(!store.exists(Bucket::Submissions, bad).await);
+        assert!(!store.exists(Bucket::Submissions, bad).await.unwrap());
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -225,7 +225,8 @@ async fn sqs_send_gives_up_on_an_endpoint_that_never_answers() {
     assert!(matches!(err, QueueError::Send { .. }), "{err}");
 }
 
-/// An S3 endpoint that never answers: `ObjectError::Storage` once the operation timeout passes.
+/// An S3 endpoint that never answers: `ObjectError::Storage` once the operation timeout passes
+/// (for an existence check too).
 #[tokio::test]
 async fn s3_get_gives_up_on_an_endpoint_that_never_answers() {
     let server = Silent::start().await;
@@ -252,6 +253,16 @@ async fn s3_get_gives_up_on_an_endpoint_that_never_answers() {
                 Bytes::from_static(b"x"),
                 None,
             )
+            .await
+            .unwrap_err()
+    })
+    .await;
+    assert!(matches!(err, ObjectError::Storage(_)), "{err}");
+    // An existence check that gets no answer is an error, not a "no such object" (which the
+    // photo routes would turn into a 400 telling the client to upload again).
+    let err = within(aws::OPERATION_TIMEOUT, "S3 HeadObject", async {
+        store
+            .exists(Bucket::OcrUploads, "uploads/s/a.jpg")
             .await
             .unwrap_err()
     })
