@@ -39,7 +39,7 @@ pub fn json() -> &'static str {
 pub fn generate() -> anyhow::Result<String> {
     let description = innova_api_mod::stub_api_description()
         .map_err(|e| anyhow::anyhow!("invalid API description: {e}"))?;
-    let mut spec = description.openapi(TITLE, semver::Version::new(1, 0, 0));
+    let mut spec = description.openapi(TITLE, semver::Version::new(1, 1, 0));
     spec.description(DESCRIPTION);
     let mut value = spec.json()?;
     add_server(&mut value);

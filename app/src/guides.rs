@@ -106,11 +106,14 @@ pub struct NewGuide {
     pub due_at: Option<NaiveDateTime>,
 }
 
-/// The created guide and where to upload its PDF.
-#[derive(Debug, Clone)]
+// On the wire as it is (the API serves this type).
+/// The created guide and where to PUT its PDF (`Content-Type: application/pdf`, short-lived).
+#[derive(Debug, Clone, serde::Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase")]
 pub struct GuideCreated {
     pub guide_id: GuideId,
     pub presigned_put_url: String,
+    /// `guides/uploads/<uuid>.pdf`.
     pub source_pdf_key: String,
 }
 

@@ -158,10 +158,15 @@ async fn find(app: &App, id: &ExerciseId) -> AppResult<(ItemView, Owner)> {
 /// The answer for an unknown exercise, and for one the caller may not read.
 pub const EXERCISE_NOT_FOUND: &str = "Exercise not found";
 
-/// An exercise's 2PL parameters.
-#[derive(Debug, Clone, Copy, PartialEq)]
+// On the wire as it is (`GET /items/{id}/irt`).
+/// An item's 2PL parameters.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(rename = "ItemIrt")]
 pub struct IrtParams {
+    /// Discrimination.
     pub irt_a: f64,
+    /// Difficulty.
     pub irt_b: f64,
 }
 
@@ -192,11 +197,13 @@ pub struct GenerationRequest {
     pub count: i32,
 }
 
-/// What was queued.
-#[derive(Debug, Clone, PartialEq)]
+// On the wire as it is (the API serves this type).
+/// The generation was queued.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, schemars::JsonSchema)]
 pub struct GenerationQueued {
-    /// Always 0: the exercises appear in the bank when the AI engine has written them.
+    /// Always 0: the exercises reach the bank when the AI engine has written them.
     pub generated: i32,
+    /// `Generación de <count> ejercicio(s) encolada. Aparecerán en el banco en unos minutos.`
     pub message: String,
 }
 

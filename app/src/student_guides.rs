@@ -126,11 +126,15 @@ async fn quiz_of(
         .collect())
 }
 
-/// A started submission: where to upload each photo.
-#[derive(Debug, Clone)]
+// On the wire as it is (the API serves this type).
+/// A started submission: upload each photo with `PUT` and `Content-Type: image/jpeg` to its URL,
+/// then complete it.
+#[derive(Debug, Clone, serde::Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(rename = "SubmissionStarted")]
 pub struct Started {
     pub submission_id: SubmissionId,
-    /// One presigned PUT per photo, in key order.
+    /// One short-lived upload URL per photo.
     pub presigned_put_urls: Vec<String>,
     pub attempt_number: i32,
 }
@@ -372,10 +376,15 @@ async fn results_of(
         .collect())
 }
 
-/// Where to upload a whole page.
-#[derive(Debug, Clone)]
+// On the wire as it is (the API serves this type).
+/// Where to upload a photo of a whole page: `PUT` with `Content-Type: image/jpeg`.
+#[derive(Debug, Clone, serde::Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(rename = "ScanPageUpload")]
 pub struct ScanUpload {
+    /// The key to send to `POST /student/guides/{id}/scan-page` once uploaded.
     pub photo_key: String,
+    /// A short-lived upload URL.
     pub presigned_url: String,
 }
 

@@ -41,5 +41,5 @@ pub async fn set_status(
     let body = body.parse()?;
     let code = path.into_inner().code;
     let tag = error_tags::set_status(rqctx.context(), &permit, &code, body.status).await?;
-    envelope::ok(&rqctx, tag.into())
+    envelope::ok(&rqctx, tag)
 }

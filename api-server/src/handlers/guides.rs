@@ -25,7 +25,7 @@ pub async fn create(
     let body = body.parse()?;
     let trace_id = envelope::trace_id(&rqctx);
     let created = guides::create(rqctx.context(), &permit, body.into(), &trace_id).await?;
-    envelope::created(&rqctx, created.into())
+    envelope::created(&rqctx, created)
 }
 
 pub async fn ingest(

@@ -47,7 +47,7 @@ pub async fn irt(
     let permit = auth::admit::<op::ItemsIrt>(&rqctx).await?;
     let id = path.into_inner().id;
     let params = items::irt(rqctx.context(), &permit, &id).await?;
-    envelope::ok(&rqctx, params.map(Into::into))
+    envelope::ok(&rqctx, params)
 }
 
 pub async fn generate(
@@ -58,5 +58,5 @@ pub async fn generate(
     let body = body.parse()?;
     let trace_id = envelope::trace_id(&rqctx);
     let queued = items::generate(rqctx.context(), &permit, body.into(), &trace_id).await?;
-    envelope::accepted(&rqctx, queued.into())
+    envelope::accepted(&rqctx, queued)
 }

@@ -12,7 +12,7 @@ use crate::envelope::{self, ApiOk};
 pub async fn children(rqctx: RequestContext<ApiContext>) -> ApiOk<Vec<Child>> {
     let permit = auth::admit::<op::ParentChildren>(&rqctx).await?;
     let rows = parents::children(rqctx.context(), &permit).await?;
-    envelope::ok(&rqctx, rows.into_iter().map(Into::into).collect())
+    envelope::ok(&rqctx, rows.into_iter().collect())
 }
 
 pub async fn child(

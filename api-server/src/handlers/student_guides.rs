@@ -51,7 +51,7 @@ pub async fn create_submission(
         &trace_id,
     )
     .await?;
-    envelope::created(&rqctx, started.into())
+    envelope::created(&rqctx, started)
 }
 
 pub async fn complete(
@@ -92,7 +92,7 @@ pub async fn scan_page_url(
     let permit = auth::admit::<op::StudentGuidesScanPageUrl>(&rqctx).await?;
     let id = path.into_inner().id;
     let upload = student_guides::scan_page_url(rqctx.context(), &permit, &id).await?;
-    envelope::ok(&rqctx, upload.into())
+    envelope::ok(&rqctx, upload)
 }
 
 pub async fn scan_page(

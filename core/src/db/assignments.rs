@@ -32,8 +32,13 @@ pub struct AssignmentExerciseRow {
     pub sequence: i32,
 }
 
-/// A student an assignment is addressed to.
-#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+/// A student an assignment is addressed to (on the wire as it is).
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow, serde::Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(
+    rename = "AssignmentTarget",
+    description = "A student an assignment is addressed to."
+)]
 pub struct TargetRow {
     pub assignment_id: AssignmentId,
     pub student_id: StudentId,

@@ -292,8 +292,14 @@ pub async fn upsert_batch(
 
 // ---- the admin catalogue (`/admin/error-tags`) --------------------------------------------------
 
-/// A tag as the admin catalogue shows it: its own columns and its domain's code and name.
-#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+/// A tag as the admin catalogue shows it: its own columns and its domain's code and name (on the
+/// wire as it is).
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow, serde::Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(
+    rename = "ErrorTagAdminView",
+    description = "A tag as the admin catalogue shows it."
+)]
 pub struct AdminTagRow {
     pub code: String,
     pub name: String,
@@ -303,6 +309,7 @@ pub struct AdminTagRow {
     pub source: ErrorSource,
     pub status: ErrorStatus,
     pub severity: ErrorSeverity,
+    /// Grades 1–12.
     pub applicable_grades: Vec<i32>,
     pub diagnostic_hint: Option<String>,
 }

@@ -309,7 +309,7 @@ const QUESTION_COLUMNS: &str = "q.id, q.guide_id, q.sequence, q.label, q.stateme
      q.topic_confidence, q.topic_source, q.exercise_id, q.created_at, q.updated_at";
 
 /// `{id, code, name}` of a topic, domain or subdomain.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, schemars::JsonSchema)]
 pub struct CodeName {
     pub id: String,
     pub code: String,

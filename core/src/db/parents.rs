@@ -10,12 +10,14 @@ use sqlx::PgExecutor;
 
 use super::DbResult;
 
-/// A child of a parent, through a confirmed link.
-#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+/// A child of a parent, through a confirmed link (on the wire as it is).
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow, serde::Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(rename = "Child", description = "A child of the calling parent.")]
 pub struct ChildRow {
     pub student_id: StudentId,
     pub display_name: String,
-    /// PADRE, MADRE, TUTOR… as stored.
+    /// As stored: `PADRE`, `MADRE`, `TUTOR`…
     pub relationship: String,
 }
 

@@ -159,24 +159,8 @@ pub struct AssignmentExercise {
     pub exercise: Exercise,
 }
 
-/// A student an assignment is addressed to.
-#[derive(Debug, Serialize, JsonSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct AssignmentTarget {
-    pub assignment_id: AssignmentId,
-    pub student_id: StudentId,
-    pub status: AssignmentTargetStatus,
-}
-
-impl From<app::TargetRow> for AssignmentTarget {
-    fn from(t: app::TargetRow) -> Self {
-        AssignmentTarget {
-            assignment_id: t.assignment_id,
-            student_id: t.student_id,
-            status: t.status,
-        }
-    }
-}
+/// A student an assignment is addressed to: the row, whose JSON is the wire's.
+pub use app::TargetRow as AssignmentTarget;
 
 /// An assignment with its exercises and targets.
 #[derive(Debug, Serialize, JsonSchema)]
@@ -221,7 +205,7 @@ impl From<app::AssignmentDetail> for AssignmentDetail {
                     exercise: x.into(),
                 })
                 .collect(),
-            targets: d.targets.into_iter().map(Into::into).collect(),
+            targets: d.targets,
         }
     }
 }

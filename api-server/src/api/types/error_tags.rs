@@ -5,7 +5,7 @@ use innova_app::error_tags as app;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::enums::{ErrorSeverity, ErrorSource, ErrorStatus};
+use super::enums::{ErrorSource, ErrorStatus};
 use crate::validate::{Problems, Validate};
 
 /// Longest `q`, `domainCode` or `cursor` accepted.
@@ -91,39 +91,8 @@ impl ErrorTagsQuery {
     }
 }
 
-/// A tag as the admin catalogue shows it.
-#[derive(Debug, Serialize, JsonSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct ErrorTagAdminView {
-    pub code: String,
-    pub name: String,
-    pub domain_code: Option<String>,
-    pub domain_name: Option<String>,
-    pub subdomain_code: Option<String>,
-    pub source: ErrorSource,
-    pub status: ErrorStatus,
-    pub severity: ErrorSeverity,
-    /// Grades 1–12.
-    pub applicable_grades: Vec<i32>,
-    pub diagnostic_hint: Option<String>,
-}
-
-impl From<app::AdminTagRow> for ErrorTagAdminView {
-    fn from(r: app::AdminTagRow) -> Self {
-        ErrorTagAdminView {
-            code: r.code,
-            name: r.name,
-            domain_code: r.domain_code,
-            domain_name: r.domain_name,
-            subdomain_code: r.subdomain_code,
-            source: r.source,
-            status: r.status,
-            severity: r.severity,
-            applicable_grades: r.applicable_grades,
-            diagnostic_hint: r.diagnostic_hint,
-        }
-    }
-}
+/// A tag as the admin catalogue shows it: the row, whose JSON is the wire's.
+pub use app::AdminTagRow as ErrorTagAdminView;
 
 /// Tags per status over the whole catalogue.
 #[derive(Debug, Default, Serialize, JsonSchema)]
@@ -172,7 +141,7 @@ impl From<app::CataloguePage> for ErrorTagPage {
             }
         }
         ErrorTagPage {
-            items: p.items.into_iter().map(Into::into).collect(),
+            items: p.items,
             next_cursor: p.next_cursor,
             total: count(p.total),
             status_counts,

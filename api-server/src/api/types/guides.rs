@@ -102,25 +102,8 @@ impl From<Valid<CreateGuide>> for app::NewGuide {
     }
 }
 
-/// The created guide and where to PUT its PDF (`Content-Type: application/pdf`, short-lived).
-#[derive(Debug, Serialize, JsonSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct GuideCreated {
-    pub guide_id: GuideId,
-    pub presigned_put_url: String,
-    /// `guides/uploads/<uuid>.pdf`.
-    pub source_pdf_key: String,
-}
-
-impl From<app::GuideCreated> for GuideCreated {
-    fn from(c: app::GuideCreated) -> Self {
-        GuideCreated {
-            guide_id: c.guide_id,
-            presigned_put_url: c.presigned_put_url,
-            source_pdf_key: c.source_pdf_key,
-        }
-    }
-}
+/// The created guide and where to PUT its PDF (`Content-Type: application/pdf`, short-lived): the use case's, whose JSON is the wire's.
+pub use app::GuideCreated;
 
 /// The guide's status after an ingest request.
 #[derive(Debug, Serialize, JsonSchema)]
@@ -280,23 +263,8 @@ pub struct GuideList {
 
 // ---- GET /guides/{id} ---------------------------------------------------------------------------
 
-/// `{id, code, name}` of a topic, domain or subdomain.
-#[derive(Debug, Serialize, JsonSchema)]
-pub struct CodeName {
-    pub id: String,
-    pub code: String,
-    pub name: String,
-}
-
-impl From<app::CodeName> for CodeName {
-    fn from(c: app::CodeName) -> Self {
-        CodeName {
-            id: c.id,
-            code: c.code,
-            name: c.name,
-        }
-    }
-}
+/// `{id, code, name}` of a topic, domain or subdomain: the row, whose JSON is the wire's.
+pub use app::CodeName;
 
 /// A question of a guide (the stored row).
 #[derive(Debug, Serialize, JsonSchema)]
@@ -411,9 +379,9 @@ pub struct WizardQuestion {
 impl From<app::WizardQuestion> for WizardQuestion {
     fn from(w: app::WizardQuestion) -> Self {
         let (topic, domain, subdomain) = (
-            w.question.topic().map(Into::into),
-            w.question.domain().map(Into::into),
-            w.question.subdomain().map(Into::into),
+            w.question.topic(),
+            w.question.domain(),
+            w.question.subdomain(),
         );
         WizardQuestion {
             question: w.question.question.into(),

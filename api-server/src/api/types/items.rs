@@ -233,24 +233,8 @@ pub struct ItemPath {
     pub id: ExerciseId,
 }
 
-/// An item's 2PL parameters.
-#[derive(Debug, Serialize, JsonSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct ItemIrt {
-    /// Discrimination.
-    pub irt_a: f64,
-    /// Difficulty.
-    pub irt_b: f64,
-}
-
-impl From<app::IrtParams> for ItemIrt {
-    fn from(p: app::IrtParams) -> Self {
-        ItemIrt {
-            irt_a: p.irt_a,
-            irt_b: p.irt_b,
-        }
-    }
-}
+/// An item's 2PL parameters: the use case's type, whose JSON is the wire's.
+pub use app::IrtParams as ItemIrt;
 
 // ---- POST /items/generate ---------------------------------------------------------------------
 
@@ -309,23 +293,8 @@ impl From<Valid<GenerateItems>> for app::GenerationRequest {
     }
 }
 
-/// The generation was queued.
-#[derive(Debug, Serialize, JsonSchema)]
-pub struct GenerationQueued {
-    /// Always 0: the exercises reach the bank when the AI engine has written them.
-    pub generated: i32,
-    /// `Generación de <count> ejercicio(s) encolada. Aparecerán en el banco en unos minutos.`
-    pub message: String,
-}
-
-impl From<app::GenerationQueued> for GenerationQueued {
-    fn from(q: app::GenerationQueued) -> Self {
-        GenerationQueued {
-            generated: q.generated,
-            message: q.message,
-        }
-    }
-}
+/// The generation was queued: the use case's, whose JSON is the wire's.
+pub use app::GenerationQueued;
 
 #[cfg(test)]
 mod tests {

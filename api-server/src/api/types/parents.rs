@@ -9,25 +9,8 @@ use serde::{Deserialize, Serialize};
 use super::common::iso;
 use super::enums::{AlertSeverity, AlertType, GuideStatus, MasteryBand};
 
-/// A child of the calling parent.
-#[derive(Debug, Serialize, JsonSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct Child {
-    pub student_id: StudentId,
-    pub display_name: String,
-    /// As stored: `PADRE`, `MADRE`, `TUTOR`…
-    pub relationship: String,
-}
-
-impl From<app::ChildRow> for Child {
-    fn from(c: app::ChildRow) -> Self {
-        Child {
-            student_id: c.student_id,
-            display_name: c.display_name,
-            relationship: c.relationship,
-        }
-    }
-}
+/// A child of the calling parent: the row, whose JSON is the wire's.
+pub use app::ChildRow as Child;
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]

@@ -183,26 +183,8 @@ impl CreateSubmission {
     }
 }
 
-/// A started submission: upload each photo with `PUT` and `Content-Type: image/jpeg` to its URL,
-/// then complete it.
-#[derive(Debug, Serialize, JsonSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct SubmissionStarted {
-    pub submission_id: SubmissionId,
-    /// One short-lived upload URL per photo.
-    pub presigned_put_urls: Vec<String>,
-    pub attempt_number: i32,
-}
-
-impl From<app::Started> for SubmissionStarted {
-    fn from(s: app::Started) -> Self {
-        SubmissionStarted {
-            submission_id: s.submission_id,
-            presigned_put_urls: s.presigned_put_urls,
-            attempt_number: s.attempt_number,
-        }
-    }
-}
+/// A started submission: upload each photo with `PUT` and `Content-Type: image/jpeg` to its URL,: the use case's, whose JSON is the wire's.
+pub use app::Started as SubmissionStarted;
 
 // ---- POST /student/submissions/{id}/complete --------------------------------------------------
 
@@ -344,24 +326,8 @@ impl StudentGuideResults {
 
 // ---- GET /student/guides/{id}/scan-page-url ---------------------------------------------------
 
-/// Where to upload a photo of a whole page: `PUT` with `Content-Type: image/jpeg`.
-#[derive(Debug, Serialize, JsonSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct ScanPageUpload {
-    /// The key to send to `POST /student/guides/{id}/scan-page` once uploaded.
-    pub photo_key: String,
-    /// A short-lived upload URL.
-    pub presigned_url: String,
-}
-
-impl From<app::ScanUpload> for ScanPageUpload {
-    fn from(u: app::ScanUpload) -> Self {
-        ScanPageUpload {
-            photo_key: u.photo_key,
-            presigned_url: u.presigned_url,
-        }
-    }
-}
+/// Where to upload a photo of a whole page: `PUT` with `Content-Type: image/jpeg`: the use case's, whose JSON is the wire's.
+pub use app::ScanUpload as ScanPageUpload;
 
 // ---- POST /student/guides/{id}/scan-page ------------------------------------------------------
 
