@@ -311,7 +311,18 @@ async fn build_template(admin: &mut PgConnection, template: Template, name: &str
             Err(sqlx::Error::Database(e))
                 if e.code().as_deref() == Some("55006") && std::time::Instant::now() < deadline =>
             {
+                // The build database is this function's alone: whoever is still on it after a
+                // moment (a backend whose client went away through a fault proxy) is ended.
                 tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                if deadline - std::time::Instant::now() < std::time::Duration::from_secs(29) {
+                    let _ = sqlx::query(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+                         WHERE datname = $1 AND pid <> pg_backend_pid()",
+                    )
+                    .bind(&build)
+                    .execute(&mut *admin)
+                    .await;
+                }
             }
             Err(e) => {
                 // Who is still there (to find out why it did not leave).

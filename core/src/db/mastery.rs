@@ -338,32 +338,34 @@ pub struct CourseAttempt {
     pub created_at: NaiveDateTime,
 }
 
-/// Each student's most recent `per_student` attempts in the course (newest first).
+/// Each student's most recent `per_student` attempts in the course (newest first). The newest are
+/// picked from the attempts alone (`innova_attempts_student_course_created_at_idx` gives them
+/// in order) before anything is joined to them: the cost follows `per_student`, not the student's
+/// history.
 pub async fn course_attempts(
     exec: impl PgExecutor<'_>,
     course_id: &CourseId,
     per_student: i64,
 ) -> DbResult<Vec<CourseAttempt>> {
     Ok(sqlx::query_as(
-        "SELECT st.student_id, a.id, a.exercise_prompt, a.is_correct, a.error_tag_code,
-                a.error_tag_name, a.tag_domain_id, a.tag_subdomain_code, a.exercise_subdomain_id,
+        "SELECT st.student_id, a.id, x.content->'prompt' AS exercise_prompt, a.is_correct,
+                t.code AS error_tag_code, t.name AS error_tag_name, t.domain_id AS tag_domain_id,
+                t.subdomain_code AS tag_subdomain_code, tp.subdomain_id AS exercise_subdomain_id,
                 a.classifier_source, a.confidence, a.created_at
          FROM (SELECT student_id FROM enrollments
                WHERE course_id = $1 AND status = 'ACTIVE') AS st
          CROSS JOIN LATERAL (
-             SELECT a.id, x.content->'prompt' AS exercise_prompt, a.is_correct,
-                    t.code AS error_tag_code, t.name AS error_tag_name,
-                    t.domain_id AS tag_domain_id, t.subdomain_code AS tag_subdomain_code,
-                    tp.subdomain_id AS exercise_subdomain_id,
-                    a.classifier_source, a.confidence, a.created_at
+             SELECT a.id, a.is_correct, a.error_tag_id, a.exercise_id, a.classifier_source,
+                    a.confidence, a.created_at
              FROM attempts a
-             LEFT JOIN error_tags t ON t.id = a.error_tag_id
-             LEFT JOIN exercises x ON x.id = a.exercise_id
-             LEFT JOIN topics tp ON tp.id = x.topic_id
              WHERE a.student_id = st.student_id AND a.course_id = $1
              ORDER BY a.created_at DESC, a.id DESC
              LIMIT $2
-         ) a",
+         ) AS a
+         LEFT JOIN error_tags t ON t.id = a.error_tag_id
+         LEFT JOIN exercises x ON x.id = a.exercise_id
+         LEFT JOIN topics tp ON tp.id = x.topic_id
+         ORDER BY st.student_id, a.created_at DESC, a.id DESC",
     )
     .bind(course_id)
     .bind(per_student)

@@ -127,6 +127,7 @@ async fn the_own_indexes_exist_and_the_schema_is_still_the_references() {
         names,
         [
             "innova_attempts_pending_created_at_idx",
+            "innova_attempts_student_course_created_at_idx",
             "innova_attempts_student_id_created_at_idx",
             "innova_teacher_alerts_course_unresolved_idx",
         ]
